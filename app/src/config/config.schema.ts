@@ -1,0 +1,114 @@
+/**
+ * The environment BaluHost reads, as one JSON Schema. Names are an interface operators and scripts
+ * rely on; the README's configuration reference is generated from this file (npm run docs:config).
+ */
+export interface EnvVarSpec {
+  type: 'string' | 'integer' | 'boolean';
+  description: string;
+  default?: string | number | boolean;
+  enum?: string[];
+  minimum?: number;
+  maximum?: number;
+  pattern?: string;
+  minLength?: number;
+  /** Never echoed back in error messages or docs examples. */
+  secret?: boolean;
+}
+
+export const envSpec = {
+  NODE_ENV: {
+    type: 'string',
+    enum: ['development', 'production', 'test'],
+    default: 'development',
+    description: 'Run mode. `production` refuses default or short secrets and never auto-migrates PostgreSQL.',
+  },
+  HOST: { type: 'string', default: '127.0.0.1', minLength: 1, description: 'Address the API listens on.' },
+  PORT: { type: 'integer', default: 8000, minimum: 1, maximum: 65535, description: 'TCP port the API listens on.' },
+  LOG_LEVEL: {
+    type: 'string',
+    enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'],
+    default: 'info',
+    description: 'Minimum level written to the log (JSON on stdout; pretty when stdout is a terminal).',
+  },
+  BALUHOST_DATA_DIR: {
+    type: 'string',
+    default: './data',
+    minLength: 1,
+    description: 'Holds the SQLite database, the development secret key and, unless `BALUHOST_STORAGE_ROOT` is set, the storage root (`<data dir>/storage`).',
+  },
+  BALUHOST_STORAGE_ROOT: {
+    type: 'string',
+    minLength: 1,
+    description: 'Folder that holds users\' files. Default: `<BALUHOST_DATA_DIR>/storage`.',
+  },
+  DATABASE_URL: {
+    type: 'string',
+    pattern: '^postgres(ql)?://',
+    secret: true,
+    description: 'PostgreSQL connection URL (`postgres://user:pass@host:5432/db`). When unset, BaluHost uses SQLite in the data dir.',
+  },
+  BALUHOST_DB_POOL_MAX: { type: 'integer', default: 10, minimum: 1, maximum: 200, description: 'PostgreSQL pool size.' },
+  BALUHOST_DB_IDLE_TIMEOUT_MS: { type: 'integer', default: 30000, minimum: 0, description: 'Close pooled PostgreSQL connections idle this long.' },
+  BALUHOST_DB_STATEMENT_TIMEOUT_MS: {
+    type: 'integer',
+    default: 5000,
+    minimum: 100,
+    description: 'PostgreSQL statement timeout; also how long `/api/ready` waits for the database.',
+  },
+  BALUHOST_DB_CONNECT_TIMEOUT_MS: { type: 'integer', default: 3000, minimum: 100, description: 'Give up opening a PostgreSQL connection after this long (requests then fail fast with 503).' },
+  BALUHOST_SQLITE_BUSY_TIMEOUT_MS: { type: 'integer', default: 5000, minimum: 0, description: 'SQLite busy timeout.' },
+  BALUHOST_AUTO_MIGRATE: {
+    type: 'boolean',
+    description: 'Apply pending migrations at start-up. Default: on for SQLite outside production, off for PostgreSQL (run `npm run db:migrate`).',
+  },
+  BALUHOST_SECRET_KEY: {
+    type: 'string',
+    secret: true,
+    description: 'Signs access tokens. At least 32 characters; required in production. In development a random key is created in `<data dir>/secret.key` when unset.',
+  },
+  BALUHOST_ADMIN_USERNAME: {
+    type: 'string',
+    default: 'admin',
+    pattern: '^[A-Za-z0-9_.-]{3,32}$',
+    description: 'Username of the first admin, created when the users table is empty.',
+  },
+  BALUHOST_ADMIN_PASSWORD: {
+    type: 'string',
+    secret: true,
+    minLength: 10,
+    description: 'Password of the first admin (used only when creating it). When unset, one is generated and printed once.',
+  },
+  BALUHOST_ACCESS_TOKEN_TTL_SECONDS: { type: 'integer', default: 900, minimum: 60, maximum: 86400, description: 'Lifetime of access tokens.' },
+  BALUHOST_REFRESH_TOKEN_TTL_SECONDS: {
+    type: 'integer',
+    default: 2592000,
+    minimum: 300,
+    description: 'Absolute lifetime of a login session (refresh tokens rotate inside it).',
+  },
+  BALUHOST_REGISTRATION_ENABLED: { type: 'boolean', default: false, description: 'Allow self-registration at `POST /api/auth/register` (role is always `user`).' },
+  BALUHOST_TRUSTED_PROXIES: {
+    type: 'string',
+    default: '127.0.0.1,::1',
+    description: 'Comma-separated addresses/CIDRs whose `X-Forwarded-For` is believed.',
+  },
+  BALUHOST_BODY_LIMIT_BYTES: { type: 'integer', default: 1048576, minimum: 1024, description: 'Largest JSON request body.' },
+  BALUHOST_DOCS_ENABLED: { type: 'boolean', default: true, description: 'Serve the OpenAPI document and UI at `/docs`.' },
+  BALUHOST_SHUTDOWN_TIMEOUT_MS: {
+    type: 'integer',
+    default: 10000,
+    minimum: 0,
+    description: 'On SIGTERM, wait this long for in-flight requests before exiting anyway.',
+  },
+} satisfies Record<string, EnvVarSpec>;
+
+export type EnvVarName = keyof typeof envSpec;
+
+/** The JSON Schema ajv validates the environment against (all values arrive as strings). */
+export function envJsonSchema(): Record<string, unknown> {
+  const properties: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(envSpec) as [string, EnvVarSpec][]) {
+    const { secret: _secret, description, ...rest } = spec;
+    properties[name] = { ...rest, description };
+  }
+  return { type: 'object', properties };
+}

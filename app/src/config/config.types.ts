@@ -1,0 +1,46 @@
+export type RunMode = 'development' | 'production' | 'test';
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+
+export interface SqliteDatabaseConfig {
+  readonly kind: 'sqlite';
+  readonly file: string;
+  readonly busyTimeoutMs: number;
+}
+
+export interface PostgresDatabaseConfig {
+  readonly kind: 'postgres';
+  readonly url: string;
+  readonly poolMax: number;
+  readonly idleTimeoutMs: number;
+  readonly statementTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+}
+
+export type DatabaseConfig = SqliteDatabaseConfig | PostgresDatabaseConfig;
+
+export interface Config {
+  readonly mode: RunMode;
+  readonly version: string;
+  readonly server: {
+    readonly host: string;
+    readonly port: number;
+    readonly trustedProxies: readonly string[];
+    readonly bodyLimitBytes: number;
+    readonly shutdownTimeoutMs: number;
+    readonly docsEnabled: boolean;
+  };
+  readonly logLevel: LogLevel;
+  readonly dataDir: string;
+  readonly storageRoot: string;
+  readonly database: DatabaseConfig;
+  readonly autoMigrate: boolean;
+  readonly auth: {
+    /** null only before loadConfig() has provided the development key. */
+    readonly secretKey: string | null;
+    readonly accessTokenTtlSeconds: number;
+    readonly refreshTokenTtlSeconds: number;
+    readonly adminUsername: string;
+    readonly adminPassword: string | null;
+    readonly registrationEnabled: boolean;
+  };
+}

@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { Ajv } from 'ajv';
+import { ConfigError } from '../errors/index.js';
+import { envJsonSchema, envSpec, type EnvVarName } from './config.schema.js';
+import type { Config, DatabaseConfig, LogLevel, RunMode } from './config.types.js';
+
+const MIN_SECRET_LENGTH = 32;
+/** Values that appear in examples and docs: never acceptable as a production key. */
+const KNOWN_DEFAULT_SECRETS = new Set(['change-me', 'changeme', 'secret', 'baluhost', 'dev-secret-key', 'your-secret-key']);
+
+const ajv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, strict: false });
+const validateEnv = ajv.compile(envJsonSchema());
+
+const packageVersion: string = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Parses the environment into the frozen Config. Pure: reads nothing but `env`.
+ * Throws ConfigError naming every bad key at once.
+ */
+export function parseConfig(env: Env): Config {
+  const known: Record<string, unknown> = {};
+  for (const name of Object.keys(envSpec)) {
+    const raw = env[name];
+    // An empty variable means "unset": docker/systemd env files often carry `KEY=`.
+    if (raw !== undefined && raw !== '') known[name] = raw;
+  }
+  const issues: string[] = [];
+  if (!validateEnv(known)) {
+    for (const err of validateEnv.errors ?? []) {
+      const key = err.instancePath.replace(/^\//, '') || String(err.params['missingProperty'] ?? '');
+      const spec = (envSpec as Record<string, { secret?: boolean }>)[key];
+      const shown = spec?.secret ? '' : ` (got ${JSON.stringify(env[key])})`;
+      issues.push(`${key}: ${err.message ?? 'is invalid'}${shown}`);
+    }
+  }
+  const v = known as Record<EnvVarName, unknown>;
+  const mode = (v.NODE_ENV ?? 'development') as RunMode;
+  const secretKey = typeof v.BALUHOST_SECRET_KEY === 'string' ? v.BALUHOST_SECRET_KEY : null;
+  if (secretKey !== null && secretKey.length < MIN_SECRET_LENGTH) {
+    issues.push(`BALUHOST_SECRET_KEY: must be at least ${MIN_SECRET_LENGTH} characters (got ${secretKey.length})`);
+  }
+  if (mode === 'production') {
+    if (secretKey === null) issues.push('BALUHOST_SECRET_KEY: is required when NODE_ENV=production');
+    else if (KNOWN_DEFAULT_SECRETS.has(secretKey.toLowerCase()) || /^(.)\1*$/.test(secretKey)) {
+      issues.push('BALUHOST_SECRET_KEY: is a default or trivially guessable value; generate one with `openssl rand -base64 48`');
+    }
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+
+  const dataDir = resolve(String(v.BALUHOST_DATA_DIR));
+  const storageRoot = resolve(typeof v.BALUHOST_STORAGE_ROOT === 'string' ? v.BALUHOST_STORAGE_ROOT : join(dataDir, 'storage'));
+  const database: DatabaseConfig =
+    typeof v.DATABASE_URL === 'string'
+      ? {
+          kind: 'postgres',
+          url: v.DATABASE_URL,
+          poolMax: Number(v.BALUHOST_DB_POOL_MAX),
+          idleTimeoutMs: Number(v.BALUHOST_DB_IDLE_TIMEOUT_MS),
+          statementTimeoutMs: Number(v.BALUHOST_DB_STATEMENT_TIMEOUT_MS),
+          connectTimeoutMs: Number(v.BALUHOST_DB_CONNECT_TIMEOUT_MS),
+        }
+      : { kind: 'sqlite', file: join(dataDir, 'baluhost.db'), busyTimeoutMs: Number(v.BALUHOST_SQLITE_BUSY_TIMEOUT_MS) };
+  const autoMigrate =
+    typeof v.BALUHOST_AUTO_MIGRATE === 'boolean' ? v.BALUHOST_AUTO_MIGRATE : database.kind === 'sqlite' && mode !== 'production';
+
+  return deepFreeze({
+    mode,
+    version: packageVersion,
+    server: {
+      host: String(v.HOST),
+      port: Number(v.PORT),
+      trustedProxies: String(v.BALUHOST_TRUSTED_PROXIES)
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+      bodyLimitBytes: Number(v.BALUHOST_BODY_LIMIT_BYTES),
+      shutdownTimeoutMs: Number(v.BALUHOST_SHUTDOWN_TIMEOUT_MS),
+      docsEnabled: v.BALUHOST_DOCS_ENABLED === true,
+    },
+    logLevel: v.LOG_LEVEL as LogLevel,
+    dataDir,
+    storageRoot,
+    database,
+    autoMigrate,
+    auth: {
+      secretKey,
+      accessTokenTtlSeconds: Number(v.BALUHOST_ACCESS_TOKEN_TTL_SECONDS),
+      refreshTokenTtlSeconds: Number(v.BALUHOST_REFRESH_TOKEN_TTL_SECONDS),
+      adminUsername: String(v.BALUHOST_ADMIN_USERNAME),
+      adminPassword: typeof v.BALUHOST_ADMIN_PASSWORD === 'string' ? v.BALUHOST_ADMIN_PASSWORD : null,
+      registrationEnabled: v.BALUHOST_REGISTRATION_ENABLED === true,
+    },
+  });
+}
+
+/**
+ * parseConfig, plus the one side effect start-up needs: outside production, a missing secret key is
+ * created once in the data dir so tokens survive restarts without the operator setting anything.
+ */
+export async function loadConfig(env: Env): Promise<Config> {
+  const config = parseConfig(env);
+  if (config.auth.secretKey !== null) return config;
+  const file = join(config.dataDir, 'secret.key');
+  let key: string;
+  try {
+    key = (await readFile(file, 'utf8')).trim();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await mkdir(config.dataDir, { recursive: true });
+    key = randomBytes(48).toString('base64url');
+    await writeFile(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
+    await chmod(file, 0o600);
+  }
+  if (key.length < MIN_SECRET_LENGTH) throw new ConfigError([`${file}: secret key is shorter than ${MIN_SECRET_LENGTH} characters`]);
+  return deepFreeze({ ...config, auth: { ...config.auth, secretKey: key } });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,16 @@
+export {
+  AppError,
+  ConfigError,
+  ConflictError,
+  ForbiddenError,
+  GoneError,
+  InsufficientStorageError,
+  NotFoundError,
+  PayloadTooLargeError,
+  SchemaVersionError,
+  ServiceUnavailableError,
+  TooManyRequestsError,
+  UnauthorizedError,
+  ValidationError,
+} from './app-errors.js';
+export type { FieldIssue } from './app-errors.js';

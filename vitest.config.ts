@@ -1,0 +1,20 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['tests/**/*.test.ts'],
+    globalSetup: ['tests/helpers/global-setup.ts'],
+    // Native addons (better-sqlite3, argon2) and child processes are happiest in forked workers.
+    pool: 'forks',
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // The JSON report is what .ci/run turns into its plain "N passed, N failed" line.
+    reporters: ['default', ['json', { outputFile: 'reports/vitest.json' }]],
+    coverage: {
+      provider: 'v8',
+      include: ['app/src/**/*.ts', 'stacks/**/*.ts', 'templates/**/*.ts', 'scripts/**/*.ts'],
+      reporter: ['text-summary', 'text', 'json-summary'],
+      reportsDirectory: 'coverage',
+    },
+  },
+});
