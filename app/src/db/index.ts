@@ -1,0 +1,6 @@
+export { createDatabase } from './database.js';
+export type { Database, Dialect } from './database.js';
+export { isDatabaseUnavailableError } from './connection-errors.js';
+export { migrateDown, migrateToLatest, prepareSchema, schemaStatus } from './migrator.js';
+export type { SchemaStatus } from './migrator.js';
+export type * from './schema.js';

@@ -1,0 +1,13 @@
+import type { Migration } from 'kysely';
+import type { Dialect } from '../database.js';
+import { initialSchema } from './0001-initial-schema.js';
+
+export type MigrationDefinition = (dialect: Dialect) => Migration;
+
+/**
+ * Every migration, in order. Append-only: a released migration is never edited; a change is a new
+ * entry. The names sort lexically in the order they run.
+ */
+export const migrationDefinitions: Readonly<Record<string, MigrationDefinition>> = Object.freeze({
+  '0001-initial-schema': initialSchema,
+});

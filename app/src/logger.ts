@@ -1,0 +1,45 @@
+import pino, { type DestinationStream, type Logger } from 'pino';
+import type { Config } from './config/index.js';
+
+/** Every place a secret can sit in a logged object. pino replaces them before serialising. */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-share-password"]',
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
+  'password',
+  'new_password',
+  'current_password',
+  'refresh_token',
+  'access_token',
+  'token',
+  'secret',
+  '*.password',
+  '*.new_password',
+  '*.current_password',
+  '*.refresh_token',
+  '*.access_token',
+  '*.token',
+  '*.secret',
+  '*.secretKey',
+  '*.connectionString',
+];
+
+/**
+ * JSON lines on stdout (what journald and `docker logs` want); pretty-printed only when a person is
+ * watching a terminal. Tests pass their own destination to read what was logged.
+ */
+export function createLogger(config: Pick<Config, 'logLevel'>, destination?: DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
+    level: config.logLevel,
+    base: { service: 'baluhost' },
+    redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
+  if (destination) return pino(options, destination);
+  if (process.stdout.isTTY) {
+    return pino({ ...options, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:standard', ignore: 'pid,hostname,service' } } });
+  }
+  return pino(options);
+}

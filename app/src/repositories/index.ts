@@ -1,0 +1,32 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/index.js';
+import { createAuditRepository } from './audit.repository.js';
+import { createSessionsRepository } from './sessions.repository.js';
+import { createUsersRepository, type Executor } from './users.repository.js';
+
+export { systemClock, addSeconds } from './clock.js';
+export type { Clock } from './clock.js';
+export { createArgon2Hasher } from './password-hasher.js';
+export type { PasswordHasher } from './password-hasher.js';
+export { createTokenCrypto } from './token-crypto.js';
+export type { AccessClaims, TokenCrypto } from './token-crypto.js';
+export type { User, NewUser, Role, Executor } from './users.repository.js';
+export type { Session, RefreshTokenRecord } from './sessions.repository.js';
+export type { AuditEntry } from './audit.repository.js';
+
+export function createRepositories(db: Executor) {
+  return {
+    users: createUsersRepository(db),
+    sessions: createSessionsRepository(db),
+    audit: createAuditRepository(db),
+  };
+}
+
+export type Repositories = ReturnType<typeof createRepositories>;
+
+/** Runs `work` in one database transaction with repositories bound to it. */
+export type TransactionRunner = <T>(work: (repos: Repositories) => Promise<T>) => Promise<T>;
+
+export function createTransactionRunner(db: Kysely<DB>): TransactionRunner {
+  return (work) => db.transaction().execute((trx) => work(createRepositories(trx)));
+}

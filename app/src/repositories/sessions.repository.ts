@@ -1,0 +1,145 @@
+import type { Selectable } from 'kysely';
+import type { SessionsTable } from '../db/index.js';
+import { toUser, type Executor, type User } from './users.repository.js';
+
+export interface Session {
+  id: string;
+  userId: number;
+  createdAt: string;
+  lastUsedAt: string;
+  expiresAt: string;
+  revokedAt: string | null;
+  revokeReason: string | null;
+  ipAddress: string | null;
+  userAgent: string | null;
+}
+
+export interface RefreshTokenRecord {
+  id: number;
+  usedAt: string | null;
+  session: Session;
+}
+
+function toSession(row: Selectable<SessionsTable>): Session {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+    revokeReason: row.revoke_reason,
+    ipAddress: row.ip_address,
+    userAgent: row.user_agent,
+  };
+}
+
+/** Login sessions and the refresh tokens that rotate inside them (one "family" per session). */
+export function createSessionsRepository(db: Executor) {
+  return {
+    async create(session: { id: string; userId: number; now: Date; expiresAt: Date; ipAddress: string | null; userAgent: string | null }): Promise<void> {
+      const at = session.now.toISOString();
+      await db
+        .insertInto('sessions')
+        .values({
+          id: session.id,
+          user_id: session.userId,
+          created_at: at,
+          last_used_at: at,
+          expires_at: session.expiresAt.toISOString(),
+          ip_address: session.ipAddress,
+          user_agent: session.userAgent,
+        })
+        .execute();
+    },
+
+    async addRefreshToken(sessionId: string, tokenHash: string, now: Date): Promise<void> {
+      await db.insertInto('refresh_tokens').values({ session_id: sessionId, token_hash: tokenHash, created_at: now.toISOString() }).execute();
+    },
+
+    async findRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | undefined> {
+      const row = await db
+        .selectFrom('refresh_tokens as t')
+        .innerJoin('sessions as s', 's.id', 't.session_id')
+        .selectAll('s')
+        .select(['t.id as token_id', 't.used_at as token_used_at'])
+        .where('t.token_hash', '=', tokenHash)
+        .executeTakeFirst();
+      if (!row) return undefined;
+      const { token_id, token_used_at, ...session } = row;
+      return { id: token_id, usedAt: token_used_at, session: toSession(session) };
+    },
+
+    /** Marks a token used; false when another request used it first (the caller treats that as reuse). */
+    async markUsed(tokenId: number, now: Date): Promise<boolean> {
+      const result = await db
+        .updateTable('refresh_tokens')
+        .set({ used_at: now.toISOString() })
+        .where('id', '=', tokenId)
+        .where('used_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
+    async touch(sessionId: string, now: Date): Promise<void> {
+      await db.updateTable('sessions').set({ last_used_at: now.toISOString() }).where('id', '=', sessionId).execute();
+    },
+
+    async revoke(sessionId: string, reason: string, now: Date): Promise<void> {
+      await db
+        .updateTable('sessions')
+        .set({ revoked_at: now.toISOString(), revoke_reason: reason })
+        .where('id', '=', sessionId)
+        .where('revoked_at', 'is', null)
+        .execute();
+    },
+
+    /** Revokes every live session of a user, except `keepSessionId` when given. Returns how many. */
+    async revokeAllForUser(userId: number, reason: string, now: Date, keepSessionId?: string): Promise<number> {
+      let query = db
+        .updateTable('sessions')
+        .set({ revoked_at: now.toISOString(), revoke_reason: reason })
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null);
+      if (keepSessionId) query = query.where('id', '!=', keepSessionId);
+      const result = await query.executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+
+    /** The session behind an access token, with its user, in one query (runs on every request). */
+    async findWithUser(sessionId: string): Promise<{ session: Session; user: User } | undefined> {
+      const row = await db
+        .selectFrom('sessions as s')
+        .innerJoin('users as u', 'u.id', 's.user_id')
+        .selectAll('u')
+        .select([
+          's.id as s_id',
+          's.user_id as s_user_id',
+          's.created_at as s_created_at',
+          's.last_used_at as s_last_used_at',
+          's.expires_at as s_expires_at',
+          's.revoked_at as s_revoked_at',
+          's.revoke_reason as s_revoke_reason',
+          's.ip_address as s_ip_address',
+          's.user_agent as s_user_agent',
+        ])
+        .where('s.id', '=', sessionId)
+        .executeTakeFirst();
+      if (!row) return undefined;
+      const session = toSession({
+        id: row.s_id,
+        user_id: row.s_user_id,
+        created_at: row.s_created_at,
+        last_used_at: row.s_last_used_at,
+        expires_at: row.s_expires_at,
+        revoked_at: row.s_revoked_at,
+        revoke_reason: row.s_revoke_reason,
+        ip_address: row.s_ip_address,
+        user_agent: row.s_user_agent,
+      });
+      return { session, user: toUser(row) };
+    },
+  };
+}
+
+export type SessionsRepository = ReturnType<typeof createSessionsRepository>;

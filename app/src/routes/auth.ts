@@ -1,0 +1,62 @@
+import type { FastifyInstance } from 'fastify';
+import { principalOf, requestContext } from '../plugins/auth.js';
+import { ChangePasswordBody, LoginBody, RefreshBody, TokenResponse } from '../schemas/auth.js';
+import { authErrorResponses, MessageResponse } from '../schemas/common.js';
+import { toUserDto, UserDto } from '../schemas/users.js';
+import type { AuthTokens } from '../services/index.js';
+
+function tokenResponse(result: AuthTokens) {
+  return {
+    access_token: result.accessToken,
+    token_type: 'bearer' as const,
+    refresh_token: result.refreshToken,
+    expires_in: result.expiresIn,
+    user: toUserDto(result.user),
+  };
+}
+
+export async function authRoutes(app: FastifyInstance) {
+  const tags = ['auth'];
+
+  app.post<{ Body: LoginBody }>(
+    '/api/auth/login',
+    { schema: { tags, body: LoginBody, response: { 200: TokenResponse, ...authErrorResponses } } },
+    async (request) => tokenResponse(await app.services.auth.login(requestContext(request), request.body)),
+  );
+
+  app.post<{ Body: RefreshBody }>(
+    '/api/auth/refresh',
+    { schema: { tags, body: RefreshBody, response: { 200: TokenResponse, ...authErrorResponses } } },
+    async (request) => tokenResponse(await app.services.auth.refresh(requestContext(request), request.body.refresh_token)),
+  );
+
+  app.post(
+    '/api/auth/logout',
+    { preHandler: app.authenticate, schema: { tags, security: [{ bearer: [] }], response: { 200: MessageResponse, ...authErrorResponses } } },
+    async (request) => {
+      await app.services.auth.logout(requestContext(request), principalOf(request));
+      return { message: 'Logged out' };
+    },
+  );
+
+  app.get(
+    '/api/auth/me',
+    { preHandler: app.authenticate, schema: { tags, security: [{ bearer: [] }], response: { 200: UserDto, ...authErrorResponses } } },
+    async (request) => toUserDto(principalOf(request).user),
+  );
+
+  app.post<{ Body: ChangePasswordBody }>(
+    '/api/auth/change-password',
+    {
+      preHandler: app.authenticate,
+      schema: { tags, security: [{ bearer: [] }], body: ChangePasswordBody, response: { 200: MessageResponse, ...authErrorResponses } },
+    },
+    async (request) => {
+      const revoked = await app.services.auth.changePassword(requestContext(request), principalOf(request), {
+        currentPassword: request.body.current_password,
+        newPassword: request.body.new_password,
+      });
+      return { message: `Password changed; ${revoked} other session(s) signed out` };
+    },
+  );
+}

@@ -1,0 +1,159 @@
+import { UnauthorizedError } from '../errors/index.js';
+import {
+  addSeconds,
+  type Clock,
+  type PasswordHasher,
+  type Repositories,
+  type Session,
+  type TokenCrypto,
+  type TransactionRunner,
+  type User,
+} from '../repositories/index.js';
+import type { AuditService } from './audit.service.js';
+import { assertPasswordAllowed } from './password-policy.js';
+import type { RequestContext } from './request-context.js';
+
+export interface AuthTokens {
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+  user: User;
+}
+
+export interface Principal {
+  user: User;
+  session: Session;
+}
+
+interface AuthDeps {
+  repos: Repositories;
+  transaction: TransactionRunner;
+  clock: Clock;
+  hasher: PasswordHasher;
+  tokens: TokenCrypto;
+  audit: AuditService;
+  refreshTtlSeconds: number;
+}
+
+// One message for unknown user, wrong password and disabled account: the answer reveals nothing.
+const BAD_CREDENTIALS = 'Incorrect username or password';
+
+export function createAuthService(deps: AuthDeps) {
+  const { repos, clock, hasher, tokens, audit } = deps;
+
+  async function issueTokens(user: User, sessionId: string, r: Repositories): Promise<AuthTokens> {
+    const refreshToken = tokens.randomToken();
+    await r.sessions.addRefreshToken(sessionId, tokens.hashToken(refreshToken), clock.now());
+    const access = await tokens.signAccess({ userId: user.id, sessionId });
+    return { accessToken: access.token, refreshToken, expiresIn: access.expiresIn, user };
+  }
+
+  function isLive(session: Session, now: Date): boolean {
+    return session.revokedAt === null && new Date(session.expiresAt) > now;
+  }
+
+  return {
+    async login(ctx: RequestContext, input: { username: string; password: string }): Promise<AuthTokens> {
+      const found = await repos.users.findCredentials(input.username);
+      const passwordOk = found ? await hasher.verify(found.passwordHash, input.password) : (await hasher.verifyDummy(input.password), false);
+      if (!found || !passwordOk || !found.user.isActive) {
+        await audit.record(ctx, {
+          eventType: 'auth',
+          action: 'login',
+          userId: found?.user.id ?? null,
+          username: input.username,
+          success: false,
+          errorMessage: !found ? 'unknown user' : !passwordOk ? 'wrong password' : 'account disabled',
+        });
+        throw new UnauthorizedError(BAD_CREDENTIALS, 'invalid_credentials');
+      }
+      const user = found.user;
+      const now = clock.now();
+      const sessionId = tokens.newSessionId();
+      const result = await deps.transaction(async (r) => {
+        await r.sessions.create({
+          id: sessionId,
+          userId: user.id,
+          now,
+          expiresAt: addSeconds(now, deps.refreshTtlSeconds),
+          ipAddress: ctx.ip,
+          userAgent: ctx.userAgent,
+        });
+        return issueTokens(user, sessionId, r);
+      });
+      await audit.record(ctx, { eventType: 'auth', action: 'login', userId: user.id, username: user.username, success: true, details: { session_id: sessionId } });
+      return result;
+    },
+
+    /**
+     * Rotates a refresh token. Presenting a token that was already rotated means it leaked (or a
+     * client replayed it): the whole session is revoked, so the thief's copy dies too.
+     */
+    async refresh(ctx: RequestContext, refreshToken: string): Promise<AuthTokens> {
+      const now = clock.now();
+      const outcome = await deps.transaction(async (r) => {
+        const record = await r.sessions.findRefreshToken(tokens.hashToken(refreshToken));
+        if (!record) return { error: 'unknown' as const };
+        const { session } = record;
+        if (record.usedAt !== null || !(await r.sessions.markUsed(record.id, now))) {
+          await r.sessions.revoke(session.id, 'refresh_token_reuse', now);
+          return { error: 'reuse' as const, session };
+        }
+        if (!isLive(session, now)) return { error: 'expired' as const, session };
+        const user = await r.users.findById(session.userId);
+        if (!user?.isActive) return { error: 'inactive' as const, session };
+        await r.sessions.touch(session.id, now);
+        return { tokens: await issueTokens(user, session.id, r) };
+      });
+      if ('tokens' in outcome && outcome.tokens) return outcome.tokens;
+      if (outcome.error === 'reuse') {
+        await audit.record(ctx, {
+          eventType: 'security',
+          action: 'refresh_token_reuse',
+          userId: outcome.session.userId,
+          username: null,
+          success: false,
+          errorMessage: 'rotated refresh token presented again; session revoked',
+          details: { session_id: outcome.session.id },
+        });
+        throw new UnauthorizedError('Refresh token already used; the session has been revoked', 'refresh_token_reused');
+      }
+      throw new UnauthorizedError('Invalid or expired refresh token', 'invalid_refresh_token');
+    },
+
+    async logout(ctx: RequestContext, principal: Principal): Promise<void> {
+      await repos.sessions.revoke(principal.session.id, 'logout', clock.now());
+      await audit.record(ctx, { eventType: 'auth', action: 'logout', userId: principal.user.id, username: principal.user.username, success: true });
+    },
+
+    async changePassword(ctx: RequestContext, principal: Principal, input: { currentPassword: string; newPassword: string }): Promise<number> {
+      const { user } = principal;
+      const stored = await repos.users.passwordHash(user.id);
+      if (!stored || !(await hasher.verify(stored, input.currentPassword))) {
+        await audit.record(ctx, { eventType: 'auth', action: 'change_password', userId: user.id, username: user.username, success: false, errorMessage: 'wrong current password' });
+        throw new UnauthorizedError('Current password is incorrect', 'invalid_credentials');
+      }
+      assertPasswordAllowed(input.newPassword, user.username, ['body', 'new_password']);
+      const newHash = await hasher.hash(input.newPassword);
+      const now = clock.now();
+      const revoked = await deps.transaction(async (r) => {
+        await r.users.setPassword(user.id, newHash, now);
+        return r.sessions.revokeAllForUser(user.id, 'password_changed', now, principal.session.id);
+      });
+      await audit.record(ctx, { eventType: 'auth', action: 'change_password', userId: user.id, username: user.username, success: true, details: { revoked_sessions: revoked } });
+      return revoked;
+    },
+
+    /** Resolves an access token to a live session of an active user, or throws UnauthorizedError. */
+    async authenticate(accessToken: string): Promise<Principal> {
+      const claims = await tokens.verifyAccess(accessToken);
+      const found = await repos.sessions.findWithUser(claims.sessionId);
+      if (!found || found.user.id !== claims.userId) throw new UnauthorizedError('Session not found', 'invalid_token');
+      if (!isLive(found.session, clock.now())) throw new UnauthorizedError('Session has ended', 'session_revoked');
+      if (!found.user.isActive) throw new UnauthorizedError('Account is disabled', 'account_disabled');
+      return found;
+    },
+  };
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;

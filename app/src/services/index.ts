@@ -1,0 +1,55 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/index.js';
+import type { Database } from '../db/index.js';
+import {
+  createArgon2Hasher,
+  createRepositories,
+  createTokenCrypto,
+  createTransactionRunner,
+  systemClock,
+  type Clock,
+  type PasswordHasher,
+} from '../repositories/index.js';
+import { createAuditService } from './audit.service.js';
+import { createAuthService } from './auth.service.js';
+import { createReadinessService } from './readiness.service.js';
+
+export type { AuthService, AuthTokens, Principal } from './auth.service.js';
+export type { AuditService, AuditEvent } from './audit.service.js';
+export type { ReadinessService, ReadinessReport } from './readiness.service.js';
+export type { RequestContext } from './request-context.js';
+export { ensureFirstAdmin } from './first-admin.service.js';
+export type { FirstAdminResult } from './first-admin.service.js';
+export { assertPasswordAllowed } from './password-policy.js';
+
+export interface ServiceDeps {
+  config: Config;
+  database: Database;
+  logger: Logger;
+  clock?: Clock;
+  hasher?: PasswordHasher;
+}
+
+/** Wires every service from its adapters. The one place that knows what depends on what. */
+export function createServices(deps: ServiceDeps) {
+  const { config, database, logger } = deps;
+  if (config.auth.secretKey === null) throw new Error('createServices: config has no secret key; build it with loadConfig()');
+  const clock = deps.clock ?? systemClock;
+  const hasher = deps.hasher ?? createArgon2Hasher();
+  const repos = createRepositories(database.db);
+  const transaction = createTransactionRunner(database.db);
+  const tokens = createTokenCrypto(config.auth.secretKey, config.auth.accessTokenTtlSeconds);
+  const audit = createAuditService({ repos, clock, logger });
+  const dbTimeoutMs = config.database.kind === 'postgres' ? config.database.statementTimeoutMs : 5000;
+  return {
+    clock,
+    hasher,
+    repos,
+    transaction,
+    audit,
+    auth: createAuthService({ repos, transaction, clock, hasher, tokens, audit, refreshTtlSeconds: config.auth.refreshTokenTtlSeconds }),
+    readiness: createReadinessService({ database, storageRoot: config.storageRoot, dbTimeoutMs }),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;

@@ -1,0 +1,57 @@
+import { SignJWT } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { createTokenCrypto } from '../../app/src/repositories/index.js';
+
+const KEY = 'unit-test-secret-key-0123456789abcdef';
+
+describe('token crypto', () => {
+  const tokens = createTokenCrypto(KEY, 900);
+
+  it('round-trips an access token with the user and session', async () => {
+    const { token, expiresIn } = await tokens.signAccess({ userId: 7, sessionId: 'sess-1' });
+    expect(expiresIn).toBe(900);
+    expect(await tokens.verifyAccess(token)).toEqual({ userId: 7, sessionId: 'sess-1' });
+  });
+
+  it('puts a key id in the header so keys can rotate', async () => {
+    const { token } = await tokens.signAccess({ userId: 1, sessionId: 's' });
+    const header = JSON.parse(Buffer.from(token.split('.')[0] as string, 'base64url').toString());
+    expect(header).toMatchObject({ alg: 'HS256', kid: expect.stringMatching(/^[0-9a-f]{12}$/) });
+  });
+
+  it('rejects a token signed with another key', async () => {
+    const other = createTokenCrypto('another-secret-key-0123456789abcdef', 900);
+    const { token } = await other.signAccess({ userId: 1, sessionId: 's' });
+    await expect(tokens.verifyAccess(token)).rejects.toMatchObject({ code: 'invalid_token', status: 401 });
+  });
+
+  it('rejects an expired token with its own code', async () => {
+    const key = new TextEncoder().encode(KEY);
+    const token = await new SignJWT({ type: 'access', sid: 's' }).setProtectedHeader({ alg: 'HS256' }).setSubject('1').setIssuedAt(1000).setExpirationTime(2000).sign(key);
+    await expect(tokens.verifyAccess(token)).rejects.toMatchObject({ code: 'token_expired' });
+  });
+
+  it.each([
+    ['without the access type', { sid: 's' }],
+    ['of another type', { type: 'refresh', sid: 's' }],
+    ['without a session', { type: 'access' }],
+  ])('rejects a correctly signed token %s', async (_name, claims) => {
+    const key = new TextEncoder().encode(KEY);
+    const token = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject('1').setExpirationTime('5m').sign(key);
+    await expect(tokens.verifyAccess(token)).rejects.toMatchObject({ code: 'invalid_token' });
+  });
+
+  it('rejects alg=none', async () => {
+    const body = Buffer.from(JSON.stringify({ type: 'access', sid: 's', sub: '1', exp: 9999999999 })).toString('base64url');
+    const header = Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url');
+    await expect(tokens.verifyAccess(`${header}.${body}.`)).rejects.toMatchObject({ code: 'invalid_token' });
+  });
+
+  it('hashes opaque tokens deterministically and makes them unguessable', () => {
+    const a = tokens.randomToken();
+    expect(a).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(tokens.randomToken()).not.toBe(a);
+    expect(tokens.hashToken(a)).toBe(tokens.hashToken(a));
+    expect(tokens.hashToken(a)).not.toContain(a);
+  });
+});
