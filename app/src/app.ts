@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config/index.js';
@@ -9,6 +10,7 @@ import { openApiPlugin } from './plugins/openapi.js';
 import { createValidatorCompiler } from './plugins/validation.js';
 import type { Clock, PasswordHasher } from './repositories/index.js';
 import { authRoutes } from './routes/auth.js';
+import { filesRoutes } from './routes/files.js';
 import { healthRoutes } from './routes/health.js';
 import { createServices, type Services } from './services/index.js';
 
@@ -55,7 +57,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(errorHandlerPlugin);
   await app.register(authPlugin);
   await app.register(openApiPlugin);
+  await app.register(multipart, {
+    // Caps the plugin's own buffering; file size is enforced by the uploads service while streaming.
+    limits: { fieldNameSize: 100, fieldSize: 8192, fields: 10, files: 100, headerPairs: 200, fileSize: config.files.uploadMaxBytes + 1 },
+    throwFileSizeLimit: false,
+    // Hand us the client's filename as sent: path safety refuses "../x" instead of busboy quietly trimming it.
+    preservePath: true,
+  });
+  app.addHook('onReady', async () => app.services.telemetry.start());
+  app.addHook('onClose', async () => app.services.telemetry.stop());
   await app.register(healthRoutes);
   await app.register(authRoutes);
+  await app.register(filesRoutes);
   return app;
 }

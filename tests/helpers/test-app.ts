@@ -54,6 +54,7 @@ export async function createTestEnv(dialect: Dialect, options: TestEnvOptions = 
     LOG_LEVEL: 'info',
     BALUHOST_DATA_DIR: dir,
     BALUHOST_SECRET_KEY: TEST_SECRET_KEY,
+    BALUHOST_TELEMETRY_INTERVAL_MS: '0',
     ...(pgDb ? { DATABASE_URL: pgDb.url } : {}),
     ...options.env,
   });

@@ -69,7 +69,7 @@ export const envSpec = {
   BALUHOST_ADMIN_USERNAME: {
     type: 'string',
     default: 'admin',
-    pattern: '^[A-Za-z0-9_.-]{3,32}$',
+    pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$',
     description: 'Username of the first admin, created when the users table is empty.',
   },
   BALUHOST_ADMIN_PASSWORD: {
@@ -92,6 +92,22 @@ export const envSpec = {
     description: 'Comma-separated addresses/CIDRs whose `X-Forwarded-For` is believed.',
   },
   BALUHOST_BODY_LIMIT_BYTES: { type: 'integer', default: 1048576, minimum: 1024, description: 'Largest JSON request body.' },
+  BALUHOST_DEFAULT_QUOTA_BYTES: {
+    type: 'integer',
+    minimum: 0,
+    description: 'Storage quota for users without their own (admins can set one per user). Unset: no quota, only the disk limits.',
+  },
+  BALUHOST_UPLOAD_MAX_BYTES: { type: 'integer', default: 10737418240, minimum: 1, description: 'Largest single uploaded file (413 above it); enforced while streaming.' },
+  BALUHOST_STORAGE_RESERVE_BYTES: {
+    type: 'integer',
+    default: 268435456,
+    minimum: 0,
+    description: 'Disk space uploads never use, so the NAS keeps room for its database and logs (507 when an upload would eat into it).',
+  },
+  BALUHOST_PROC_ROOT: { type: 'string', default: '/proc', minLength: 1, description: 'Where system telemetry reads `stat`, `meminfo`, `mdstat`, … (tests point it at samples).' },
+  BALUHOST_TELEMETRY_INTERVAL_MS: { type: 'integer', default: 5000, minimum: 0, description: 'How often CPU, memory and network are sampled for `/api/system/telemetry/history` (0 turns sampling off).' },
+  BALUHOST_TELEMETRY_SAMPLES: { type: 'integer', default: 720, minimum: 1, maximum: 100000, description: 'How many telemetry samples are kept (a ring buffer in memory).' },
+  BALUHOST_BACKUP_DIR: { type: 'string', minLength: 1, description: 'Where backups made through the API are written. Default: `<BALUHOST_DATA_DIR>/backups`.' },
   BALUHOST_DOCS_ENABLED: { type: 'boolean', default: true, description: 'Serve the OpenAPI document and UI at `/docs`.' },
   BALUHOST_SHUTDOWN_TIMEOUT_MS: {
     type: 'integer',

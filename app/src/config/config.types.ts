@@ -34,6 +34,20 @@ export interface Config {
   readonly storageRoot: string;
   readonly database: DatabaseConfig;
   readonly autoMigrate: boolean;
+  readonly files: {
+    /** null: no default quota (disk limits only). */
+    readonly defaultQuotaBytes: number | null;
+    readonly uploadMaxBytes: number;
+    readonly reserveBytes: number;
+  };
+  readonly system: {
+    readonly procRoot: string;
+    readonly telemetryIntervalMs: number;
+    readonly telemetrySamples: number;
+  };
+  readonly backups: {
+    readonly dir: string;
+  };
   readonly auth: {
     /** null only before loadConfig() has provided the development key. */
     readonly secretKey: string | null;

@@ -87,6 +87,19 @@ export function parseConfig(env: Env): Config {
     storageRoot,
     database,
     autoMigrate,
+    files: {
+      defaultQuotaBytes: typeof v.BALUHOST_DEFAULT_QUOTA_BYTES === 'number' ? v.BALUHOST_DEFAULT_QUOTA_BYTES : null,
+      uploadMaxBytes: Number(v.BALUHOST_UPLOAD_MAX_BYTES),
+      reserveBytes: Number(v.BALUHOST_STORAGE_RESERVE_BYTES),
+    },
+    system: {
+      procRoot: String(v.BALUHOST_PROC_ROOT),
+      telemetryIntervalMs: Number(v.BALUHOST_TELEMETRY_INTERVAL_MS),
+      telemetrySamples: Number(v.BALUHOST_TELEMETRY_SAMPLES),
+    },
+    backups: {
+      dir: resolve(typeof v.BALUHOST_BACKUP_DIR === 'string' ? v.BALUHOST_BACKUP_DIR : join(dataDir, 'backups')),
+    },
     auth: {
       secretKey,
       accessTokenTtlSeconds: Number(v.BALUHOST_ACCESS_TOKEN_TTL_SECONDS),

@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/index.js';
 import { createAuditRepository } from './audit.repository.js';
+import { createFilesRepository } from './files.repository.js';
+import { createSharesRepository } from './shares.repository.js';
 import { createSessionsRepository } from './sessions.repository.js';
 import { createUsersRepository, type Executor } from './users.repository.js';
 
@@ -13,12 +15,18 @@ export type { AccessClaims, TokenCrypto } from './token-crypto.js';
 export type { User, NewUser, Role, Executor } from './users.repository.js';
 export type { Session, RefreshTokenRecord } from './sessions.repository.js';
 export type { AuditEntry } from './audit.repository.js';
+export type { FileRecord, NewFile } from './files.repository.js';
+export type { ShareGrant, ShareLink, SharePermission, UserShare, NewShareLink } from './shares.repository.js';
+export { createStorage } from './storage.js';
+export type { DiskUsage, Storage } from './storage.js';
 
 export function createRepositories(db: Executor) {
   return {
     users: createUsersRepository(db),
     sessions: createSessionsRepository(db),
     audit: createAuditRepository(db),
+    files: createFilesRepository(db),
+    shares: createSharesRepository(db),
   };
 }
 

@@ -89,6 +89,94 @@ export function createUsersRepository(db: Executor) {
       return toUser(row);
     },
 
+    /**
+     * Adds `delta` bytes to a user's usage only if the result stays within their quota (their own, or
+     * `defaultQuota` when they have none; null = unlimited). One conditional UPDATE, so concurrent
+     * uploads can never overshoot. Negative deltas (frees) always apply. Returns whether it applied.
+     */
+    async reserveBytes(id: number, delta: number, defaultQuota: number | null): Promise<boolean> {
+      let query = db
+        .updateTable('users')
+        .set({ used_bytes: sql`used_bytes + ${delta}` })
+        .where('id', '=', id);
+      if (delta > 0) {
+        query =
+          defaultQuota === null
+            ? query.where((eb) => eb.or([eb('quota_bytes', 'is', null), eb(sql`used_bytes + ${delta}`, '<=', eb.ref('quota_bytes'))]))
+            : query.where(sql`used_bytes + ${delta}`, '<=', sql`coalesce(quota_bytes, ${defaultQuota})`);
+      }
+      const result = await query.executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
+    async setUsedBytes(id: number, usedBytes: number): Promise<void> {
+      await db.updateTable('users').set({ used_bytes: usedBytes }).where('id', '=', id).execute();
+    },
+
+    async list(filter: { search?: string; role?: Role; isActive?: boolean; sortBy: 'id' | 'username' | 'email' | 'role' | 'created_at'; sortOrder: 'asc' | 'desc' }): Promise<User[]> {
+      let query = db.selectFrom('users').selectAll();
+      if (filter.search) {
+        const pattern = `%${filter.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        query = query.where((eb) => eb.or([eb(sql`lower(username)`, 'like', sql`${pattern} escape '\\'`), eb(sql`lower(email)`, 'like', sql`${pattern} escape '\\'`)]));
+      }
+      if (filter.role) query = query.where('role', '=', filter.role);
+      if (filter.isActive !== undefined) query = query.where('is_active', '=', filter.isActive);
+      const rows = await query.orderBy(filter.sortBy, filter.sortOrder).orderBy('id').execute();
+      return rows.map(toUser);
+    },
+
+    async counts(): Promise<{ total: number; active: number; admins: number }> {
+      const row = await db
+        .selectFrom('users')
+        .select((eb) => [
+          eb.fn.countAll<number>().as('total'),
+          eb.fn.sum<number>(eb.case().when('is_active', '=', true).then(1).else(0).end()).as('active'),
+          eb.fn.sum<number>(eb.case().when('role', '=', 'admin').then(1).else(0).end()).as('admins'),
+        ])
+        .executeTakeFirstOrThrow();
+      return { total: Number(row.total), active: Number(row.active ?? 0), admins: Number(row.admins ?? 0) };
+    },
+
+    async countActiveAdmins(): Promise<number> {
+      const row = await db
+        .selectFrom('users')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('role', '=', 'admin')
+        .where('is_active', '=', true)
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+
+    async update(id: number, changes: Partial<{ username: string; email: string; passwordHash: string; role: Role; isActive: boolean; quotaBytes: number | null }>, now: Date): Promise<User | undefined> {
+      const at = now.toISOString();
+      const row = await db
+        .updateTable('users')
+        .set({
+          ...(changes.username !== undefined && { username: changes.username }),
+          ...(changes.email !== undefined && { email: changes.email }),
+          ...(changes.passwordHash !== undefined && { password_hash: changes.passwordHash, password_changed_at: at }),
+          ...(changes.role !== undefined && { role: changes.role }),
+          ...(changes.isActive !== undefined && { is_active: changes.isActive }),
+          ...(changes.quotaBytes !== undefined && { quota_bytes: changes.quotaBytes }),
+          updated_at: at,
+        })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+      return row && toUser(row);
+    },
+
+    async delete(id: number): Promise<boolean> {
+      const result = await db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
+      return Number(result.numDeletedRows) === 1;
+    },
+
+    async usernames(ids: number[]): Promise<Map<number, string>> {
+      if (ids.length === 0) return new Map();
+      const rows = await db.selectFrom('users').select(['id', 'username']).where('id', 'in', ids).execute();
+      return new Map(rows.map((r) => [r.id, r.username]));
+    },
+
     async setPassword(id: number, passwordHash: string, now: Date): Promise<void> {
       const at = now.toISOString();
       await db.updateTable('users').set({ password_hash: passwordHash, password_changed_at: at, updated_at: at }).where('id', '=', id).execute();

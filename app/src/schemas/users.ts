@@ -1,7 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { User } from '../repositories/index.js';
 
-export const UsernameSchema = Type.String({ minLength: 3, maxLength: 32, pattern: '^[A-Za-z0-9_.-]+$' });
+/** 3–32 characters of [A-Za-z0-9_.-], starting with a letter or digit (it names a folder on disk). */
+export const UsernameSchema = Type.String({ minLength: 3, maxLength: 32, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$' });
 /** Optional, and LAN addresses such as admin@nas.local are fine: only the shape is checked. */
 export const EmailSchema = Type.String({ maxLength: 254, pattern: '^$|^[^\\s@]+@[^\\s@]+$' });
 

@@ -4,6 +4,7 @@ import type { Database } from '../db/index.js';
 import {
   createArgon2Hasher,
   createRepositories,
+  createStorage,
   createTokenCrypto,
   createTransactionRunner,
   systemClock,
@@ -13,6 +14,12 @@ import {
 import { createAuditService } from './audit.service.js';
 import { createAuthService } from './auth.service.js';
 import { createReadinessService } from './readiness.service.js';
+import { createFilePermissionsService } from './file-permissions.service.js';
+import { createFileAccess, createFilesService } from './files.service.js';
+import { createSystemService } from './system.service.js';
+import { createTelemetryService } from './telemetry.service.js';
+import { createUploadsService } from './uploads.service.js';
+import { createProcReader, createSmartReader } from '../repositories/system-probe.js';
 
 export type { AuthService, AuthTokens, Principal } from './auth.service.js';
 export type { AuditService, AuditEvent } from './audit.service.js';
@@ -21,6 +28,11 @@ export type { RequestContext } from './request-context.js';
 export { ensureFirstAdmin } from './first-admin.service.js';
 export type { FirstAdminResult } from './first-admin.service.js';
 export { assertPasswordAllowed } from './password-policy.js';
+export { mimeTypeOf, toFileEntry } from './files.service.js';
+export type { FileEntry, FilesService, Located } from './files.service.js';
+export type { UploadPart, UploadsService } from './uploads.service.js';
+export type { SystemService } from './system.service.js';
+export type { TelemetryService } from './telemetry.service.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -41,6 +53,11 @@ export function createServices(deps: ServiceDeps) {
   const tokens = createTokenCrypto(config.auth.secretKey, config.auth.accessTokenTtlSeconds);
   const audit = createAuditService({ repos, clock, logger });
   const dbTimeoutMs = config.database.kind === 'postgres' ? config.database.statementTimeoutMs : 5000;
+  const storage = createStorage(config.storageRoot);
+  const filesDeps = { repos, transaction, storage, clock, defaultQuotaBytes: config.files.defaultQuotaBytes, reserveBytes: config.files.reserveBytes };
+  const access = createFileAccess(filesDeps);
+  const proc = createProcReader(config.system.procRoot);
+  const telemetry = createTelemetryService({ proc, clock, logger, intervalMs: config.system.telemetryIntervalMs, samples: config.system.telemetrySamples });
   return {
     clock,
     hasher,
@@ -49,6 +66,21 @@ export function createServices(deps: ServiceDeps) {
     audit,
     auth: createAuthService({ repos, transaction, clock, hasher, tokens, audit, refreshTtlSeconds: config.auth.refreshTokenTtlSeconds }),
     readiness: createReadinessService({ database, storageRoot: config.storageRoot, dbTimeoutMs }),
+    storage,
+    access,
+    files: createFilesService({ ...filesDeps, access }),
+    uploads: createUploadsService({ ...filesDeps, access, uploadMaxBytes: config.files.uploadMaxBytes }),
+    filePermissions: createFilePermissionsService({ repos, transaction, clock, access }),
+    telemetry,
+    system: createSystemService({
+      proc,
+      smart: createSmartReader(),
+      storage,
+      telemetry,
+      repos,
+      devMode: config.mode !== 'production',
+      defaultQuotaBytes: config.files.defaultQuotaBytes,
+    }),
   };
 }
 

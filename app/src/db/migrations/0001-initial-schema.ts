@@ -61,13 +61,8 @@ export const initialSchema: MigrationDefinition = (dialect: Dialect) => {
         .execute();
       // A folder listing is `where parent_id = ?`; the unique key also forbids two entries of one name.
       await db.schema.createIndex('files_parent_name_key').on('files').unique().columns(['parent_id', 'name']).execute();
-      await db.schema
-        .createIndex('files_owner_root_key')
-        .on('files')
-        .unique()
-        .columns(['owner_id', 'name'])
-        .where(sql.ref('parent_id'), 'is', null)
-        .execute();
+      // Root rows are home folders; their names are directory names on disk, unique across users.
+      await db.schema.createIndex('files_root_name_key').on('files').unique().column('name').where(sql.ref('parent_id'), 'is', null).execute();
       await db.schema.createIndex('files_owner_id_idx').on('files').column('owner_id').execute();
 
       await t

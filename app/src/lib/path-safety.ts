@@ -1,0 +1,84 @@
+import { realpath } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { ForbiddenError, ValidationError } from '../errors/index.js';
+
+/**
+ * The one gate between a user-supplied path and the filesystem. Every file route goes through
+ * `parseStoragePath` / `parseName`, and every disk access through `resolveInside`.
+ */
+
+export const MAX_NAME_BYTES = 255;
+export const MAX_PATH_BYTES = 4096;
+
+// C0/C1 control characters, DEL, and Unicode line/paragraph separators and bidi overrides that make
+// a name display as something it is not.
+const FORBIDDEN_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
+
+function reject(field: (string | number)[], msg: string): never {
+  throw ValidationError.field(field, msg, 'path_unsafe');
+}
+
+/** Checks one path segment or file name; returns it in NFC form. */
+export function parseName(raw: string, field: (string | number)[] = ['body', 'name']): string {
+  if (typeof raw !== 'string') reject(field, 'must be a string');
+  const name = raw.normalize('NFC');
+  if (name.length === 0) reject(field, 'must not be empty');
+  if (FORBIDDEN_CHARS.test(name)) reject(field, 'must not contain control characters');
+  if (name.includes('/') || name.includes('\\')) reject(field, 'must be a single name without separators');
+  // Compatibility forms fold look-alikes (fullwidth dots and solidus, one-dot leaders) onto ASCII.
+  const folded = name.normalize('NFKC');
+  if (folded === '.' || folded === '..' || /^\.+$/.test(folded)) reject(field, 'must not be "." or ".."');
+  if (folded.includes('/') || folded.includes('\\')) reject(field, 'must not contain characters that look like separators');
+  if (name.trim() !== name || name.trim().length === 0) reject(field, 'must not start or end with white space');
+  if (Buffer.byteLength(name, 'utf8') > MAX_NAME_BYTES) reject(field, `must be at most ${MAX_NAME_BYTES} bytes`);
+  return name;
+}
+
+/**
+ * Parses a storage path such as "Documents/a.txt" ("" is the root) into its segments.
+ * Rejects absolute paths, "." and ".." anywhere, backslashes, control characters and overlong input.
+ */
+export function parseStoragePath(raw: string, field: (string | number)[] = ['query', 'path']): string[] {
+  if (typeof raw !== 'string') reject(field, 'must be a string');
+  if (Buffer.byteLength(raw, 'utf8') > MAX_PATH_BYTES) reject(field, `must be at most ${MAX_PATH_BYTES} bytes`);
+  if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw) || raw.startsWith('\\')) reject(field, 'must be relative');
+  const trimmed = raw.replace(/\/+$/, '');
+  if (trimmed === '') return [];
+  return trimmed.split('/').map((segment) => {
+    if (segment === '') reject(field, 'must not contain empty segments');
+    return parseName(segment, field);
+  });
+}
+
+export function formatStoragePath(segments: readonly string[]): string {
+  return segments.join('/');
+}
+
+function isInside(root: string, candidate: string): boolean {
+  const rel = relative(root, candidate);
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !rel.startsWith(sep));
+}
+
+/**
+ * Joins already-parsed segments under `root` and proves, by resolving symlinks, that the real
+ * location is inside `root`. Works for paths that do not exist yet (checks the deepest existing
+ * ancestor), so it guards creations too.
+ */
+export async function resolveInside(root: string, segments: readonly string[]): Promise<string> {
+  const realRoot = await realpath(root);
+  const target = join(realRoot, ...segments);
+  if (!isInside(realRoot, target)) throw new ForbiddenError('Path escapes the storage root', 'path_outside_root');
+  let probe = target;
+  for (;;) {
+    try {
+      const real = await realpath(probe);
+      if (!isInside(realRoot, real)) throw new ForbiddenError('Path escapes the storage root through a link', 'path_outside_root');
+      return target;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      const parent = dirname(probe);
+      if (parent === probe) throw err;
+      probe = parent;
+    }
+  }
+}

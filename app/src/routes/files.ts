@@ -1,0 +1,231 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { contentDisposition, etagFor, parseRange } from '../lib/http-download.js';
+import { parseStoragePath } from '../lib/path-safety.js';
+import { principalOf, requestContext } from '../plugins/auth.js';
+import { authErrorResponses, ErrorResponse, MessageResponse } from '../schemas/common.js';
+import {
+  AvailableResponse,
+  CreateFolderBody,
+  ListQuery,
+  ListResponse,
+  MountpointsResponse,
+  MoveBody,
+  OwnerQuery,
+  PermissionsBody,
+  PermissionsQuery,
+  PermissionsResponse,
+  RenameBody,
+  UploadResponse,
+  WildcardPath,
+} from '../schemas/files.js';
+import { ValidationError } from '../errors/index.js';
+import type { UploadPart } from '../services/index.js';
+
+/** @fastify/multipart parts → the service's library-free parts. */
+async function* uploadParts(request: FastifyRequest): AsyncIterable<UploadPart> {
+  for await (const part of request.parts()) {
+    if (part.type === 'file') yield { kind: 'file', field: part.fieldname, filename: part.filename, stream: part.file };
+    else yield { kind: 'field', name: part.fieldname, value: String(part.value) };
+  }
+}
+
+export async function filesRoutes(app: FastifyInstance) {
+  const tags = ['files'];
+  const security = [{ bearer: [] }];
+  const { files, uploads, filePermissions, audit, system } = app.services;
+
+  app.get<{ Querystring: ListQuery }>(
+    '/api/files/list',
+    { preHandler: app.authenticate, schema: { tags, security, querystring: ListQuery, response: { 200: ListResponse, ...authErrorResponses } } },
+    async (request) => ({ files: await files.list(principalOf(request), request.query.owner_id, parseStoragePath(request.query.path ?? '')) }),
+  );
+
+  app.get<{ Params: WildcardPath; Querystring: OwnerQuery }>(
+    '/api/files/download/*',
+    { preHandler: app.authenticate, schema: { tags, security, params: WildcardPath, querystring: OwnerQuery } },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const located = await files.download(principal, request.query.owner_id, parseStoragePath(request.params['*'], ['path', 'path']));
+      const stat = await app.services.storage.stat(located.disk);
+      const etag = etagFor(located.node.id, stat.size, stat.mtimeMs);
+      const ifRange = request.headers['if-range'];
+      const range = ifRange && ifRange !== etag ? ({ kind: 'full' } as const) : parseRange(request.headers.range, stat.size);
+      if (range.kind === 'unsatisfiable') {
+        return reply.status(416).header('content-range', `bytes */${stat.size}`).send({ detail: `Range not satisfiable for a ${stat.size}-byte file`, code: 'range_not_satisfiable' });
+      }
+      reply
+        .header('content-type', located.node.mimeType ?? 'application/octet-stream')
+        .header('content-disposition', contentDisposition(located.node.name))
+        .header('etag', etag)
+        .header('last-modified', stat.mtime.toUTCString())
+        .header('accept-ranges', 'bytes')
+        .header('cache-control', 'private, no-cache')
+        // Served bytes are the user's, not ours: never let a browser run them in our origin.
+        .header('content-security-policy', "sandbox; default-src 'none'")
+        .header('x-content-type-options', 'nosniff');
+      if (request.headers['if-none-match'] === etag) return reply.status(304).send();
+      await audit.record(requestContext(request), {
+        eventType: 'file',
+        action: 'download',
+        userId: principal.user.id,
+        username: principal.user.username,
+        resource: located.segments.join('/'),
+        success: true,
+        details: { file_id: located.node.id, owner_id: located.owner.id, range: range.kind === 'partial' ? [range.start, range.end] : null },
+      });
+      if (range.kind === 'partial') {
+        reply.status(206).header('content-range', `bytes ${range.start}-${range.end}/${stat.size}`).header('content-length', range.end - range.start + 1);
+        return reply.send(await app.services.storage.openRead(located.disk, range));
+      }
+      reply.header('content-length', stat.size);
+      return reply.send(await app.services.storage.openRead(located.disk));
+    },
+  );
+
+  app.post<{ Querystring: OwnerQuery }>(
+    '/api/files/upload',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags,
+        security,
+        summary: 'multipart/form-data: field `path` (target folder) and one or more `files` (or `file`).',
+        querystring: OwnerQuery,
+        response: { 200: UploadResponse, 413: ErrorResponse, 507: ErrorResponse, ...authErrorResponses },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      if (!request.isMultipart()) {
+        throw ValidationError.field(['body'], 'must be multipart/form-data', 'content_type');
+      }
+      const declared = Number(request.headers['content-length']);
+      const stored = await uploads.upload(principal, uploadParts(request), {
+        ownerId: request.query.owner_id,
+        declaredLength: Number.isFinite(declared) ? declared : undefined,
+      });
+      await audit.record(requestContext(request), {
+        eventType: 'file',
+        action: 'upload',
+        userId: principal.user.id,
+        username: principal.user.username,
+        resource: stored.map((f) => f.name).join(', ').slice(0, 500),
+        success: true,
+        details: { file_ids: stored.map((f) => f.id), bytes: stored.reduce((n, f) => n + f.sizeBytes, 0) },
+      });
+      return { message: `Uploaded ${stored.length} file(s)`, uploaded: stored.length, upload_ids: stored.map((f) => f.id) };
+    },
+  );
+
+  app.post<{ Body: CreateFolderBody; Querystring: OwnerQuery }>(
+    '/api/files/folder',
+    { preHandler: app.authenticate, schema: { tags, security, querystring: OwnerQuery, body: CreateFolderBody, response: { 200: MessageResponse, ...authErrorResponses } } },
+    async (request) => {
+      const principal = principalOf(request);
+      const created = await files.createFolder(principal, request.query.owner_id, parseStoragePath(request.body.path, ['body', 'path']), request.body.name);
+      await audit.record(requestContext(request), { eventType: 'file', action: 'create_folder', userId: principal.user.id, username: principal.user.username, resource: created.segments.join('/'), success: true });
+      return { message: `Folder created: ${created.segments.join('/')}` };
+    },
+  );
+
+  app.put<{ Body: RenameBody; Querystring: OwnerQuery }>(
+    '/api/files/rename',
+    { preHandler: app.authenticate, schema: { tags, security, querystring: OwnerQuery, body: RenameBody, response: { 200: MessageResponse, ...authErrorResponses } } },
+    async (request) => {
+      const principal = principalOf(request);
+      const from = parseStoragePath(request.body.old_path, ['body', 'old_path']);
+      const renamed = await files.rename(principal, request.query.owner_id, from, request.body.new_name);
+      await audit.record(requestContext(request), {
+        eventType: 'file',
+        action: 'rename',
+        userId: principal.user.id,
+        username: principal.user.username,
+        resource: from.join('/'),
+        success: true,
+        details: { new_path: renamed.segments.join('/') },
+      });
+      return { message: `Renamed to ${renamed.segments.join('/')}` };
+    },
+  );
+
+  app.put<{ Body: MoveBody; Querystring: OwnerQuery }>(
+    '/api/files/move',
+    { preHandler: app.authenticate, schema: { tags, security, querystring: OwnerQuery, body: MoveBody, response: { 200: MessageResponse, ...authErrorResponses } } },
+    async (request) => {
+      const principal = principalOf(request);
+      const source = parseStoragePath(request.body.source_path, ['body', 'source_path']);
+      const target = parseStoragePath(request.body.target_path, ['body', 'target_path']);
+      await files.move(principal, request.query.owner_id, source, target);
+      await audit.record(requestContext(request), {
+        eventType: 'file',
+        action: 'move',
+        userId: principal.user.id,
+        username: principal.user.username,
+        resource: source.join('/'),
+        success: true,
+        details: { target_path: target.join('/') },
+      });
+      return { message: `Moved ${source.join('/')} to ${target.join('/') || 'home'}` };
+    },
+  );
+
+  app.delete<{ Params: WildcardPath; Querystring: OwnerQuery }>(
+    '/api/files/*',
+    { preHandler: app.authenticate, schema: { tags, security, params: WildcardPath, querystring: OwnerQuery, response: { 200: MessageResponse, ...authErrorResponses } } },
+    async (request) => {
+      const principal = principalOf(request);
+      const removed = await files.remove(principal, request.query.owner_id, parseStoragePath(request.params['*'], ['path', 'path']));
+      await audit.record(requestContext(request), {
+        eventType: 'file',
+        action: 'delete',
+        userId: principal.user.id,
+        username: principal.user.username,
+        resource: removed.segments.join('/'),
+        success: true,
+        details: { bytes_freed: removed.bytes, owner_id: removed.owner.id },
+      });
+      return { message: `Deleted ${removed.segments.join('/')}` };
+    },
+  );
+
+  app.get(
+    '/api/files/storage/available',
+    { preHandler: app.authenticate, schema: { tags, security, response: { 200: AvailableResponse, ...authErrorResponses } } },
+    async (request) => files.available(principalOf(request)),
+  );
+
+  app.get(
+    '/api/files/mountpoints',
+    { preHandler: app.authenticate, schema: { tags, security, response: { 200: MountpointsResponse, ...authErrorResponses } } },
+    async () => system.mountpoints(),
+  );
+
+  app.get<{ Querystring: PermissionsQuery & OwnerQuery }>(
+    '/api/files/permissions',
+    {
+      preHandler: app.authenticate,
+      schema: { tags, security, querystring: { ...PermissionsQuery, properties: { ...PermissionsQuery.properties, ...OwnerQuery.properties } }, response: { 200: PermissionsResponse, ...authErrorResponses } },
+    },
+    async (request) => filePermissions.get(principalOf(request), request.query.owner_id, parseStoragePath(request.query.path)),
+  );
+
+  app.put<{ Body: PermissionsBody }>(
+    '/api/files/permissions',
+    { preHandler: app.authenticate, schema: { tags, security, body: PermissionsBody, response: { 200: PermissionsResponse, ...authErrorResponses } } },
+    async (request) => {
+      const principal = principalOf(request);
+      const segments = parseStoragePath(request.body.path, ['body', 'path']);
+      const result = await filePermissions.replace(principal, request.body.owner_id, segments, request.body.rules);
+      await audit.record(requestContext(request), {
+        eventType: 'share',
+        action: 'set_permissions',
+        userId: principal.user.id,
+        username: principal.user.username,
+        resource: segments.join('/'),
+        success: true,
+        details: { rules: request.body.rules.length },
+      });
+      return result;
+    },
+  );
+}

@@ -1,0 +1,137 @@
+import type { Readable } from 'node:stream';
+import { ConflictError, InsufficientStorageError, PayloadTooLargeError, ValidationError } from '../errors/index.js';
+import { formatStoragePath, parseName, parseStoragePath } from '../lib/path-safety.js';
+import type { FileRecord } from '../repositories/index.js';
+import type { Principal } from './auth.service.js';
+import { mimeTypeOf, type FileAccess, type FilesDeps, type Located } from './files.service.js';
+
+/** One multipart part, independent of the HTTP library. */
+export type UploadPart = { kind: 'field'; name: string; value: string } | { kind: 'file'; field: string; filename: string; stream: Readable };
+
+interface Received {
+  name: string;
+  tempPath: string;
+  size: number;
+}
+
+export const UPLOAD_FILE_FIELDS = ['files', 'file'] as const;
+
+async function drain(stream: Readable): Promise<void> {
+  stream.resume();
+  await new Promise((resolve) => {
+    stream.once('end', resolve);
+    stream.once('error', resolve);
+  });
+}
+
+export function createUploadsService(deps: FilesDeps & { access: FileAccess; uploadMaxBytes: number }) {
+  const { repos, storage, clock, access } = deps;
+
+  async function roomOnDisk(): Promise<number> {
+    return Math.max(0, (await storage.usage()).availableBytes - deps.reserveBytes);
+  }
+
+  /**
+   * Reserves quota for every file at once and writes their metadata in one transaction: a request
+   * either fits entirely or stores nothing.
+   */
+  async function reserveAndRecord(folder: Located, files: Received[]): Promise<{ rows: FileRecord[]; previous: (FileRecord | undefined)[]; delta: number }> {
+    const now = clock.now();
+    return deps.transaction(async (r) => {
+      const previous: (FileRecord | undefined)[] = [];
+      let delta = 0;
+      for (const file of files) {
+        const existing = await r.files.findChild(folder.node.id, file.name);
+        if (existing?.isDirectory) throw new ConflictError(`A folder has that name: path=${formatStoragePath([...folder.segments, file.name])}`, 'file_exists');
+        previous.push(existing);
+        delta += file.size - (existing?.sizeBytes ?? 0);
+      }
+      if (delta > 0 && delta > (await roomOnDisk())) throw new InsufficientStorageError('Not enough free disk space for this upload', 'disk_full');
+      if (!(await r.users.reserveBytes(folder.owner.id, delta, deps.defaultQuotaBytes))) {
+        throw new InsufficientStorageError('Storage quota exceeded', 'quota_exceeded');
+      }
+      const rows: FileRecord[] = [];
+      for (const [i, file] of files.entries()) {
+        const existing = previous[i];
+        const content = { sizeBytes: file.size, mimeType: mimeTypeOf(file.name) };
+        if (existing) {
+          await r.files.updateContent(existing.id, content, now);
+          rows.push({ ...existing, ...content, modifiedAt: now.toISOString() });
+        } else {
+          rows.push(await r.files.create({ ownerId: folder.owner.id, parentId: folder.node.id, name: file.name, isDirectory: false, ...content }, now));
+        }
+      }
+      return { rows, previous, delta };
+    });
+  }
+
+  /** Undoes the metadata and quota of files whose bytes could not be put in place. */
+  async function compensate(folder: Located, files: Received[], rows: FileRecord[], previous: (FileRecord | undefined)[], fromIndex: number): Promise<void> {
+    const now = clock.now();
+    await deps.transaction(async (r) => {
+      let delta = 0;
+      for (let i = fromIndex; i < files.length; i += 1) {
+        const before = previous[i];
+        const file = files[i] as Received;
+        delta += file.size - (before?.sizeBytes ?? 0);
+        if (before) await r.files.updateContent(before.id, { sizeBytes: before.sizeBytes, mimeType: before.mimeType }, now);
+        else await r.files.delete((rows[i] as FileRecord).id);
+      }
+      await r.users.reserveBytes(folder.owner.id, -delta, null);
+    });
+  }
+
+  return {
+    /**
+     * Streams every file part to a temp file (never into memory), enforcing the size cap as bytes
+     * arrive, then reserves quota and renames the files into place. Whatever fails, no temp file
+     * and no reserved byte is left behind.
+     */
+    async upload(principal: Principal, parts: AsyncIterable<UploadPart>, options: { ownerId?: number; declaredLength?: number }): Promise<FileRecord[]> {
+      const received: Received[] = [];
+      let targetPath: string | undefined;
+      try {
+        if (options.declaredLength !== undefined && options.declaredLength > (await roomOnDisk())) {
+          throw new InsufficientStorageError('Not enough free disk space for this upload', 'disk_full');
+        }
+        for await (const part of parts) {
+          if (part.kind === 'field') {
+            if (part.name !== 'path') throw ValidationError.field(['body', part.name], 'unknown field');
+            targetPath = part.value;
+            continue;
+          }
+          if (!(UPLOAD_FILE_FIELDS as readonly string[]).includes(part.field)) {
+            await drain(part.stream);
+            throw ValidationError.field(['body', part.field], 'unknown field; send files as "files"');
+          }
+          const name = parseName(part.filename, ['body', part.field, received.length]);
+          if (received.some((f) => f.name === name)) throw ValidationError.field(['body', part.field, received.length], `duplicate file name "${name}"`);
+          const temp = await storage.writeTemp(part.stream, (size) => {
+            if (size > deps.uploadMaxBytes) throw new PayloadTooLargeError(`File "${name}" is larger than the ${deps.uploadMaxBytes}-byte limit`, 'file_too_large');
+          });
+          received.push({ name, tempPath: temp.path, size: temp.size });
+        }
+        if (received.length === 0) throw ValidationError.field(['body', 'files'], 'field required');
+        const segments = parseStoragePath(targetPath ?? '', ['body', 'path']);
+        const folder = await access.locate(principal, options.ownerId, segments, 'can_write');
+        if (!folder.node.isDirectory) throw ValidationError.field(['body', 'path'], 'is a file, not a folder');
+
+        const { rows, previous } = await reserveAndRecord(folder, received);
+        for (const [i, file] of received.entries()) {
+          try {
+            await storage.commitTemp(file.tempPath, [...folder.disk, file.name]);
+          } catch (err) {
+            await compensate(folder, received, rows, previous, i);
+            throw err;
+          }
+        }
+        received.length = 0;
+        return rows;
+      } finally {
+        await Promise.all(received.map((f) => storage.discardTemp(f.tempPath)));
+      }
+    },
+  };
+}
+
+export type UploadsService = ReturnType<typeof createUploadsService>;

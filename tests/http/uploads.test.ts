@@ -1,0 +1,100 @@
+import { connect } from 'node:net';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createLoggedInUser } from '../helpers/factories.js';
+import { listNames, tempFiles, upload, usedBytes } from '../helpers/files.js';
+import { multipart } from '../helpers/multipart.js';
+import { describeEachDialect } from '../helpers/test-app.js';
+
+const MAX = 4096;
+
+describeEachDialect(
+  'upload guarantees',
+  (env) => {
+    it('refuses a file over the size cap with 413 and keeps nothing', async () => {
+      const u = await createLoggedInUser(env());
+      const res = await upload(env(), u.headers, '', [{ filename: 'big.bin', content: Buffer.alloc(MAX + 1) }]);
+      expect(res.statusCode).toBe(413);
+      expect(res.json().code).toBe('file_too_large');
+      expect(await listNames(env(), u.headers)).toEqual([]);
+      expect(await usedBytes(env(), u.user.id)).toBe(0);
+      expect(await tempFiles(env())).toEqual([]);
+    });
+
+    it('accepts a file of exactly the cap', async () => {
+      const u = await createLoggedInUser(env());
+      expect((await upload(env(), u.headers, '', [{ filename: 'edge.bin', content: Buffer.alloc(MAX) }])).statusCode).toBe(200);
+    });
+
+    it('refuses an upload over quota with 507 and stores none of the request\'s files', async () => {
+      const u = await createLoggedInUser(env());
+      await env().database.db.updateTable('users').set({ quota_bytes: 1500 }).where('id', '=', u.user.id).execute();
+      const res = await upload(env(), u.headers, '', [
+        { filename: 'one.bin', content: Buffer.alloc(1000) },
+        { filename: 'two.bin', content: Buffer.alloc(1000) },
+      ]);
+      expect(res.statusCode).toBe(507);
+      expect(res.json().code).toBe('quota_exceeded');
+      expect(await listNames(env(), u.headers)).toEqual([]);
+      expect(await usedBytes(env(), u.user.id)).toBe(0);
+      expect(await tempFiles(env())).toEqual([]);
+    });
+
+    it('never lets 20 concurrent uploads exceed a small quota', async () => {
+      const u = await createLoggedInUser(env());
+      await env().database.db.updateTable('users').set({ quota_bytes: 5000 }).where('id', '=', u.user.id).execute();
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => upload(env(), u.headers, '', [{ filename: `c${i}.bin`, content: Buffer.alloc(1000) }])),
+      );
+      const ok = results.filter((r) => r.statusCode === 200).length;
+      expect(results.every((r) => r.statusCode === 200 || r.statusCode === 507)).toBe(true);
+      expect(ok).toBe(5);
+      expect(await usedBytes(env(), u.user.id)).toBe(5000);
+      expect(await listNames(env(), u.headers)).toHaveLength(5);
+      const home = await env().app.services.repos.files.findHome(u.user.id);
+      expect(await readdir(join(env().config.storageRoot, home!.name))).toHaveLength(5);
+      expect(await tempFiles(env())).toEqual([]);
+    });
+
+    it('leaves no file, no temp file and no quota when the client disconnects mid-upload', async () => {
+      const u = await createLoggedInUser(env());
+      const address = await env().app.listen({ port: 0, host: '127.0.0.1' });
+      const port = Number(new URL(address).port);
+      const body = multipart({ path: '' }, [{ filename: 'partial.bin', content: Buffer.alloc(3000, 1) }]);
+      const socket = connect(port, '127.0.0.1');
+      await new Promise((r) => socket.once('connect', r));
+      const headers = Object.entries({ ...u.headers, ...body.headers, host: 'x' })
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('\r\n');
+      socket.write(`POST /api/files/upload HTTP/1.1\r\n${headers}\r\n\r\n`);
+      socket.write(body.payload.subarray(0, 1500));
+      // Wait until the server has started writing the temp file, then vanish.
+      for (let i = 0; i < 100 && (await tempFiles(env())).length === 0; i += 1) await new Promise((r) => setTimeout(r, 20));
+      expect((await tempFiles(env())).length).toBe(1);
+      socket.destroy();
+      for (let i = 0; i < 100 && (await tempFiles(env())).length > 0; i += 1) await new Promise((r) => setTimeout(r, 20));
+      expect(await tempFiles(env())).toEqual([]);
+      expect(await listNames(env(), u.headers)).toEqual([]);
+      expect(await usedBytes(env(), u.user.id)).toBe(0);
+    });
+  },
+  { env: { BALUHOST_UPLOAD_MAX_BYTES: String(MAX), BALUHOST_STORAGE_RESERVE_BYTES: '0' } },
+);
+
+describe('disk space', () => {
+  describeEachDialect(
+    'reserve',
+    (env) => {
+      it('answers 507 when an upload would eat into the disk reserve', async () => {
+        const u = await createLoggedInUser(env());
+        const res = await upload(env(), u.headers, '', [{ filename: 'a.bin', content: Buffer.alloc(10) }]);
+        expect(res.statusCode).toBe(507);
+        expect(res.json().code).toBe('disk_full');
+        expect(await tempFiles(env())).toEqual([]);
+      });
+    },
+    // A reserve larger than any disk: every upload is refused, as on a full NAS.
+    { env: { BALUHOST_STORAGE_RESERVE_BYTES: String(2 ** 60) } },
+  );
+});
