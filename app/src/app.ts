@@ -11,6 +11,8 @@ import { createValidatorCompiler } from './plugins/validation.js';
 import type { Clock, PasswordHasher } from './repositories/index.js';
 import { authRoutes } from './routes/auth.js';
 import { filesRoutes } from './routes/files.js';
+import { usersRoutes } from './routes/users.js';
+import { sharesRoutes } from './routes/shares.js';
 import { healthRoutes } from './routes/health.js';
 import { createServices, type Services } from './services/index.js';
 
@@ -39,6 +41,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     trustProxy: [...config.server.trustedProxies],
     bodyLimit: config.server.bodyLimitBytes,
     requestIdHeader: false,
+    // Clients call both /api/users and /api/users/.
+    routerOptions: { ignoreTrailingSlash: true },
     // An id from the reverse proxy ties its log line to ours; anything odd-looking is replaced.
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
@@ -69,5 +73,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes);
   await app.register(authRoutes);
   await app.register(filesRoutes);
+  await app.register(usersRoutes);
+  await app.register(sharesRoutes);
   return app;
 }

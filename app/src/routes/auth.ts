@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { principalOf, requestContext } from '../plugins/auth.js';
 import { ChangePasswordBody, LoginBody, RefreshBody, TokenResponse } from '../schemas/auth.js';
 import { authErrorResponses, MessageResponse } from '../schemas/common.js';
-import { toUserDto, UserDto } from '../schemas/users.js';
+import { RegisterBody, toUserDto, UserDto } from '../schemas/users.js';
 import type { AuthTokens } from '../services/index.js';
 
 function tokenResponse(result: AuthTokens) {
@@ -57,6 +57,17 @@ export async function authRoutes(app: FastifyInstance) {
         newPassword: request.body.new_password,
       });
       return { message: `Password changed; ${revoked} other session(s) signed out` };
+    },
+  );
+
+  app.post<{ Body: RegisterBody }>(
+    '/api/auth/register',
+    { schema: { tags, summary: 'Self-registration; off unless BALUHOST_REGISTRATION_ENABLED. The role is always `user`.', body: RegisterBody, response: { 201: UserDto, ...authErrorResponses } } },
+    async (request, reply) => {
+      app.services.users.validateRegistration(app.config.auth.registrationEnabled);
+      const b = request.body;
+      const user = await app.services.users.create(requestContext(request), null, { username: b.username, email: b.email ?? '', password: b.password, role: 'user' });
+      return reply.status(201).send(toUserDto(user));
     },
   );
 }

@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { contentDisposition, etagFor, parseRange } from '../lib/http-download.js';
 import { parseStoragePath } from '../lib/path-safety.js';
 import { principalOf, requestContext } from '../plugins/auth.js';
 import { authErrorResponses, ErrorResponse, MessageResponse } from '../schemas/common.js';
@@ -20,6 +19,7 @@ import {
 } from '../schemas/files.js';
 import { ValidationError } from '../errors/index.js';
 import type { UploadPart } from '../services/index.js';
+import { sendStoredFile } from './file-responses.js';
 
 /** @fastify/multipart parts → the service's library-free parts. */
 async function* uploadParts(request: FastifyRequest): AsyncIterable<UploadPart> {
@@ -46,39 +46,19 @@ export async function filesRoutes(app: FastifyInstance) {
     async (request, reply) => {
       const principal = principalOf(request);
       const located = await files.download(principal, request.query.owner_id, parseStoragePath(request.params['*'], ['path', 'path']));
-      const stat = await app.services.storage.stat(located.disk);
-      const etag = etagFor(located.node.id, stat.size, stat.mtimeMs);
-      const ifRange = request.headers['if-range'];
-      const range = ifRange && ifRange !== etag ? ({ kind: 'full' } as const) : parseRange(request.headers.range, stat.size);
-      if (range.kind === 'unsatisfiable') {
-        return reply.status(416).header('content-range', `bytes */${stat.size}`).send({ detail: `Range not satisfiable for a ${stat.size}-byte file`, code: 'range_not_satisfiable' });
+      const { sent } = await sendStoredFile(app, request, reply, located);
+      if (sent) {
+        await audit.record(requestContext(request), {
+          eventType: 'file',
+          action: 'download',
+          userId: principal.user.id,
+          username: principal.user.username,
+          resource: located.segments.join('/'),
+          success: true,
+          details: { file_id: located.node.id, owner_id: located.owner.id, range: sent },
+        });
       }
-      reply
-        .header('content-type', located.node.mimeType ?? 'application/octet-stream')
-        .header('content-disposition', contentDisposition(located.node.name))
-        .header('etag', etag)
-        .header('last-modified', stat.mtime.toUTCString())
-        .header('accept-ranges', 'bytes')
-        .header('cache-control', 'private, no-cache')
-        // Served bytes are the user's, not ours: never let a browser run them in our origin.
-        .header('content-security-policy', "sandbox; default-src 'none'")
-        .header('x-content-type-options', 'nosniff');
-      if (request.headers['if-none-match'] === etag) return reply.status(304).send();
-      await audit.record(requestContext(request), {
-        eventType: 'file',
-        action: 'download',
-        userId: principal.user.id,
-        username: principal.user.username,
-        resource: located.segments.join('/'),
-        success: true,
-        details: { file_id: located.node.id, owner_id: located.owner.id, range: range.kind === 'partial' ? [range.start, range.end] : null },
-      });
-      if (range.kind === 'partial') {
-        reply.status(206).header('content-range', `bytes ${range.start}-${range.end}/${stat.size}`).header('content-length', range.end - range.start + 1);
-        return reply.send(await app.services.storage.openRead(located.disk, range));
-      }
-      reply.header('content-length', stat.size);
-      return reply.send(await app.services.storage.openRead(located.disk));
+      return reply;
     },
   );
 

@@ -90,6 +90,17 @@ export function createFileAccess(deps: Pick<FilesDeps, 'repos' | 'storage' | 'cl
       return { owner, chain, node: chain[chain.length - 1] as FileRecord, segments, disk: [home.name, ...segments] };
     },
 
+    /** A node by id with no caller: only for public share links, whose token is the permission. */
+    async locateForShareLink(fileId: number): Promise<Located> {
+      const chain = await repos.files.ancestry(fileId);
+      const node = chain[chain.length - 1];
+      const home = chain[0];
+      const owner = node && (await repos.users.findById(node.ownerId));
+      if (!node || !home || !owner) throw new NotFoundError('Share link not found', 'share_not_found');
+      const segments = chain.slice(1).map((f) => f.name);
+      return { owner, chain, node, segments, disk: [home.name, ...segments] };
+    },
+
     /** A located node by id (shares), with the same permission rules. */
     async locateById(principal: Principal, fileId: number, permission: SharePermission): Promise<Located> {
       const chain = await repos.files.ancestry(fileId);

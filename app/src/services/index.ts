@@ -19,6 +19,8 @@ import { createFileAccess, createFilesService } from './files.service.js';
 import { createSystemService } from './system.service.js';
 import { createTelemetryService } from './telemetry.service.js';
 import { createUploadsService } from './uploads.service.js';
+import { createUsersService } from './users.service.js';
+import { createSharesService } from './shares.service.js';
 import { createProcReader, createSmartReader } from '../repositories/system-probe.js';
 
 export type { AuthService, AuthTokens, Principal } from './auth.service.js';
@@ -31,6 +33,8 @@ export { assertPasswordAllowed } from './password-policy.js';
 export { mimeTypeOf, toFileEntry } from './files.service.js';
 export type { FileEntry, FilesService, Located } from './files.service.js';
 export type { UploadPart, UploadsService } from './uploads.service.js';
+export type { UsersService } from './users.service.js';
+export type { SharesService, ShareLinkView, UserShareView } from './shares.service.js';
 export type { SystemService } from './system.service.js';
 export type { TelemetryService } from './telemetry.service.js';
 
@@ -72,6 +76,8 @@ export function createServices(deps: ServiceDeps) {
     uploads: createUploadsService({ ...filesDeps, access, uploadMaxBytes: config.files.uploadMaxBytes }),
     filePermissions: createFilePermissionsService({ repos, transaction, clock, access }),
     telemetry,
+    shares: createSharesService({ repos, clock, hasher, tokens, access, audit }),
+    users: createUsersService({ repos, transaction, clock, hasher, storage, audit }),
     system: createSystemService({
       proc,
       smart: createSmartReader(),

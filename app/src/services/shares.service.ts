@@ -1,0 +1,215 @@
+import { ConflictError, ForbiddenError, GoneError, NotFoundError, ValidationError } from '../errors/index.js';
+import { formatStoragePath } from '../lib/path-safety.js';
+import type { Clock, PasswordHasher, Repositories, ShareGrant, ShareLink, TokenCrypto, UserShare } from '../repositories/index.js';
+import type { AuditService } from './audit.service.js';
+import type { Principal } from './auth.service.js';
+import type { FileAccess, Located } from './files.service.js';
+import type { RequestContext } from './request-context.js';
+
+export interface ShareLinkView {
+  link: ShareLink;
+  located: Located;
+  isExpired: boolean;
+  isAccessible: boolean;
+}
+
+export interface UserShareView {
+  share: UserShare;
+  located: Located;
+  ownerUsername: string;
+  sharedWithUsername: string;
+}
+
+export interface LinkInput {
+  fileId: number;
+  password?: string | null;
+  allowDownload: boolean;
+  allowPreview: boolean;
+  maxDownloads?: number | null;
+  expiresAt?: string | null;
+  description?: string | null;
+}
+
+interface SharesDeps {
+  repos: Repositories;
+  clock: Clock;
+  hasher: PasswordHasher;
+  tokens: TokenCrypto;
+  access: FileAccess;
+  audit: AuditService;
+}
+
+/** Public links (a token, optionally a password) and shares with named users. */
+export function createSharesService(deps: SharesDeps) {
+  const { repos, clock, hasher, access, audit } = deps;
+
+  function linkState(link: ShareLink, now: Date): { isExpired: boolean; isAccessible: boolean } {
+    const isExpired = link.expiresAt !== null && new Date(link.expiresAt) <= now;
+    const usedUp = link.maxDownloads !== null && link.downloadCount >= link.maxDownloads;
+    return { isExpired, isAccessible: !isExpired && !usedUp };
+  }
+
+  async function viewLink(link: ShareLink): Promise<ShareLinkView> {
+    return { link, located: await access.locateForShareLink(link.fileId), ...linkState(link, clock.now()) };
+  }
+
+  function assertFuture(expiresAt: string | null | undefined, field: string): void {
+    if (expiresAt && new Date(expiresAt) <= clock.now()) throw ValidationError.field(['body', field], 'must be in the future');
+  }
+
+  async function ownLink(principal: Principal, id: number): Promise<ShareLink> {
+    const link = await repos.shares.findLink(id);
+    if (!link || (link.ownerId !== principal.user.id && principal.user.role !== 'admin')) throw new NotFoundError(`Share link not found: id=${id}`, 'share_not_found');
+    return link;
+  }
+
+  async function ownUserShare(principal: Principal, id: number): Promise<UserShare> {
+    const share = await repos.shares.findUserShare(id);
+    if (!share || (share.ownerId !== principal.user.id && principal.user.role !== 'admin')) throw new NotFoundError(`User share not found: id=${id}`, 'share_not_found');
+    return share;
+  }
+
+  async function viewUserShare(share: UserShare): Promise<UserShareView> {
+    const names = await repos.users.usernames([share.ownerId, share.sharedWithUserId]);
+    return { share, located: await access.locateForShareLink(share.fileId), ownerUsername: names.get(share.ownerId) ?? '', sharedWithUsername: names.get(share.sharedWithUserId) ?? '' };
+  }
+
+  /** Token → link that may be used now, or the error the public sees (404 unknown, 410 gone, 403 password). */
+  async function usableLink(token: string, password: string | undefined): Promise<ShareLink> {
+    const link = await repos.shares.findLinkByToken(token);
+    if (!link) throw new NotFoundError('Share link not found', 'share_not_found');
+    const state = linkState(link, clock.now());
+    if (state.isExpired) throw new GoneError('This share link has expired', 'share_expired');
+    if (!state.isAccessible) throw new GoneError('This share link has reached its download limit', 'share_used_up');
+    if (link.passwordHash !== null && !(password && (await hasher.verify(link.passwordHash, password)))) {
+      throw new ForbiddenError(password ? 'Wrong share password' : 'This share link needs a password', 'share_password_required');
+    }
+    return link;
+  }
+
+  return {
+    async createLink(ctx: RequestContext, principal: Principal, input: LinkInput): Promise<ShareLinkView> {
+      const located = await access.locateById(principal, input.fileId, 'can_share');
+      assertFuture(input.expiresAt, 'expires_at');
+      const link = await repos.shares.createLink(
+        {
+          token: deps.tokens.randomToken(),
+          fileId: located.node.id,
+          ownerId: principal.user.id,
+          passwordHash: input.password ? await hasher.hash(input.password) : null,
+          allowDownload: input.allowDownload,
+          allowPreview: input.allowPreview,
+          maxDownloads: input.maxDownloads ?? null,
+          expiresAt: input.expiresAt ? new Date(input.expiresAt).toISOString() : null,
+          description: input.description ?? null,
+        },
+        clock.now(),
+      );
+      await audit.record(ctx, { eventType: 'share', action: 'create_link', userId: principal.user.id, username: principal.user.username, resource: formatStoragePath(located.segments), success: true, details: { link_id: link.id, file_id: link.fileId } });
+      return { link, located, ...linkState(link, clock.now()) };
+    },
+
+    async listLinks(principal: Principal): Promise<ShareLinkView[]> {
+      const links = await repos.shares.listLinks(principal.user.role === 'admin' ? null : principal.user.id);
+      return Promise.all(links.map(viewLink));
+    },
+
+    getLink: async (principal: Principal, id: number) => viewLink(await ownLink(principal, id)),
+
+    async updateLink(principal: Principal, id: number, changes: Partial<Omit<LinkInput, 'fileId'>>): Promise<ShareLinkView> {
+      await ownLink(principal, id);
+      assertFuture(changes.expiresAt, 'expires_at');
+      const updated = await repos.shares.updateLink(id, {
+        ...(changes.password !== undefined && { passwordHash: changes.password ? await hasher.hash(changes.password) : null }),
+        allowDownload: changes.allowDownload,
+        allowPreview: changes.allowPreview,
+        maxDownloads: changes.maxDownloads,
+        expiresAt: changes.expiresAt === undefined ? undefined : changes.expiresAt && new Date(changes.expiresAt).toISOString(),
+        description: changes.description,
+      });
+      if (!updated) throw new NotFoundError(`Share link not found: id=${id}`, 'share_not_found');
+      return viewLink(updated);
+    },
+
+    async deleteLink(principal: Principal, id: number): Promise<void> {
+      await ownLink(principal, id);
+      await repos.shares.deleteLink(id);
+    },
+
+    async accessLink(ctx: RequestContext, token: string, password: string | undefined): Promise<ShareLinkView> {
+      let link: ShareLink;
+      try {
+        link = await usableLink(token, password);
+      } catch (err) {
+        await audit.record(ctx, { eventType: 'share', action: 'access_link', userId: null, username: null, success: false, errorMessage: (err as Error).message });
+        throw err;
+      }
+      await repos.shares.touchLink(link.id, clock.now());
+      await audit.record(ctx, { eventType: 'share', action: 'access_link', userId: null, username: null, resource: `link:${link.id}`, success: true });
+      return viewLink(link);
+    },
+
+    /** Checks the link and counts the download atomically; the caller then streams the file. */
+    async claimDownload(ctx: RequestContext, token: string, password: string | undefined): Promise<ShareLinkView> {
+      const link = await usableLink(token, password);
+      if (!link.allowDownload) throw new ForbiddenError('Downloads are not allowed for this link', 'share_download_disabled');
+      const view = await viewLink(link);
+      if (view.located.node.isDirectory) throw ValidationError.field(['path', 'token'], 'links to a folder; folders cannot be downloaded as one file');
+      if (!(await repos.shares.claimDownload(link.id, clock.now()))) throw new GoneError('This share link has reached its download limit', 'share_used_up');
+      await audit.record(ctx, { eventType: 'share', action: 'download_link', userId: null, username: null, resource: `link:${link.id}`, success: true, details: { file_id: link.fileId } });
+      return view;
+    },
+
+    async createUserShare(ctx: RequestContext, principal: Principal, input: { fileId: number; sharedWithUserId: number; expiresAt?: string | null } & Omit<ShareGrant, 'expiresAt'>): Promise<UserShareView> {
+      const located = await access.locateById(principal, input.fileId, 'can_share');
+      if (input.sharedWithUserId === located.owner.id) throw ValidationError.field(['body', 'shared_with_user_id'], 'is the owner, who always has every right');
+      if (!(await repos.users.findById(input.sharedWithUserId))) throw ValidationError.field(['body', 'shared_with_user_id'], `no user with id ${input.sharedWithUserId}`);
+      assertFuture(input.expiresAt, 'expires_at');
+      let share: UserShare;
+      try {
+        share = await repos.shares.createUserShare(
+          {
+            fileId: located.node.id,
+            ownerId: located.owner.id,
+            sharedWithUserId: input.sharedWithUserId,
+            canRead: input.canRead || input.canWrite || input.canDelete || input.canShare,
+            canWrite: input.canWrite,
+            canDelete: input.canDelete,
+            canShare: input.canShare,
+            expiresAt: input.expiresAt ? new Date(input.expiresAt).toISOString() : null,
+          },
+          clock.now(),
+        );
+      } catch (err) {
+        if (/unique|23505/i.test(`${(err as { code?: string }).code} ${(err as Error).message}`)) throw new ConflictError('Already shared with that user; change the existing share instead', 'share_exists');
+        throw err;
+      }
+      await audit.record(ctx, { eventType: 'share', action: 'create_user_share', userId: principal.user.id, username: principal.user.username, resource: formatStoragePath(located.segments), success: true, details: { share_id: share.id, shared_with_user_id: share.sharedWithUserId } });
+      return viewUserShare(share);
+    },
+
+    async listUserShares(principal: Principal): Promise<UserShareView[]> {
+      const shares = await repos.shares.listUserSharesByOwner(principal.user.role === 'admin' ? null : principal.user.id);
+      return Promise.all(shares.map(viewUserShare));
+    },
+
+    async updateUserShare(principal: Principal, id: number, changes: Partial<ShareGrant>): Promise<UserShareView> {
+      await ownUserShare(principal, id);
+      assertFuture(changes.expiresAt, 'expires_at');
+      const updated = await repos.shares.updateUserShare(id, { ...changes, expiresAt: changes.expiresAt === undefined ? undefined : changes.expiresAt && new Date(changes.expiresAt).toISOString() });
+      if (!updated) throw new NotFoundError(`User share not found: id=${id}`, 'share_not_found');
+      return viewUserShare(updated);
+    },
+
+    async deleteUserShare(principal: Principal, id: number): Promise<void> {
+      await ownUserShare(principal, id);
+      await repos.shares.deleteUserShare(id);
+    },
+
+    async sharedWithMe(principal: Principal): Promise<UserShareView[]> {
+      return Promise.all((await repos.shares.listSharedWith(principal.user.id, clock.now())).map(viewUserShare));
+    },
+  };
+}
+
+export type SharesService = ReturnType<typeof createSharesService>;

@@ -1,0 +1,164 @@
+import { ConflictError, ForbiddenError, NotFoundError } from '../errors/index.js';
+import type { Clock, PasswordHasher, Repositories, Role, Storage, TransactionRunner, User } from '../repositories/index.js';
+import type { AuditService } from './audit.service.js';
+import type { Principal } from './auth.service.js';
+import { assertPasswordAllowed } from './password-policy.js';
+import type { RequestContext } from './request-context.js';
+
+export interface UserChanges {
+  username?: string;
+  email?: string;
+  password?: string;
+  role?: Role;
+  is_active?: boolean;
+  quota_bytes?: number | null;
+}
+
+export interface UserListFilter {
+  search?: string;
+  role?: Role;
+  isActive?: boolean;
+  sortBy?: 'id' | 'username' | 'email' | 'role' | 'created_at';
+  sortOrder?: 'asc' | 'desc';
+}
+
+interface UsersDeps {
+  repos: Repositories;
+  transaction: TransactionRunner;
+  clock: Clock;
+  hasher: PasswordHasher;
+  storage: Storage;
+  audit: AuditService;
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(e.message ?? '');
+}
+
+/** Account administration. Rules: the last active admin stays, nobody deletes themselves. */
+export function createUsersService(deps: UsersDeps) {
+  const { repos, clock, hasher, audit } = deps;
+
+  async function requireUser(id: number): Promise<User> {
+    const user = await repos.users.findById(id);
+    if (!user) throw new NotFoundError(`User not found: id=${id}`, 'user_not_found');
+    return user;
+  }
+
+  /** Would this change leave no active admin? Checked inside the transaction that makes it. */
+  async function assertKeepsAnAdmin(r: Repositories, target: User, after: { role: Role; isActive: boolean } | null): Promise<void> {
+    const stillAdmin = after !== null && after.role === 'admin' && after.isActive;
+    if (target.role === 'admin' && target.isActive && !stillAdmin && (await r.users.countActiveAdmins()) <= 1) {
+      throw new ConflictError('The last active admin cannot be removed, demoted or disabled', 'last_admin');
+    }
+  }
+
+  async function removeHome(userId: number): Promise<void> {
+    const home = await repos.files.findHome(userId);
+    if (!home) return;
+    try {
+      await deps.storage.purge(await deps.storage.moveToTrash([home.name]));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+
+  return {
+    async list(filter: UserListFilter) {
+      const users = await repos.users.list({ search: filter.search, role: filter.role, isActive: filter.isActive, sortBy: filter.sortBy ?? 'id', sortOrder: filter.sortOrder ?? 'asc' });
+      const counts = await repos.users.counts();
+      return { users, total: counts.total, active: counts.active, inactive: counts.total - counts.active, admins: counts.admins };
+    },
+
+    async create(ctx: RequestContext, actor: Principal | null, input: { username: string; email: string; password: string; role: Role }): Promise<User> {
+      assertPasswordAllowed(input.password, input.username, ['body', 'password']);
+      const passwordHash = await hasher.hash(input.password);
+      let user: User;
+      try {
+        user = await repos.users.create({ username: input.username, email: input.email, passwordHash, role: input.role, isActive: true }, clock.now());
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new ConflictError(`Username already taken: ${input.username}`, 'username_taken');
+        throw err;
+      }
+      await audit.record(ctx, {
+        eventType: 'user',
+        action: actor ? 'create_user' : 'register',
+        userId: actor?.user.id ?? user.id,
+        username: actor?.user.username ?? user.username,
+        resource: `user:${user.id}`,
+        success: true,
+        details: { username: user.username, role: user.role },
+      });
+      return user;
+    },
+
+    async update(ctx: RequestContext, actor: Principal, id: number, changes: UserChanges): Promise<User> {
+      const target = await requireUser(id);
+      const username = changes.username ?? target.username;
+      if (changes.password !== undefined) assertPasswordAllowed(changes.password, username, ['body', 'password']);
+      const passwordHash = changes.password !== undefined ? await hasher.hash(changes.password) : undefined;
+      const now = clock.now();
+      let updated: User | undefined;
+      try {
+        updated = await deps.transaction(async (r) => {
+          await assertKeepsAnAdmin(r, target, { role: changes.role ?? target.role, isActive: changes.is_active ?? target.isActive });
+          const result = await r.users.update(
+            id,
+            { username: changes.username, email: changes.email, passwordHash, role: changes.role, isActive: changes.is_active, quotaBytes: changes.quota_bytes },
+            now,
+          );
+          // A new password or a disabled account ends every session of that user.
+          if (passwordHash !== undefined || changes.is_active === false) await r.sessions.revokeAllForUser(id, passwordHash ? 'password_reset_by_admin' : 'account_disabled', now);
+          return result;
+        });
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new ConflictError(`Username already taken: ${changes.username}`, 'username_taken');
+        throw err;
+      }
+      if (!updated) throw new NotFoundError(`User not found: id=${id}`, 'user_not_found');
+      const changed = Object.keys(changes).filter((k) => k !== 'password');
+      if (changes.password !== undefined) changed.push('password');
+      await audit.record(ctx, { eventType: 'user', action: 'update_user', userId: actor.user.id, username: actor.user.username, resource: `user:${id}`, success: true, details: { changed } });
+      return updated;
+    },
+
+    async toggleActive(ctx: RequestContext, actor: Principal, id: number): Promise<User> {
+      const target = await requireUser(id);
+      if (target.id === actor.user.id) throw new ForbiddenError('You cannot disable your own account', 'self_change');
+      return this.update(ctx, actor, id, { is_active: !target.isActive });
+    },
+
+    async remove(ctx: RequestContext, actor: Principal, id: number): Promise<void> {
+      if (id === actor.user.id) throw new ForbiddenError('You cannot delete your own account', 'self_delete');
+      const target = await requireUser(id);
+      await deps.transaction(async (r) => {
+        await assertKeepsAnAdmin(r, target, null);
+        await r.users.delete(id);
+      });
+      await removeHome(id);
+      await audit.record(ctx, { eventType: 'user', action: 'delete_user', userId: actor.user.id, username: actor.user.username, resource: `user:${id}`, success: true, details: { username: target.username } });
+    },
+
+    async bulkRemove(ctx: RequestContext, actor: Principal, ids: number[]): Promise<{ deleted: number; failed: number; failed_ids: number[] }> {
+      const failed: number[] = [];
+      let deleted = 0;
+      for (const id of [...new Set(ids)]) {
+        try {
+          await this.remove(ctx, actor, id);
+          deleted += 1;
+        } catch {
+          failed.push(id);
+        }
+      }
+      return { deleted, failed: failed.length, failed_ids: failed };
+    },
+
+    validateRegistration(enabled: boolean): void {
+      if (!enabled) throw new ForbiddenError('Registration is disabled on this server', 'registration_disabled');
+    },
+  };
+}
+
+export type UsersService = ReturnType<typeof createUsersService>;
+
