@@ -13,6 +13,8 @@ import { authRoutes } from './routes/auth.js';
 import { filesRoutes } from './routes/files.js';
 import { usersRoutes } from './routes/users.js';
 import { sharesRoutes } from './routes/shares.js';
+import { systemRoutes } from './routes/system.js';
+import { loggingRoutes } from './routes/logging.js';
 import { healthRoutes } from './routes/health.js';
 import { createServices, type Services } from './services/index.js';
 
@@ -75,5 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(filesRoutes);
   await app.register(usersRoutes);
   await app.register(sharesRoutes);
+  await app.register(systemRoutes);
+  await app.register(loggingRoutes);
   return app;
 }

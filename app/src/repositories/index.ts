@@ -14,7 +14,7 @@ export { createTokenCrypto } from './token-crypto.js';
 export type { AccessClaims, TokenCrypto } from './token-crypto.js';
 export type { User, NewUser, Role, Executor } from './users.repository.js';
 export type { Session, RefreshTokenRecord } from './sessions.repository.js';
-export type { AuditEntry } from './audit.repository.js';
+export type { AuditEntry, AuditFilter, AuditRecord } from './audit.repository.js';
 export type { FileRecord, NewFile } from './files.repository.js';
 export type { ShareGrant, ShareLink, SharePermission, UserShare, NewShareLink } from './shares.repository.js';
 export { createStorage } from './storage.js';

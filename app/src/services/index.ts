@@ -21,6 +21,7 @@ import { createTelemetryService } from './telemetry.service.js';
 import { createUploadsService } from './uploads.service.js';
 import { createUsersService } from './users.service.js';
 import { createSharesService } from './shares.service.js';
+import { createAuditLogService } from './audit-log.service.js';
 import { createProcReader, createSmartReader } from '../repositories/system-probe.js';
 
 export type { AuthService, AuthTokens, Principal } from './auth.service.js';
@@ -76,6 +77,7 @@ export function createServices(deps: ServiceDeps) {
     uploads: createUploadsService({ ...filesDeps, access, uploadMaxBytes: config.files.uploadMaxBytes }),
     filePermissions: createFilePermissionsService({ repos, transaction, clock, access }),
     telemetry,
+    auditLog: createAuditLogService({ repos, clock }),
     shares: createSharesService({ repos, clock, hasher, tokens, access, audit }),
     users: createUsersService({ repos, transaction, clock, hasher, storage, audit }),
     system: createSystemService({
