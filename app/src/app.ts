@@ -15,6 +15,7 @@ import { usersRoutes } from './routes/users.js';
 import { sharesRoutes } from './routes/shares.js';
 import { systemRoutes } from './routes/system.js';
 import { loggingRoutes } from './routes/logging.js';
+import { backupsRoutes } from './routes/backups.js';
 import { healthRoutes } from './routes/health.js';
 import { createServices, type Services } from './services/index.js';
 
@@ -71,7 +72,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     preservePath: true,
   });
   app.addHook('onReady', async () => app.services.telemetry.start());
-  app.addHook('onClose', async () => app.services.telemetry.stop());
+  app.addHook('onClose', async () => {
+    app.services.telemetry.stop();
+    // A backup job writes to the database: let it finish before the pool closes.
+    await app.services.backups.idle();
+  });
   await app.register(healthRoutes);
   await app.register(authRoutes);
   await app.register(filesRoutes);
@@ -79,5 +84,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(sharesRoutes);
   await app.register(systemRoutes);
   await app.register(loggingRoutes);
+  await app.register(backupsRoutes);
   return app;
 }

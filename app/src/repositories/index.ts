@@ -3,6 +3,7 @@ import type { DB } from '../db/index.js';
 import { createAuditRepository } from './audit.repository.js';
 import { createFilesRepository } from './files.repository.js';
 import { createSharesRepository } from './shares.repository.js';
+import { createBackupsRepository } from './backups.repository.js';
 import { createSessionsRepository } from './sessions.repository.js';
 import { createUsersRepository, type Executor } from './users.repository.js';
 
@@ -18,6 +19,7 @@ export type { AuditEntry, AuditFilter, AuditRecord } from './audit.repository.js
 export type { FileRecord, NewFile } from './files.repository.js';
 export type { ShareGrant, ShareLink, SharePermission, UserShare, NewShareLink } from './shares.repository.js';
 export { createStorage } from './storage.js';
+export type { BackupRecord, BackupStatus, BackupType } from './backups.repository.js';
 export type { DiskUsage, Storage } from './storage.js';
 
 export function createRepositories(db: Executor) {
@@ -27,6 +29,7 @@ export function createRepositories(db: Executor) {
     audit: createAuditRepository(db),
     files: createFilesRepository(db),
     shares: createSharesRepository(db),
+    backups: createBackupsRepository(db),
   };
 }
 

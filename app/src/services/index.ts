@@ -22,6 +22,7 @@ import { createUploadsService } from './uploads.service.js';
 import { createUsersService } from './users.service.js';
 import { createSharesService } from './shares.service.js';
 import { createAuditLogService } from './audit-log.service.js';
+import { createBackupsService } from './backups.service.js';
 import { createProcReader, createSmartReader } from '../repositories/system-probe.js';
 
 export type { AuthService, AuthTokens, Principal } from './auth.service.js';
@@ -35,6 +36,7 @@ export { mimeTypeOf, toFileEntry } from './files.service.js';
 export type { FileEntry, FilesService, Located } from './files.service.js';
 export type { UploadPart, UploadsService } from './uploads.service.js';
 export type { UsersService } from './users.service.js';
+export type { BackupsService } from './backups.service.js';
 export type { SharesService, ShareLinkView, UserShareView } from './shares.service.js';
 export type { SystemService } from './system.service.js';
 export type { TelemetryService } from './telemetry.service.js';
@@ -45,6 +47,18 @@ export interface ServiceDeps {
   logger: Logger;
   clock?: Clock;
   hasher?: PasswordHasher;
+}
+
+/** The settings worth keeping with a backup: everything but secrets and connection strings. */
+function configSnapshot(config: Config): Record<string, unknown> {
+  return {
+    version: config.version,
+    mode: config.mode,
+    database: config.database.kind,
+    storage_root: config.storageRoot,
+    files: config.files,
+    registration_enabled: config.auth.registrationEnabled,
+  };
 }
 
 /** Wires every service from its adapters. The one place that knows what depends on what. */
@@ -78,6 +92,18 @@ export function createServices(deps: ServiceDeps) {
     filePermissions: createFilePermissionsService({ repos, transaction, clock, access }),
     telemetry,
     auditLog: createAuditLogService({ repos, clock }),
+    backups: createBackupsService({
+      repos,
+      database,
+      dumpTarget: config.database.kind === 'sqlite' ? { kind: 'sqlite', location: config.database.file } : { kind: 'postgres', location: config.database.url },
+      storage,
+      backupDir: config.backups.dir,
+      clock,
+      logger,
+      audit,
+      appVersion: config.version,
+      configSnapshot: configSnapshot(config),
+    }),
     shares: createSharesService({ repos, clock, hasher, tokens, access, audit }),
     users: createUsersService({ repos, transaction, clock, hasher, storage, audit }),
     system: createSystemService({

@@ -1,0 +1,50 @@
+import { mkdir } from 'node:fs/promises';
+import { posix } from 'node:path';
+import * as tar from 'tar';
+
+/** Why an archive member is refused, or null when it is safe to extract. */
+export function unsafeMemberReason(entry: { path: string; type: string; linkpath?: string }): string | null {
+  const path = entry.path;
+  if (path.includes('\0')) return 'contains a NUL byte';
+  if (path.startsWith('/') || /^[A-Za-z]:/.test(path) || path.includes('\\')) return 'is an absolute or Windows path';
+  const normal = posix.normalize(path);
+  if (normal === '..' || normal.startsWith('../') || path.split('/').includes('..')) return 'escapes the archive with ".."';
+  if (!['File', 'OldFile', 'Directory', 'ContiguousFile'].includes(entry.type)) return `is a ${entry.type}, not a plain file or folder`;
+  return null;
+}
+
+export interface ArchiveMember {
+  path: string;
+  type: string;
+  size: number;
+}
+
+/**
+ * Lists every member and throws on the first unsafe one, before anything is extracted: links,
+ * devices, absolute paths and ".." are refused outright rather than silently rewritten.
+ */
+export async function inspectArchive(file: string): Promise<ArchiveMember[]> {
+  const members: ArchiveMember[] = [];
+  const problems: string[] = [];
+  await tar.list({
+    file,
+    strict: true,
+    onReadEntry: (entry) => {
+      const reason = unsafeMemberReason({ path: entry.path, type: entry.type, linkpath: entry.linkpath });
+      if (reason) problems.push(`${JSON.stringify(entry.path)} ${reason}`);
+      members.push({ path: entry.path, type: entry.type, size: entry.size ?? 0 });
+    },
+  });
+  if (problems.length > 0) throw new Error(`Archive has unsafe members: ${problems.slice(0, 5).join('; ')}`);
+  return members;
+}
+
+export async function createArchive(cwd: string, members: string[], outFile: string): Promise<void> {
+  await tar.create({ gzip: true, file: outFile, cwd, portable: true, noDirRecurse: false }, members);
+}
+
+/** Extracts an archive already checked by inspectArchive; tar's own guards stay on as a second line. */
+export async function extractArchive(file: string, dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await tar.extract({ file, cwd: dir, strict: true, preservePaths: false, noChmod: true, filter: (path, entry) => unsafeMemberReason({ path, type: (entry as tar.ReadEntry).type }) === null });
+}

@@ -1,0 +1,123 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import SqliteDriver from 'better-sqlite3';
+import { sql } from 'kysely';
+import type { Database } from '../db/index.js';
+
+const run = promisify(execFile);
+
+/**
+ * libpq settings from a connection URL, passed through the environment so the password never
+ * appears on a command line (where `ps` shows it to every local user).
+ */
+export function libpqEnv(url: string): Record<string, string> {
+  const u = new URL(url);
+  const env: Record<string, string> = {
+    PGHOST: decodeURIComponent(u.hostname) || 'localhost',
+    PGPORT: u.port || '5432',
+    PGDATABASE: decodeURIComponent(u.pathname.replace(/^\//, '')) || 'postgres',
+  };
+  if (u.username) env['PGUSER'] = decodeURIComponent(u.username);
+  if (u.password) env['PGPASSWORD'] = decodeURIComponent(u.password);
+  const sslmode = u.searchParams.get('sslmode');
+  if (sslmode) env['PGSSLMODE'] = sslmode;
+  return env;
+}
+
+/** argv for a custom-format dump: compressed, restorable table by table, no owners or grants. */
+export function pgDumpArgs(outFile: string): string[] {
+  return ['--format=custom', '--no-owner', '--no-privileges', '--file', outFile];
+}
+
+/** argv for restoring a dump over the current database in one transaction. */
+export function pgRestoreArgs(dumpFile: string, database: string): string[] {
+  return ['--clean', '--if-exists', '--no-owner', '--no-privileges', '--single-transaction', '--exit-on-error', '--dbname', database, dumpFile];
+}
+
+export class DumpToolError extends Error {
+  constructor(tool: string, err: unknown) {
+    const e = err as { code?: number | string; stderr?: string; message?: string };
+    const tail = (e.stderr ?? e.message ?? '').trim().split('\n').slice(-5).join('\n');
+    super(`${tool} failed (exit ${e.code ?? '?'}): ${tail}`);
+    this.name = 'DumpToolError';
+  }
+}
+
+async function runTool(tool: string, args: string[], env: Record<string, string>): Promise<void> {
+  try {
+    await run(tool, args, { env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 });
+  } catch (err) {
+    throw new DumpToolError(tool, err);
+  }
+}
+
+export interface DumpTarget {
+  kind: 'sqlite' | 'postgres';
+  /** SQLite file or PostgreSQL URL. */
+  location: string;
+}
+
+/**
+ * A consistent copy of the live database: SQLite's online backup API (readers and writers carry on),
+ * or pg_dump's snapshot.
+ */
+export async function dumpDatabase(target: DumpTarget, outFile: string): Promise<void> {
+  if (target.kind === 'sqlite') {
+    const source = new SqliteDriver(target.location, { readonly: true, fileMustExist: true });
+    try {
+      await source.backup(outFile);
+    } finally {
+      source.close();
+    }
+    return;
+  }
+  await runTool('pg_dump', pgDumpArgs(outFile), libpqEnv(target.location));
+}
+
+/** Tables copied back on a SQLite restore, parents before children. */
+const SQLITE_RESTORE_ORDER = [
+  'kysely_migration',
+  'kysely_migration_lock',
+  'users',
+  'sessions',
+  'refresh_tokens',
+  'files',
+  'share_links',
+  'user_shares',
+  'audit_log',
+  'backups',
+  'account_lockouts',
+  'rate_limit_counters',
+];
+
+/**
+ * Replaces the live database's contents with a dump, all or nothing. On SQLite the rows are copied
+ * from the attached dump inside one transaction on the app's own connection, so open connections
+ * never see a half-restored database.
+ */
+export async function restoreDatabase(database: Database, target: DumpTarget, dumpFile: string): Promise<void> {
+  if (target.kind === 'postgres') {
+    const env = libpqEnv(target.location);
+    await runTool('pg_restore', pgRestoreArgs(dumpFile, env['PGDATABASE'] as string), env);
+    return;
+  }
+  const { db } = database;
+  await sql`attach database ${dumpFile} as restore_src`.execute(db);
+  try {
+    await db.transaction().execute(async (trx) => {
+      await sql`pragma defer_foreign_keys = on`.execute(trx);
+      const present = await sql<{ name: string }>`select name from restore_src.sqlite_master where type = 'table'`.execute(trx);
+      const names = new Set(present.rows.map((r) => r.name));
+      for (const table of [...SQLITE_RESTORE_ORDER].reverse()) await sql`delete from ${sql.table(`main.${table}`)}`.execute(trx);
+      for (const table of SQLITE_RESTORE_ORDER) {
+        if (names.has(table)) await sql`insert into ${sql.table(`main.${table}`)} select * from ${sql.table(`restore_src.${table}`)}`.execute(trx);
+      }
+      if (names.has('sqlite_sequence')) {
+        await sql`delete from main.sqlite_sequence`.execute(trx);
+        await sql`insert into main.sqlite_sequence select * from restore_src.sqlite_sequence`.execute(trx);
+      }
+    });
+  } finally {
+    await sql`detach database restore_src`.execute(db);
+  }
+}
