@@ -23,6 +23,7 @@ import { createUsersService } from './users.service.js';
 import { createSharesService } from './shares.service.js';
 import { createAuditLogService } from './audit-log.service.js';
 import { createBackupsService } from './backups.service.js';
+import { createReconcileService } from './reconcile.service.js';
 import { createProcReader, createSmartReader } from '../repositories/system-probe.js';
 
 export type { AuthService, AuthTokens, Principal } from './auth.service.js';
@@ -37,6 +38,7 @@ export type { FileEntry, FilesService, Located } from './files.service.js';
 export type { UploadPart, UploadsService } from './uploads.service.js';
 export type { UsersService } from './users.service.js';
 export type { BackupsService } from './backups.service.js';
+export type { ReconcileReport, ReconcileService } from './reconcile.service.js';
 export type { SharesService, ShareLinkView, UserShareView } from './shares.service.js';
 export type { SystemService } from './system.service.js';
 export type { TelemetryService } from './telemetry.service.js';
@@ -92,6 +94,7 @@ export function createServices(deps: ServiceDeps) {
     filePermissions: createFilePermissionsService({ repos, transaction, clock, access }),
     telemetry,
     auditLog: createAuditLogService({ repos, clock }),
+    reconcile: createReconcileService({ repos, storage, access, clock, logger }),
     backups: createBackupsService({
       repos,
       database,

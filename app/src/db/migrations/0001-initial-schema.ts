@@ -115,6 +115,8 @@ export const initialSchema: MigrationDefinition = (dialect: Dialect) => {
         .execute();
       await db.schema.createIndex('audit_log_timestamp_idx').on('audit_log').column('timestamp').execute();
       await db.schema.createIndex('audit_log_user_timestamp_idx').on('audit_log').columns(['user_id', 'timestamp']).execute();
+      await db.schema.createIndex('audit_log_username_timestamp_idx').on('audit_log').columns(['username', 'timestamp']).execute();
+      await db.schema.createIndex('audit_log_action_timestamp_idx').on('audit_log').columns(['action', 'timestamp']).execute();
       await db.schema.createIndex('audit_log_event_timestamp_idx').on('audit_log').columns(['event_type', 'timestamp']).execute();
 
       await t
