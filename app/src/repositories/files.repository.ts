@@ -30,6 +30,9 @@ function toFile(row: Selectable<FilesTable>): FileRecord {
   };
 }
 
+/** What a folder listing needs; fewer columns is measurably faster on 1,000-entry folders. */
+export type FileSummary = Pick<FileRecord, 'id' | 'ownerId' | 'name' | 'isDirectory' | 'sizeBytes' | 'mimeType' | 'modifiedAt'>;
+
 export interface NewFile {
   ownerId: number;
   parentId: number | null;
@@ -66,16 +69,24 @@ export function createFilesRepository(db: Executor) {
     },
 
     /** Directories first, then names case-insensitively (the order clients show). */
-    async listChildren(parentId: number): Promise<FileRecord[]> {
+    async listChildren(parentId: number): Promise<FileSummary[]> {
       const rows = await db
         .selectFrom('files')
-        .selectAll()
+        .select(['id', 'owner_id', 'name', 'is_directory', 'size_bytes', 'mime_type', 'modified_at'])
         .where('parent_id', '=', parentId)
         .orderBy('is_directory', 'desc')
         .orderBy(sql`lower(name)`)
         .orderBy('name')
         .execute();
-      return rows.map(toFile);
+      return rows.map((r) => ({
+        id: r.id,
+        ownerId: r.owner_id,
+        name: r.name,
+        isDirectory: Boolean(r.is_directory),
+        sizeBytes: r.size_bytes,
+        mimeType: r.mime_type,
+        modifiedAt: r.modified_at,
+      }));
     },
 
     async create(file: NewFile, now: Date): Promise<FileRecord> {

@@ -16,7 +16,7 @@ export type { AccessClaims, TokenCrypto } from './token-crypto.js';
 export type { User, NewUser, Role, Executor } from './users.repository.js';
 export type { Session, RefreshTokenRecord } from './sessions.repository.js';
 export type { AuditEntry, AuditFilter, AuditRecord } from './audit.repository.js';
-export type { FileRecord, NewFile } from './files.repository.js';
+export type { FileRecord, FileSummary, NewFile } from './files.repository.js';
 export type { ShareGrant, ShareLink, SharePermission, UserShare, NewShareLink } from './shares.repository.js';
 export { createStorage } from './storage.js';
 export type { BackupRecord, BackupStatus, BackupType } from './backups.repository.js';

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static, type TString, type TInteger, type TNumber } from '@sinclair/typebox';
 
 export const ErrorResponse = Type.Object({
   detail: Type.Unknown({ description: 'Human-readable message; for 422 a list of {loc, msg, type}.' }),
@@ -9,3 +9,11 @@ export const MessageResponse = Type.Object({ message: Type.String() });
 
 /** Error responses every authenticated route may give; listed so the OpenAPI document is honest. */
 export const authErrorResponses = { 401: ErrorResponse, 422: ErrorResponse } as const;
+
+/**
+ * `T | null` as `type: [T, "null"]`. TypeBox's Union emits anyOf, which makes the response
+ * serializer run a validator per value to pick a branch: measurably slow on 1,000-entry listings.
+ */
+export function Nullable<T extends TString | TInteger | TNumber>(schema: T) {
+  return Type.Unsafe<Static<T> | null>({ ...schema, type: [schema.type, 'null'] });
+}

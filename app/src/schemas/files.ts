@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { Nullable } from './common.js';
 
 const PathString = Type.String({ maxLength: 4096, description: 'Relative POSIX path inside the owner\'s storage; "" is their home folder.' });
 const OwnerId = Type.Optional(Type.Integer({ minimum: 1, description: 'Whose files (default: the caller). Needs a share, or admin rights, for another user.' }));
@@ -10,7 +11,7 @@ export const FileEntry = Type.Object({
   type: Type.Union([Type.Literal('file'), Type.Literal('directory')]),
   modified_at: Type.String({ format: 'date-time' }),
   owner_id: Type.Integer(),
-  mime_type: Type.Union([Type.String(), Type.Null()]),
+  mime_type: Nullable(Type.String()),
   file_id: Type.Integer(),
 });
 

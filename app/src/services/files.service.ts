@@ -1,7 +1,7 @@
 import mime from 'mime-types';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors/index.js';
 import { formatStoragePath, parseName } from '../lib/path-safety.js';
-import type { Clock, FileRecord, Repositories, SharePermission, Storage, TransactionRunner, User } from '../repositories/index.js';
+import type { Clock, FileRecord, FileSummary, Repositories, SharePermission, Storage, TransactionRunner, User } from '../repositories/index.js';
 import type { Principal } from './auth.service.js';
 
 /** A file or folder found by path, with everything the operations need. */
@@ -129,7 +129,7 @@ export interface FileEntry {
   file_id: number;
 }
 
-export function toFileEntry(file: FileRecord, parentSegments: string[]): FileEntry {
+export function toFileEntry(file: FileSummary, parentSegments: string[]): FileEntry {
   return {
     name: file.name,
     path: formatStoragePath([...parentSegments, file.name]),

@@ -2,7 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { parseName } from '../lib/path-safety.js';
-import type { Clock, FileRecord, Repositories, Storage, User } from '../repositories/index.js';
+import type { Clock, FileRecord, FileSummary, Repositories, Storage, User } from '../repositories/index.js';
 import type { FileAccess } from './files.service.js';
 import { mimeTypeOf } from './files.service.js';
 
@@ -23,7 +23,7 @@ export interface ReconcileReport {
 export function createReconcileService(deps: { repos: Repositories; storage: Storage; access: FileAccess; clock: Clock; logger: Logger }) {
   const { repos, clock } = deps;
 
-  async function walk(owner: User, folder: FileRecord, diskPath: string, report: ReconcileReport): Promise<number> {
+  async function walk(owner: User, folder: FileSummary, diskPath: string, report: ReconcileReport): Promise<number> {
     const onDisk = await readdir(diskPath, { withFileTypes: true });
     const known = new Map((await repos.files.listChildren(folder.id)).map((f) => [f.name, f]));
     let bytes = 0;
@@ -41,7 +41,7 @@ export function createReconcileService(deps: { repos: Repositories; storage: Sto
         report.skipped.push(`${full}: ${entry.isSymbolicLink() ? 'symbolic link' : name !== entry.name ? 'name not in NFC form' : 'not a regular file or folder'}`);
         continue;
       }
-      let row = known.get(name);
+      let row: FileSummary | FileRecord | undefined = known.get(name);
       known.delete(name);
       if (row && row.isDirectory !== entry.isDirectory()) {
         await repos.files.delete(row.id);

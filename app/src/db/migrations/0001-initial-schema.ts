@@ -63,6 +63,8 @@ export const initialSchema: MigrationDefinition = (dialect: Dialect) => {
       await db.schema.createIndex('files_parent_name_key').on('files').unique().columns(['parent_id', 'name']).execute();
       // Root rows are home folders; their names are directory names on disk, unique across users.
       await db.schema.createIndex('files_root_name_key').on('files').unique().column('name').where(sql.ref('parent_id'), 'is', null).execute();
+      // One home per user, found without walking the user's (possibly 100k) other entries.
+      await db.schema.createIndex('files_home_owner_key').on('files').unique().column('owner_id').where(sql.ref('parent_id'), 'is', null).execute();
       await db.schema.createIndex('files_owner_id_idx').on('files').column('owner_id').execute();
 
       await t

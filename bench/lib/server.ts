@@ -1,0 +1,81 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+export async function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const srv = createServer();
+    srv.once('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const a = srv.address();
+      srv.close(() => done(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+export interface BenchServer {
+  url: string;
+  pid: number;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** The real server entry point, as `npm start` runs it, with logging quieted for measuring. */
+export async function startServer(env: Record<string, string>): Promise<BenchServer> {
+  const port = await freePort();
+  const child = spawn(resolve(ROOT, 'node_modules/.bin/tsx'), ['app/src/server.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'warn', PORT: String(port), BALUHOST_TELEMETRY_INTERVAL_MS: '0', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  for (let i = 0; i < 400 && !out.includes('running at'); i += 1) await new Promise((r) => setTimeout(r, 50));
+  if (!out.includes('running at')) throw new Error(`server did not start:\n${out}`);
+  // tsx runs the app in a child node process: measure that one.
+  const pid = await appPid(child.pid as number);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    pid,
+    child,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+async function appPid(parent: number): Promise<number> {
+  const { execFileSync } = await import('node:child_process');
+  try {
+    const children = execFileSync('pgrep', ['-P', String(parent)]).toString().trim().split('\n').filter(Boolean);
+    return children.length ? Number(children[children.length - 1]) : parent;
+  } catch {
+    return parent;
+  }
+}
+
+/** Peak resident set (VmHWM) of a process since the last reset, in MiB. */
+export async function peakRssMiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round((kb / 1024) * 10) / 10;
+}
+
+/** Resets VmHWM so the next reading is the peak of the next phase only. */
+export async function resetPeakRss(pid: number): Promise<void> {
+  await writeFile(`/proc/${pid}/clear_refs`, '5').catch(() => undefined);
+}
+
+export async function login(url: string, username: string, password: string): Promise<string> {
+  const res = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  if (!res.ok) throw new Error(`login failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+export function fmt(n: number, digits = 1): string {
+  return n.toFixed(digits);
+}
