@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import SqliteDriver from 'better-sqlite3';
 import { sql } from 'kysely';
-import type { Database } from '../db/index.js';
+import { DATA_TABLES, MIGRATION_TABLES, type Database } from '../db/index.js';
 
 const run = promisify(execFile);
 
@@ -75,20 +75,7 @@ export async function dumpDatabase(target: DumpTarget, outFile: string): Promise
 }
 
 /** Tables copied back on a SQLite restore, parents before children. */
-const SQLITE_RESTORE_ORDER = [
-  'kysely_migration',
-  'kysely_migration_lock',
-  'users',
-  'sessions',
-  'refresh_tokens',
-  'files',
-  'share_links',
-  'user_shares',
-  'audit_log',
-  'backups',
-  'account_lockouts',
-  'rate_limit_counters',
-];
+const SQLITE_RESTORE_ORDER: readonly string[] = [...MIGRATION_TABLES, ...DATA_TABLES];
 
 /**
  * Replaces the live database's contents with a dump, all or nothing. On SQLite the rows are copied

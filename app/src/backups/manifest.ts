@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
-import type { DB } from '../db/index.js';
+import { DATA_TABLES, type DB } from '../db/index.js';
 import { sha256File } from './checksum.js';
 
 export const MANIFEST_FORMAT = 'baluhost-backup/1';
@@ -26,11 +26,10 @@ export interface BackupManifest {
   members: ManifestMember[];
 }
 
-const COUNTED_TABLES = ['users', 'sessions', 'refresh_tokens', 'files', 'share_links', 'user_shares', 'audit_log', 'backups', 'account_lockouts', 'rate_limit_counters'];
 
 export async function rowCounts(db: Kysely<DB>): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  for (const table of COUNTED_TABLES) {
+  for (const table of DATA_TABLES) {
     const result = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(table)}`.execute(db);
     counts[table] = Number(result.rows[0]?.n ?? 0);
   }

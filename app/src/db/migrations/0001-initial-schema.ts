@@ -50,7 +50,7 @@ export const initialSchema: MigrationDefinition = (dialect: Dialect) => {
       await t
         .id(db.schema.createTable('files'))
         .addColumn('owner_id', t.bigint, (c) => c.notNull().references('users.id').onDelete('cascade'))
-        .addColumn('parent_id', t.bigint, (c) => c.references('files.id').onDelete('cascade'))
+        .addColumn('parent_id', t.bigint)
         .addColumn('name', 'text', (c) => c.notNull())
         .addColumn('is_directory', t.bool, t.boolDefault(false))
         .addColumn('size_bytes', t.bigint, (c) => c.notNull().defaultTo(0))
@@ -58,7 +58,9 @@ export const initialSchema: MigrationDefinition = (dialect: Dialect) => {
         .addColumn('checksum_sha256', 'text')
         .addColumn('created_at', t.timestamp, (c) => c.notNull())
         .addColumn('modified_at', t.timestamp, (c) => c.notNull())
+        .addForeignKeyConstraint('files_parent_id_fkey', ['parent_id'], 'files', ['id'], (fk) => fk.onDelete('cascade').deferrable().initiallyImmediate())
         .execute();
+      // Deferrable: a bulk copy may insert a child before the folder it was later moved into.
       // A folder listing is `where parent_id = ?`; the unique key also forbids two entries of one name.
       await db.schema.createIndex('files_parent_name_key').on('files').unique().columns(['parent_id', 'name']).execute();
       // Root rows are home folders; their names are directory names on disk, unique across users.

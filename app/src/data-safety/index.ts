@@ -1,0 +1,11 @@
+export { maskUrl } from './connection-url.js';
+export { generateDataset } from './generate-data.js';
+export type { DatasetSize, DatasetSummary } from './generate-data.js';
+export { createProgressReporter, silentProgress } from './progress.js';
+export type { ProgressReporter } from './progress.js';
+export { migrateSqliteToPostgres, verifyMigration, STATE_TABLE, TargetError } from './sqlite-to-postgres.js';
+export type { MigrateOptions, MigrationReport, TableReport } from './sqlite-to-postgres.js';
+export { SourceError } from './sqlite-source.js';
+export { VerificationError } from './verify.js';
+export type { TableVerification } from './verify.js';
+export { ConversionError } from './value-conversion.js';
