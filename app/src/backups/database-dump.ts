@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import SqliteDriver from 'better-sqlite3';
 import { sql } from 'kysely';
 import { DATA_TABLES, MIGRATION_TABLES, type Database } from '../db/index.js';
+import { createBackupsRepository } from '../repositories/backups.repository.js';
 
 const run = promisify(execFile);
 
@@ -25,8 +26,18 @@ export function libpqEnv(url: string): Record<string, string> {
 }
 
 /** argv for a custom-format dump: compressed, restorable table by table, no owners or grants. */
-export function pgDumpArgs(outFile: string): string[] {
-  return ['--format=custom', '--no-owner', '--no-privileges', '--file', outFile];
+export function pgDumpArgs(outFile: string, snapshot?: string): string[] {
+  return ['--format=custom', '--no-owner', '--no-privileges', ...(snapshot ? ['--snapshot', snapshot] : []), '--file', outFile];
+}
+
+/**
+ * The same dump run inside the PostgreSQL container (`docker exec`), for hosts without client
+ * tools. The password travels as `-e PGPASSWORD` (name only: docker copies the value from the
+ * environment), never in argv; the dump comes back on stdout.
+ */
+export function dockerPgDumpArgv(container: string, env: Record<string, string>, snapshot?: string): string[] {
+  const passEnv = Object.keys(env).flatMap((name) => ['-e', name]);
+  return ['docker', 'exec', '-i', ...passEnv, container, 'pg_dump', '--format=custom', '--no-owner', '--no-privileges', ...(snapshot ? ['--snapshot', snapshot] : [])];
 }
 
 /** argv for restoring a dump over the current database in one transaction. */
@@ -61,7 +72,7 @@ export interface DumpTarget {
  * A consistent copy of the live database: SQLite's online backup API (readers and writers carry on),
  * or pg_dump's snapshot.
  */
-export async function dumpDatabase(target: DumpTarget, outFile: string): Promise<void> {
+export async function dumpDatabase(target: DumpTarget, outFile: string, snapshot?: string): Promise<void> {
   if (target.kind === 'sqlite') {
     const source = new SqliteDriver(target.location, { readonly: true, fileMustExist: true });
     try {
@@ -71,7 +82,7 @@ export async function dumpDatabase(target: DumpTarget, outFile: string): Promise
     }
     return;
   }
-  await runTool('pg_dump', pgDumpArgs(outFile), libpqEnv(target.location));
+  await runTool('pg_dump', pgDumpArgs(outFile, snapshot), libpqEnv(target.location));
 }
 
 /** Tables copied back on a SQLite restore, parents before children. */
@@ -107,4 +118,15 @@ export async function restoreDatabase(database: Database, target: DumpTarget, du
   } finally {
     await sql`detach database restore_src`.execute(db);
   }
+}
+
+/**
+ * restoreDatabase, keeping the `backups` table as it is now: it describes archives on disk today,
+ * not at dump time (otherwise restoring would forget every newer backup).
+ */
+export async function restoreDatabaseKeepingCatalogue(database: Database, target: DumpTarget, dumpFile: string): Promise<void> {
+  const catalogue = createBackupsRepository(database.db);
+  const rows = await catalogue.snapshot();
+  await restoreDatabase(database, target, dumpFile);
+  await catalogue.replaceAll(rows, database.dialect);
 }

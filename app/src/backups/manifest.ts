@@ -23,6 +23,8 @@ export interface BackupManifest {
   backup_type: string;
   includes: { database: boolean; files: boolean; config: boolean };
   row_counts: Record<string, number>;
+  /** Per-table row count and content digest of the dump (see data-safety/canonical-hash.ts). */
+  digests: Record<string, { rows: number; hash: string }>;
   members: ManifestMember[];
 }
 

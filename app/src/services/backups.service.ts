@@ -1,15 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { createArchive, extractArchive, inspectArchive } from '../backups/archive.js';
-import { sha256File } from '../backups/checksum.js';
-import { dumpDatabase, restoreDatabase, type DumpTarget } from '../backups/database-dump.js';
-import { describeMember, MANIFEST_FILE, MANIFEST_FORMAT, readVerifiedManifest, rowCounts, type BackupManifest, type ManifestMember } from '../backups/manifest.js';
+import { extractArchive, inspectArchive } from '../backups/archive.js';
+import { DUMP_NAME, FILES_NAME, openBackupArchive, writeBackupArchive } from '../backups/backup-archive.js';
+import { restoreDatabaseKeepingCatalogue, type DumpTarget } from '../backups/database-dump.js';
+import type { BackupManifest } from '../backups/manifest.js';
 import type { Database } from '../db/index.js';
-import { schemaStatus } from '../db/index.js';
-import { migrationDefinitions } from '../db/migrations/index.js';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../errors/index.js';
 import type { BackupRecord, BackupType, Clock, Repositories, Storage } from '../repositories/index.js';
 import type { AuditService } from './audit.service.js';
@@ -43,9 +41,6 @@ interface BackupsDeps {
   configSnapshot: Record<string, unknown>;
 }
 
-const DUMP_NAME = { sqlite: 'database.sqlite', postgres: 'database.pgdump' } as const;
-const FILES_NAME = 'files.tar.gz';
-const CONFIG_NAME = 'config.json';
 
 /**
  * Backups as background jobs, and restores that check everything before they touch anything:
@@ -70,48 +65,17 @@ export function createBackupsService(deps: BackupsDeps) {
   }
 
   async function build(backup: BackupRecord): Promise<void> {
-    const staging = join(deps.backupDir, `.staging-${backup.id}-${randomUUID()}`);
-    const partial = join(deps.backupDir, `${backup.filename}.partial`);
-    await mkdir(staging, { recursive: true });
-    try {
-      const members: ManifestMember[] = [];
-      if (backup.includesDatabase) {
-        await dumpDatabase(deps.dumpTarget, join(staging, DUMP_NAME[deps.database.dialect]));
-        members.push(await describeMember(staging, DUMP_NAME[deps.database.dialect]));
-      }
-      if (backup.includesFiles) {
-        const homes = await homeFolders();
-        if (homes.length > 0) {
-          await createArchive(storage.root, homes, join(staging, FILES_NAME));
-          members.push(await describeMember(staging, FILES_NAME));
-        }
-      }
-      if (backup.includesConfig) {
-        await writeFile(join(staging, CONFIG_NAME), `${JSON.stringify(deps.configSnapshot, null, 2)}\n`);
-        members.push(await describeMember(staging, CONFIG_NAME));
-      }
-      const manifest: BackupManifest = {
-        format: MANIFEST_FORMAT,
-        app_version: deps.appVersion,
-        created_at: clock.now().toISOString(),
-        engine: deps.database.dialect,
-        schema: (await schemaStatus(deps.database.db, deps.database.dialect)).applied,
-        backup_type: backup.backupType,
-        includes: { database: backup.includesDatabase, files: backup.includesFiles, config: backup.includesConfig },
-        row_counts: backup.includesDatabase ? await rowCounts(deps.database.db) : {},
-        members,
-      };
-      await writeFile(join(staging, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
-      await createArchive(staging, [MANIFEST_FILE, ...members.map((m) => m.path)], partial);
-      const final = join(deps.backupDir, backup.filename);
-      await rename(partial, final);
-      await repos.backups.markCompleted(backup.id, { sizeBytes: (await stat(final)).size, sha256: await sha256File(final) }, clock.now());
-    } catch (err) {
-      await rm(partial, { force: true });
-      throw err;
-    } finally {
-      await rm(staging, { recursive: true, force: true });
-    }
+    const written = await writeBackupArchive({
+      database: deps.database,
+      dumpTarget: deps.dumpTarget,
+      outFile: join(deps.backupDir, backup.filename),
+      backupType: backup.backupType,
+      includes: { database: backup.includesDatabase, files: backup.includesFiles, config: backup.includesConfig },
+      storage: { root: storage.root, reserved: storage.reservedNames },
+      appVersion: deps.appVersion,
+      configSnapshot: deps.configSnapshot,
+    });
+    await repos.backups.markCompleted(backup.id, { sizeBytes: written.size, sha256: written.sha256 }, clock.now());
   }
 
   /** Puts the extracted home folders in place of the current ones; returns how to undo it. */
@@ -143,27 +107,7 @@ export function createBackupsService(deps: BackupsDeps) {
     return { undo, commit: () => rm(aside, { recursive: true, force: true }) };
   }
 
-  async function verifiedArchive(backup: BackupRecord, staging: string): Promise<BackupManifest> {
-    const archive = join(deps.backupDir, backup.filename);
-    const actual = await sha256File(archive).catch(() => null);
-    if (actual === null) throw new AppError(409, 'backup_missing', `Backup file is missing: ${backup.filename}`);
-    if (actual !== backup.sha256) throw new AppError(409, 'backup_corrupt', `Backup ${backup.filename} does not match its recorded checksum; refusing to restore`);
-    try {
-      await inspectArchive(archive);
-      await extractArchive(archive, staging);
-    } catch (err) {
-      throw new AppError(422, 'backup_unsafe', (err as Error).message);
-    }
-    let manifest: BackupManifest;
-    try {
-      manifest = await readVerifiedManifest(staging);
-    } catch (err) {
-      throw new AppError(409, 'backup_corrupt', (err as Error).message);
-    }
-    const unknown = manifest.schema.filter((name) => !(name in migrationDefinitions));
-    if (unknown.length > 0) throw new AppError(409, 'backup_schema_newer', `Backup was made by a newer BaluHost (migrations ${unknown.join(', ')}); upgrade before restoring`);
-    return manifest;
-  }
+  const verifiedArchive = (backup: BackupRecord, staging: string): Promise<BackupManifest> => openBackupArchive(join(deps.backupDir, backup.filename), backup.sha256, staging);
 
   return {
     async create(ctx: RequestContext, principal: Principal, request: BackupRequest): Promise<BackupRecord> {
@@ -208,6 +152,7 @@ export function createBackupsService(deps: BackupsDeps) {
       const backup = await this.get(id);
       if (backup.status === 'running' || backup.status === 'pending') throw new ConflictError('Backup is still being written', 'backup_busy');
       await rm(join(deps.backupDir, backup.filename), { force: true });
+      await rm(join(deps.backupDir, `${backup.filename}.sha256`), { force: true });
       await repos.backups.delete(id);
       await deps.audit.record(ctx, { eventType: 'backup', action: 'delete_backup', userId: principal.user.id, username: principal.user.username, resource: backup.filename, success: true });
     },
@@ -249,10 +194,7 @@ export function createBackupsService(deps: BackupsDeps) {
           }
           try {
             if (request.restoreDatabase) {
-              // The catalogue of backups describes archives on disk now, not at dump time: keep it.
-              const catalogue = await repos.backups.snapshot();
-              await restoreDatabase(deps.database, deps.dumpTarget, join(staging, DUMP_NAME[manifest.engine]));
-              await repos.backups.replaceAll(catalogue, deps.database.dialect);
+              await restoreDatabaseKeepingCatalogue(deps.database, deps.dumpTarget, join(staging, DUMP_NAME[manifest.engine]));
             }
           } catch (err) {
             await files?.undo();

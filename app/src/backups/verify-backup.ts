@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import pg from 'pg';
+import { createDatabase, migrateToLatest } from '../db/index.js';
+import { restoreDatabase } from './database-dump.js';
+import { digestDifferences, digestPostgres, digestSqliteFile } from './digests.js';
+import type { BackupManifest } from './manifest.js';
+import { DUMP_NAME } from './backup-archive.js';
+
+export class BackupVerificationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BackupVerificationError';
+  }
+}
+
+/**
+ * Proves an extracted backup restores: the dump goes into a scratch database through the same
+ * restore code a real restore uses, and every table's rows and digest must match the manifest.
+ * PostgreSQL needs CREATEDB for the scratch database, which is dropped afterwards.
+ */
+export async function verifyByScratchRestore(extracted: string, manifest: BackupManifest, postgresUrl: string | null): Promise<void> {
+  if (!manifest.includes.database) return;
+  const dump = join(extracted, DUMP_NAME[manifest.engine]);
+  let restored: Record<string, { rows: number; hash: string }>;
+  if (manifest.engine === 'sqlite') {
+    const scratchFile = join(extracted, `scratch-${randomUUID()}.sqlite`);
+    const scratch = createDatabase({ kind: 'sqlite', file: scratchFile, busyTimeoutMs: 5000 });
+    try {
+      await migrateToLatest(scratch.db, 'sqlite');
+      await restoreDatabase(scratch, { kind: 'sqlite', location: scratchFile }, dump);
+    } finally {
+      await scratch.destroy();
+    }
+    restored = digestSqliteFile(scratchFile);
+  } else {
+    if (!postgresUrl) throw new BackupVerificationError('A PostgreSQL backup needs a server to verify on');
+    const name = `baluhost_verify_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    const admin = new pg.Client({ connectionString: postgresUrl });
+    await admin.connect();
+    try {
+      await admin.query(`create database "${name}"`);
+      const url = new URL(postgresUrl);
+      url.pathname = `/${name}`;
+      const scratch = createDatabase({ kind: 'postgres', url: url.toString(), poolMax: 1, idleTimeoutMs: 1000, statementTimeoutMs: 600_000, connectTimeoutMs: 5000 });
+      try {
+        await restoreDatabase(scratch, { kind: 'postgres', location: url.toString() }, dump);
+      } finally {
+        await scratch.destroy();
+      }
+      const client = new pg.Client({ connectionString: url.toString() });
+      await client.connect();
+      try {
+        restored = await digestPostgres(client);
+      } finally {
+        await client.end();
+      }
+    } finally {
+      await admin.query(`drop database if exists "${name}" with (force)`).catch(() => undefined);
+      await admin.end();
+    }
+  }
+  const differences = digestDifferences(manifest.digests, restored);
+  if (differences.length > 0) throw new BackupVerificationError(`Restored copy differs from the backup's manifest: ${differences.join('; ')}`);
+}
