@@ -1,4 +1,5 @@
-import { open, readFile, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { hostname, userInfo } from 'node:os';
 
 export class LockHeldError extends Error {
@@ -23,6 +24,7 @@ function alive(pid: number): boolean {
  */
 export async function withHostLock<T>(file: string, operation: string, work: () => Promise<T>): Promise<T> {
   const record = JSON.stringify({ pid: process.pid, host: hostname(), user: userInfo().username, operation, since: new Date().toISOString() });
+  await mkdir(dirname(file), { recursive: true });
   for (let attempt = 0; attempt < 2; attempt += 1) {
     try {
       const handle = await open(file, 'wx', 0o600);
