@@ -6,6 +6,8 @@ import type { Config } from './config/index.js';
 import type { Database } from './db/index.js';
 import { authPlugin } from './plugins/auth.js';
 import { errorHandlerPlugin } from './plugins/error-handler.js';
+import { observabilityPlugin } from './plugins/observability.js';
+import type { ErrorTracker } from './observability/error-tracking.js';
 import { openApiPlugin } from './plugins/openapi.js';
 import { createValidatorCompiler } from './plugins/validation.js';
 import type { Clock, PasswordHasher } from './repositories/index.js';
@@ -32,6 +34,8 @@ export interface AppDeps {
   logger: Logger;
   clock?: Clock;
   hasher?: PasswordHasher;
+  /** Sentry (or none), created by the server entry when SENTRY_DSN is set. */
+  errorTracker?: ErrorTracker | null;
 }
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -53,6 +57,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     ajv: { customOptions: { allErrors: true } },
     return503OnClosing: true,
+    // The observability plugin writes one line per request, with the route pattern instead of the URL.
+    disableRequestLogging: true,
   });
   app.setValidatorCompiler(createValidatorCompiler());
   app.decorate('config', config);
@@ -61,6 +67,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
   });
 
+  await app.register(observabilityPlugin, { database: deps.database, errorTracker: deps.errorTracker ?? null });
   await app.register(errorHandlerPlugin);
   await app.register(authPlugin);
   await app.register(openApiPlugin);

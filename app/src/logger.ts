@@ -30,7 +30,7 @@ export const REDACT_PATHS = [
  * JSON lines on stdout (what journald and `docker logs` want); pretty-printed only when a person is
  * watching a terminal. Tests pass their own destination to read what was logged.
  */
-export function createLogger(config: Pick<Config, 'logLevel'>, destination?: DestinationStream): Logger {
+export function createLogger(config: Pick<Config, 'logLevel'> & Partial<Pick<Config, 'observability'>>, destination?: DestinationStream): Logger {
   const options: pino.LoggerOptions = {
     level: config.logLevel,
     base: { service: 'baluhost' },
@@ -38,6 +38,23 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: Des
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   if (destination) return pino(options, destination);
+  const file = config.observability?.logFile;
+  if (file) {
+    // Redaction happens before the transports, so the file never sees a secret either.
+    return pino(
+      options,
+      pino.transport({
+        targets: [
+          { target: 'pino/file', options: { destination: 1 }, level: config.logLevel },
+          {
+            target: 'pino-roll',
+            options: { file: file.path, size: file.size, frequency: file.frequency, limit: { count: file.keep }, mkdir: true },
+            level: config.logLevel,
+          },
+        ],
+      }),
+    );
+  }
   if (process.stdout.isTTY) {
     return pino({ ...options, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:standard', ignore: 'pid,hostname,service' } } });
   }

@@ -6,6 +6,7 @@ import { createDatabase, prepareSchema, type Database } from './db/index.js';
 import { createLogger } from './logger.js';
 import { createArgon2Hasher, createTransactionRunner, systemClock } from './repositories/index.js';
 import { ensureFirstAdmin } from './services/index.js';
+import { createErrorTracker } from './observability/error-tracking.js';
 
 /** loadConfig → database → schema → first admin → listen; SIGTERM/SIGINT drain and close. */
 async function main(): Promise<void> {
@@ -20,7 +21,8 @@ async function main(): Promise<void> {
       { transaction: createTransactionRunner(database.db), hasher, clock: systemClock },
       { username: config.auth.adminUsername, password: config.auth.adminPassword },
     );
-    const app = await buildApp({ config, database, logger, hasher });
+    const errorTracker = await createErrorTracker(config);
+    const app = await buildApp({ config, database, logger, hasher, errorTracker });
     await app.listen({ host: config.server.host, port: config.server.port });
     printBanner(config, app, admin);
     installShutdown(app, database, logger, config.server.shutdownTimeoutMs);
@@ -60,6 +62,7 @@ function installShutdown(app: FastifyInstance, database: Database, logger: Logge
     force.unref();
     app
       .close()
+      .then(() => app.errorTracker?.flush(2000))
       .then(() => database.destroy())
       .then(() => {
         logger.info('shutdown complete');

@@ -71,7 +71,14 @@ describe('server process', () => {
     const closed = new Promise((r) => socket.once('close', r));
     socket.write(`POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
     socket.write(body.slice(0, 10));
-    await server.waitFor(/"msg":"incoming request"/);
+    // In flight = the gauge counts it (plus the /metrics request asking).
+    let inFlight = false;
+    for (let i = 0; i < 100 && !inFlight; i += 1) {
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      inFlight = /^baluhost_http_requests_in_flight\{[^}]*\} 2$/m.test(metrics);
+      if (!inFlight) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(inFlight).toBe(true);
 
     server.child.kill('SIGTERM');
     await server.waitFor(/draining in-flight requests/);

@@ -40,7 +40,8 @@ export async function inspectArchive(file: string): Promise<ArchiveMember[]> {
 }
 
 export async function createArchive(cwd: string, members: string[], outFile: string): Promise<void> {
-  await tar.create({ gzip: true, file: outFile, cwd, portable: true, noDirRecurse: false }, members);
+  // Level 1: dumps are often compressed already; a slower level buys little and costs much.
+  await tar.create({ gzip: { level: 1 }, file: outFile, cwd, portable: true, noDirRecurse: false }, members);
 }
 
 /** Extracts an archive already checked by inspectArchive; tar's own guards stay on as a second line. */

@@ -48,6 +48,17 @@ export interface Config {
   readonly backups: {
     readonly dir: string;
   };
+  readonly observability: {
+    readonly release: string;
+    readonly logFile: { readonly path: string; readonly size: string; readonly frequency: 'hourly' | 'daily'; readonly keep: number } | null;
+    readonly slowRequestMs: number;
+    readonly slowQueryMs: number;
+    readonly sentryDsn: string | null;
+    readonly metricsToken: string | null;
+    readonly readyMinFreeBytes: number;
+    readonly maxEventLoopDelayMs: number;
+    readonly maxHeapUsedBytes: number;
+  };
   readonly auth: {
     /** null only before loadConfig() has provided the development key. */
     readonly secretKey: string | null;

@@ -82,7 +82,21 @@ export function parseConfig(env: Env): Config {
       shutdownTimeoutMs: Number(v.BALUHOST_SHUTDOWN_TIMEOUT_MS),
       docsEnabled: v.BALUHOST_DOCS_ENABLED === true,
     },
-    logLevel: v.LOG_LEVEL as LogLevel,
+    logLevel: (({ warning: 'warn', critical: 'fatal' }) as Record<string, LogLevel>)[String(v.LOG_LEVEL)] ?? (v.LOG_LEVEL as LogLevel),
+    observability: {
+      release: typeof v.BALUHOST_RELEASE === 'string' ? v.BALUHOST_RELEASE : packageVersion,
+      logFile:
+        typeof v.BALUHOST_LOG_FILE === 'string'
+          ? { path: resolve(v.BALUHOST_LOG_FILE), size: String(v.BALUHOST_LOG_FILE_SIZE), frequency: v.BALUHOST_LOG_FILE_FREQUENCY as 'hourly' | 'daily', keep: Number(v.BALUHOST_LOG_FILE_KEEP) }
+          : null,
+      slowRequestMs: Number(v.BALUHOST_SLOW_REQUEST_MS),
+      slowQueryMs: Number(v.BALUHOST_SLOW_QUERY_MS),
+      sentryDsn: typeof v.SENTRY_DSN === 'string' ? v.SENTRY_DSN : null,
+      metricsToken: typeof v.BALUHOST_METRICS_TOKEN === 'string' ? v.BALUHOST_METRICS_TOKEN : null,
+      readyMinFreeBytes: Number(v.BALUHOST_READY_MIN_FREE_BYTES),
+      maxEventLoopDelayMs: Number(v.BALUHOST_MAX_EVENT_LOOP_DELAY_MS),
+      maxHeapUsedBytes: Number(v.BALUHOST_MAX_HEAP_USED_BYTES),
+    },
     dataDir,
     storageRoot,
     database,

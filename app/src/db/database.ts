@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDriver from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase, type SqliteStatement } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type LogEvent, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { DatabaseConfig, PostgresDatabaseConfig, SqliteDatabaseConfig } from '../config/index.js';
@@ -10,9 +10,24 @@ import type { DB } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
+export interface QueryEvent {
+  sql: string;
+  durationMs: number;
+  failed: boolean;
+}
+
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
 export interface Database {
   readonly db: Kysely<DB>;
   readonly dialect: Dialect;
+  /** Subscribes to every executed query (timings, failures); returns the unsubscribe function. */
+  onQuery(listener: (event: QueryEvent) => void): () => void;
+  poolStats(): PoolStats;
   /** Round-trips a trivial query; rejects with ServiceUnavailableError after `timeoutMs`. */
   ping(timeoutMs: number): Promise<void>;
   destroy(): Promise<void>;
@@ -20,6 +35,22 @@ export interface Database {
 
 export function createDatabase(config: DatabaseConfig, logger?: Logger): Database {
   return config.kind === 'sqlite' ? createSqlite(config) : createPostgres(config, logger);
+}
+
+/** Kysely's log hook fanned out to listeners (metrics, slow-query warnings). */
+function queryEvents() {
+  const listeners = new Set<(event: QueryEvent) => void>();
+  return {
+    log: (event: LogEvent) => {
+      if (listeners.size === 0) return;
+      const e = { sql: event.query.sql, durationMs: event.queryDurationMillis, failed: event.level === 'error' };
+      for (const listener of listeners) listener(e);
+    },
+    onQuery(listener: (event: QueryEvent) => void) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+  };
 }
 
 function createSqlite(config: SqliteDatabaseConfig): Database {
@@ -30,10 +61,14 @@ function createSqlite(config: SqliteDatabaseConfig): Database {
   driver.pragma(`busy_timeout = ${Math.trunc(config.busyTimeoutMs)}`);
   // WAL + NORMAL is durable across application crashes; only an OS crash may lose the last commit.
   driver.pragma('synchronous = NORMAL');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: bindableSqlite(driver) }) });
+  const events = queryEvents();
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: bindableSqlite(driver) }), log: events.log });
   return {
     db,
     dialect: 'sqlite',
+    onQuery: events.onQuery,
+    // One connection, used in turn: Kysely queues callers itself.
+    poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
     async ping() {
       await sql`select 1`.execute(db);
     },
@@ -90,10 +125,13 @@ function createPostgres(config: PostgresDatabaseConfig, logger?: Logger): Databa
   });
   // An idle client whose server went away emits 'error' on the pool; unhandled, it would kill the process.
   pool.on('error', (err) => logger?.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, 'PostgreSQL idle client error'));
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const events = queryEvents();
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), log: events.log });
   return {
     db,
     dialect: 'postgres',
+    onQuery: events.onQuery,
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async ping(timeoutMs: number) {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {

@@ -58,8 +58,11 @@ function send(reply: FastifyReply, error: AppError): FastifyReply {
 export const errorHandlerPlugin = fp(async function errorHandler(app: FastifyInstance) {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const mapped = toAppError(error);
+    app.metrics.errors.inc({ code: mapped.code, status: String(mapped.status) });
+    if (mapped.status === 401) app.metrics.authFailures.inc({ reason: mapped.code });
     if (mapped.status >= 500 && !(mapped instanceof ServiceUnavailableError)) {
       request.log.error({ err: error }, 'request failed');
+      app.errorTracker?.capture(error, { reqId: request.id, route: request.routeOptions.url ?? 'unmatched', status: mapped.status });
     } else if (mapped.status >= 500) {
       request.log.warn({ err: { message: error.message, code: (error as { code?: unknown }).code } }, mapped.message);
     } else {
@@ -68,5 +71,8 @@ export const errorHandlerPlugin = fp(async function errorHandler(app: FastifyIns
     return send(reply, mapped);
   });
 
-  app.setNotFoundHandler((request, reply) => send(reply, new AppError(404, 'not_found', `Not found: ${request.method} ${request.url.split('?')[0]}`)));
+  app.setNotFoundHandler((request, reply) => {
+    app.metrics.errors.inc({ code: 'not_found', status: '404' });
+    return send(reply, new AppError(404, 'not_found', `Not found: ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}`));
+  });
 });

@@ -37,10 +37,12 @@ export async function sendStoredFile(
   }
   if (range.kind === 'partial') {
     reply.status(206).header('content-range', `bytes ${range.start}-${range.end}/${stat.size}`).header('content-length', range.end - range.start + 1);
+    app.metrics.downloadBytes.inc(range.end - range.start + 1);
     await reply.send(await app.services.storage.openRead(located.disk, range));
     return { sent: [range.start, range.end] };
   }
   reply.header('content-length', stat.size);
+  app.metrics.downloadBytes.inc(stat.size);
   await reply.send(await app.services.storage.openRead(located.disk));
   return { sent: [0, Math.max(0, stat.size - 1)] };
 }

@@ -84,6 +84,7 @@ export async function filesRoutes(app: FastifyInstance) {
         ownerId: request.query.owner_id,
         declaredLength: Number.isFinite(declared) ? declared : undefined,
       });
+      app.metrics.uploadBytes.inc(stored.reduce((n, f) => n + f.sizeBytes, 0));
       await audit.record(requestContext(request), {
         eventType: 'file',
         action: 'upload',

@@ -78,6 +78,7 @@ export function createServices(deps: ServiceDeps) {
   const filesDeps = { repos, transaction, storage, clock, defaultQuotaBytes: config.files.defaultQuotaBytes, reserveBytes: config.files.reserveBytes };
   const access = createFileAccess(filesDeps);
   const proc = createProcReader(config.system.procRoot);
+  const startedAt = clock.now().getTime();
   const telemetry = createTelemetryService({ proc, clock, logger, intervalMs: config.system.telemetryIntervalMs, samples: config.system.telemetrySamples });
   return {
     clock,
@@ -86,7 +87,26 @@ export function createServices(deps: ServiceDeps) {
     transaction,
     audit,
     auth: createAuthService({ repos, transaction, clock, hasher, tokens, audit, refreshTtlSeconds: config.auth.refreshTokenTtlSeconds }),
-    readiness: createReadinessService({ database, storageRoot: config.storageRoot, dbTimeoutMs }),
+    readiness: createReadinessService({
+      database,
+      storageRoot: config.storageRoot,
+      dbTimeoutMs,
+      extraChecks: {
+        async disk() {
+          const { availableBytes } = await storage.usage();
+          const min = config.observability.readyMinFreeBytes;
+          return availableBytes >= min ? { ok: true } : { ok: false, reason: `${availableBytes} bytes free, below the ${min}-byte threshold` };
+        },
+        async telemetry() {
+          const interval = config.system.telemetryIntervalMs;
+          if (interval <= 0) return { ok: true };
+          const last = telemetry.lastSampleAt();
+          const age = last === null ? clock.now().getTime() - startedAt : clock.now().getTime() - last;
+          // Three missed samples in a row means the sampler is stuck, not just late.
+          return age <= interval * 3 + 1000 ? { ok: true } : { ok: false, reason: `no telemetry sample for ${Math.round(age / 1000)} s` };
+        },
+      },
+    }),
     storage,
     access,
     files: createFilesService({ ...filesDeps, access }),

@@ -13,7 +13,7 @@ export interface ReadinessReport {
 
 export type ReadinessCheck = () => Promise<CheckResult>;
 
-export function createReadinessService(deps: { database: Database; storageRoot: string; dbTimeoutMs: number }) {
+export function createReadinessService(deps: { database: Database; storageRoot: string; dbTimeoutMs: number; extraChecks?: Record<string, ReadinessCheck> }) {
   const { database } = deps;
   const checks: Record<string, ReadinessCheck> = {
     async database() {
@@ -33,6 +33,7 @@ export function createReadinessService(deps: { database: Database; storageRoot: 
       await rm(probe, { force: true });
       return { ok: true };
     },
+    ...deps.extraChecks,
   };
 
   return {
