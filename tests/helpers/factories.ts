@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createArgon2Hasher, type Role, type User } from '../../app/src/repositories/index.js';
+import { rememberSecret } from './secrets.js';
 import type { TestEnv } from './test-app.js';
 
 const hasher = createArgon2Hasher();
@@ -14,6 +15,7 @@ export async function createUser(env: TestEnv, overrides: { role?: Role; isActiv
   counter += 1;
   const username = overrides.username ?? `user${counter}_${randomBytes(3).toString('hex')}`;
   const password = overrides.password ?? `pw-${randomBytes(9).toString('base64url')}`;
+  rememberSecret(password);
   const user = await env.app.services.repos.users.create(
     { username, email: `${username}@nas.local`, passwordHash: await hasher.hash(password), role: overrides.role ?? 'user', isActive: overrides.isActive ?? true },
     new Date(),
@@ -32,7 +34,9 @@ export interface LoginResult {
 export async function login(env: TestEnv, username: string, password: string): Promise<LoginResult> {
   const res = await env.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } });
   if (res.statusCode !== 200) throw new Error(`login as ${username} failed: ${res.statusCode} ${res.body}`);
-  return res.json() as LoginResult;
+  const result = res.json() as LoginResult;
+  rememberSecret(password, result.access_token, result.refresh_token);
+  return result;
 }
 
 export async function createLoggedInUser(env: TestEnv, overrides: Parameters<typeof createUser>[1] = {}) {

@@ -9,6 +9,7 @@ import { parseConfig, type Config } from '../../app/src/config/index.js';
 import { createDatabase, migrateToLatest, type Database, type Dialect } from '../../app/src/db/index.js';
 import { createLogger } from '../../app/src/logger.js';
 import { createThrowawayDatabase, type ThrowawayDatabase } from './postgres.js';
+import { leakedSecrets } from './secrets.js';
 
 export const DIALECTS: readonly Dialect[] = ['sqlite', 'postgres'];
 export const TEST_SECRET_KEY = 'test-secret-key-0123456789-abcdefghijklmnop';
@@ -76,6 +77,8 @@ export async function createTestEnv(dialect: Dialect, options: TestEnvOptions = 
       await database.destroy();
       await pgDb?.drop();
       await rm(dir, { recursive: true, force: true });
+      const leaked = leakedSecrets(logs.text);
+      if (leaked.length > 0) throw new Error(`Secrets appeared in the logs of a ${dialect} test environment: ${leaked.map((l) => `${l.slice(0, 6)}…`).join(', ')}`);
     },
   };
 }

@@ -113,7 +113,7 @@ export const envSpec = {
   BALUHOST_LOG_FILE_FREQUENCY: { type: 'string', default: 'daily', enum: ['hourly', 'daily'], description: 'Also rotate the log file this often.' },
   BALUHOST_LOG_FILE_KEEP: { type: 'integer', default: 14, minimum: 1, description: 'How many rotated log files to keep.' },
   BALUHOST_SLOW_REQUEST_MS: { type: 'integer', default: 1000, minimum: 1, description: 'Requests slower than this are logged at warn level.' },
-  BALUHOST_SLOW_QUERY_MS: { type: 'integer', default: 200, minimum: 1, description: 'Database queries slower than this are logged at warn level, with the request id.' },
+  BALUHOST_SLOW_QUERY_MS: { type: 'integer', default: 200, minimum: 0, description: 'Database queries taking this long or longer are logged at warn level, with the request id (0 logs every query).' },
   SENTRY_DSN: { type: 'string', pattern: '^https?://', secret: true, description: 'Report unhandled and 5xx errors to Sentry (or a compatible server). Unset: Sentry is not loaded.' },
   BALUHOST_RELEASE: { type: 'string', minLength: 1, description: 'Release name in error reports and metrics. Default: the package version.' },
   BALUHOST_METRICS_TOKEN: { type: 'string', minLength: 16, secret: true, description: '`/metrics` answers loopback clients, and others sending `Authorization: Bearer <this token>`.' },

@@ -16,7 +16,7 @@ export interface MetricsSources {
 export function createMetrics(sources: MetricsSources) {
   const registry = new Registry();
   registry.setDefaultLabels({ release: sources.release });
-  collectDefaultMetrics({ register: registry, prefix: 'baluhost_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'baluhost_' });
   const registers = [registry];
 
   const metrics = {

@@ -59,12 +59,12 @@ export const observabilityPlugin = fp(async function observability(app: FastifyI
       userId: request.principal?.user.id ?? null,
     };
     if (reply.statusCode >= 500) request.log.error(line, 'request completed');
-    else if (durationMs > cfg.slowRequestMs) request.log.warn({ ...line, slow: true }, 'slow request');
+    else if (durationMs > cfg.slowRequestMs) request.log.warn({ ...line, slow: true }, 'request completed');
     else request.log.info(line, 'request completed');
   });
 
   const unsubscribe = options.database.onQuery((event) => {
-    if (event.durationMs > cfg.slowQueryMs) app.log.warn({ reqId: currentRequestId(), durationMs: Math.round(event.durationMs), sql: event.sql.slice(0, 500) }, 'slow query');
+    if (event.durationMs >= cfg.slowQueryMs) app.log.warn({ reqId: currentRequestId(), durationMs: Math.round(event.durationMs), sql: event.sql.slice(0, 500) }, 'slow query');
   });
   app.addHook('onClose', async () => unsubscribe());
 
