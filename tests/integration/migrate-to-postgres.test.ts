@@ -72,6 +72,13 @@ describe('migrate-to-postgres [sqlite → postgres]', () => {
     expect(Number(nulls[0]?.n)).toBeGreaterThan(0);
     const ts = await query<{ t: string }>(target.url, `select to_char(min(created_at) at time zone 'UTC', 'YYYY-MM-DD') as t from users`);
     expect(ts[0]?.t).toBe('2025-01-01');
+    // Indexes dropped for the bulk copy are all back, exactly as the migrations define them.
+    const fresh = await newTarget();
+    const k = createDatabase({ kind: 'postgres', url: fresh.url, poolMax: 1, idleTimeoutMs: 1000, statementTimeoutMs: 5000, connectTimeoutMs: 2000 });
+    await migrateToLatest(k.db, 'postgres');
+    await k.destroy();
+    const indexQuery = `select indexname, indexdef from pg_indexes where schemaname = 'public' and tablename <> 'baluhost_migration_state' order by indexname`;
+    expect(await query(target.url, indexQuery)).toEqual(await query(fresh.url, indexQuery));
     // The checkpoint table is gone once the migration is proven.
     expect(await query(target.url, `select to_regclass('baluhost_migration_state') as t`)).toEqual([{ t: null }]);
   });

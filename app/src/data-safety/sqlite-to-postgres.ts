@@ -113,7 +113,22 @@ async function copyTable(client: pg.Client, source: SqliteDriver.Database, shape
     // Only reachable on --resume after an earlier run committed nothing for this table; kept so a
     // recopy can never duplicate rows.
     await client.query(`delete from "${shape.name}"`);
+    // Building an index once over all rows is far cheaper than updating it row by row. Indexes
+    // that back constraints (primary keys, unique keys) stay; the rest are rebuilt from their own
+    // definitions in this same transaction, so an interruption rolls everything back.
+    const indexes = (
+      await client.query<{ indexname: string; indexdef: string }>(
+        `select i.indexname, i.indexdef from pg_indexes i
+          where i.schemaname = current_schema() and i.tablename = $1
+            and not exists (select 1 from pg_constraint c where c.conname = i.indexname)`,
+        [shape.name],
+      )
+    ).rows;
+    for (const index of indexes) await client.query(`drop index "${index.indexname}"`);
     await pipeline(Readable.from(chunks()), client.query(copyFrom(`copy "${shape.name}" (${columns}) from stdin`)));
+    // The parent checks deferred for the copy run now (PostgreSQL builds no index over pending ones).
+    await client.query('set constraints all immediate');
+    for (const index of indexes) await client.query(index.indexdef);
     const result = digest.result();
     await client.query(
       `insert into ${STATE_TABLE} (table_name, rows, hash, source_sha256, completed_at) values ($1, $2, $3, $4, now())
