@@ -48,11 +48,9 @@ export async function filesRoutes(app: FastifyInstance) {
       const located = await files.download(principal, request.query.owner_id, parseStoragePath(request.params['*'], ['path', 'path']));
       const { sent } = await sendStoredFile(app, request, reply, located);
       if (sent) {
-        await audit.record(requestContext(request), {
+        await audit.recordBy(requestContext(request), principal, {
           eventType: 'file',
           action: 'download',
-          userId: principal.user.id,
-          username: principal.user.username,
           resource: located.segments.join('/'),
           success: true,
           details: { file_id: located.node.id, owner_id: located.owner.id, range: sent },
@@ -85,11 +83,9 @@ export async function filesRoutes(app: FastifyInstance) {
         declaredLength: Number.isFinite(declared) ? declared : undefined,
       });
       app.metrics.uploadBytes.inc(stored.reduce((n, f) => n + f.sizeBytes, 0));
-      await audit.record(requestContext(request), {
+      await audit.recordBy(requestContext(request), principal, {
         eventType: 'file',
         action: 'upload',
-        userId: principal.user.id,
-        username: principal.user.username,
         resource: stored.map((f) => f.name).join(', ').slice(0, 500),
         success: true,
         details: { file_ids: stored.map((f) => f.id), bytes: stored.reduce((n, f) => n + f.sizeBytes, 0) },
@@ -104,7 +100,7 @@ export async function filesRoutes(app: FastifyInstance) {
     async (request) => {
       const principal = principalOf(request);
       const created = await files.createFolder(principal, request.query.owner_id, parseStoragePath(request.body.path, ['body', 'path']), request.body.name);
-      await audit.record(requestContext(request), { eventType: 'file', action: 'create_folder', userId: principal.user.id, username: principal.user.username, resource: created.segments.join('/'), success: true });
+      await audit.recordBy(requestContext(request), principal, { eventType: 'file', action: 'create_folder', resource: created.segments.join('/'), success: true });
       return { message: `Folder created: ${created.segments.join('/')}` };
     },
   );
@@ -116,11 +112,9 @@ export async function filesRoutes(app: FastifyInstance) {
       const principal = principalOf(request);
       const from = parseStoragePath(request.body.old_path, ['body', 'old_path']);
       const renamed = await files.rename(principal, request.query.owner_id, from, request.body.new_name);
-      await audit.record(requestContext(request), {
+      await audit.recordBy(requestContext(request), principal, {
         eventType: 'file',
         action: 'rename',
-        userId: principal.user.id,
-        username: principal.user.username,
         resource: from.join('/'),
         success: true,
         details: { new_path: renamed.segments.join('/') },
@@ -137,11 +131,9 @@ export async function filesRoutes(app: FastifyInstance) {
       const source = parseStoragePath(request.body.source_path, ['body', 'source_path']);
       const target = parseStoragePath(request.body.target_path, ['body', 'target_path']);
       await files.move(principal, request.query.owner_id, source, target);
-      await audit.record(requestContext(request), {
+      await audit.recordBy(requestContext(request), principal, {
         eventType: 'file',
         action: 'move',
-        userId: principal.user.id,
-        username: principal.user.username,
         resource: source.join('/'),
         success: true,
         details: { target_path: target.join('/') },
@@ -156,11 +148,9 @@ export async function filesRoutes(app: FastifyInstance) {
     async (request) => {
       const principal = principalOf(request);
       const removed = await files.remove(principal, request.query.owner_id, parseStoragePath(request.params['*'], ['path', 'path']));
-      await audit.record(requestContext(request), {
+      await audit.recordBy(requestContext(request), principal, {
         eventType: 'file',
         action: 'delete',
-        userId: principal.user.id,
-        username: principal.user.username,
         resource: removed.segments.join('/'),
         success: true,
         details: { bytes_freed: removed.bytes, owner_id: removed.owner.id },
@@ -197,11 +187,9 @@ export async function filesRoutes(app: FastifyInstance) {
       const principal = principalOf(request);
       const segments = parseStoragePath(request.body.path, ['body', 'path']);
       const result = await filePermissions.replace(principal, request.body.owner_id, segments, request.body.rules);
-      await audit.record(requestContext(request), {
+      await audit.recordBy(requestContext(request), principal, {
         eventType: 'share',
         action: 'set_permissions',
-        userId: principal.user.id,
-        username: principal.user.username,
         resource: segments.join('/'),
         success: true,
         details: { rules: request.body.rules.length },

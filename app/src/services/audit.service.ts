@@ -2,6 +2,10 @@ import type { Logger } from 'pino';
 import type { AuditEntry, Clock, Repositories } from '../repositories/index.js';
 import type { RequestContext } from './request-context.js';
 
+interface Actor {
+  user: { id: number; username: string };
+}
+
 export type AuditEvent = Omit<AuditEntry, 'ipAddress' | 'userAgent'>;
 
 export function createAuditService(deps: { repos: Repositories; clock: Clock; logger: Logger }) {
@@ -16,6 +20,11 @@ export function createAuditService(deps: { repos: Repositories; clock: Clock; lo
       } catch (err) {
         deps.logger.error({ err, reqId: ctx.requestId, audit: { action: event.action, eventType: event.eventType } }, 'audit write failed');
       }
+    },
+
+    /** The same, for an event done by `actor` (a signed-in principal). */
+    recordBy(ctx: RequestContext, actor: Actor, event: Omit<AuditEvent, 'userId' | 'username'>): Promise<void> {
+      return this.record(ctx, { ...event, userId: actor.user.id, username: actor.user.username });
     },
   };
 }

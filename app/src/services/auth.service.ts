@@ -123,7 +123,7 @@ export function createAuthService(deps: AuthDeps) {
 
     async logout(ctx: RequestContext, principal: Principal): Promise<void> {
       await repos.sessions.revoke(principal.session.id, 'logout', clock.now());
-      await audit.record(ctx, { eventType: 'auth', action: 'logout', userId: principal.user.id, username: principal.user.username, success: true });
+      await audit.recordBy(ctx, principal, { eventType: 'auth', action: 'logout', success: true });
     },
 
     async changePassword(ctx: RequestContext, principal: Principal, input: { currentPassword: string; newPassword: string }): Promise<number> {

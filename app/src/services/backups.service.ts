@@ -125,11 +125,11 @@ export function createBackupsService(deps: BackupsDeps) {
         await repos.backups.markRunning(backup.id);
         try {
           await build(backup);
-          await deps.audit.record(ctx, { eventType: 'backup', action: 'create_backup', userId: principal.user.id, username: principal.user.username, resource: backup.filename, success: true, details: { backup_id: backup.id } });
+          await deps.audit.recordBy(ctx, principal, { eventType: 'backup', action: 'create_backup', resource: backup.filename, success: true, details: { backup_id: backup.id } });
         } catch (err) {
           logger.error({ err, backupId: backup.id, reqId: ctx.requestId }, 'backup failed');
           await repos.backups.markFailed(backup.id, (err as Error).message, clock.now());
-          await deps.audit.record(ctx, { eventType: 'backup', action: 'create_backup', userId: principal.user.id, username: principal.user.username, resource: backup.filename, success: false, errorMessage: (err as Error).message });
+          await deps.audit.recordBy(ctx, principal, { eventType: 'backup', action: 'create_backup', resource: backup.filename, success: false, errorMessage: (err as Error).message });
         }
       }).catch((err: unknown) => logger.error({ err }, 'backup job crashed'));
       return backup;
@@ -154,7 +154,7 @@ export function createBackupsService(deps: BackupsDeps) {
       await rm(join(deps.backupDir, backup.filename), { force: true });
       await rm(join(deps.backupDir, `${backup.filename}.sha256`), { force: true });
       await repos.backups.delete(id);
-      await deps.audit.record(ctx, { eventType: 'backup', action: 'delete_backup', userId: principal.user.id, username: principal.user.username, resource: backup.filename, success: true });
+      await deps.audit.recordBy(ctx, principal, { eventType: 'backup', action: 'delete_backup', resource: backup.filename, success: true });
     },
 
     async openDownload(id: number) {
@@ -204,10 +204,10 @@ export function createBackupsService(deps: BackupsDeps) {
           const restoredAt = clock.now().toISOString();
           const parts = [request.restoreDatabase && 'database', request.restoreFiles && 'files'].filter(Boolean).join(' and ');
           const note = request.restoreConfig ? ' Configuration comes from the environment; the archive\'s config.json is for reference.' : '';
-          await deps.audit.record(ctx, { eventType: 'backup', action: 'restore_backup', userId: principal.user.id, username: principal.user.username, resource: backup.filename, success: true, details: { backup_id: id, database: request.restoreDatabase, files: request.restoreFiles } });
+          await deps.audit.recordBy(ctx, principal, { eventType: 'backup', action: 'restore_backup', resource: backup.filename, success: true, details: { backup_id: id, database: request.restoreDatabase, files: request.restoreFiles } });
           return { restoredAt, message: `Restored ${parts} from ${backup.filename}.${note}` };
         } catch (err) {
-          await deps.audit.record(ctx, { eventType: 'backup', action: 'restore_backup', userId: principal.user.id, username: principal.user.username, resource: backup.filename, success: false, errorMessage: (err as Error).message });
+          await deps.audit.recordBy(ctx, principal, { eventType: 'backup', action: 'restore_backup', resource: backup.filename, success: false, errorMessage: (err as Error).message });
           throw err;
         } finally {
           await rm(staging, { recursive: true, force: true });

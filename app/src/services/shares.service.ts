@@ -105,7 +105,7 @@ export function createSharesService(deps: SharesDeps) {
         },
         clock.now(),
       );
-      await audit.record(ctx, { eventType: 'share', action: 'create_link', userId: principal.user.id, username: principal.user.username, resource: formatStoragePath(located.segments), success: true, details: { link_id: link.id, file_id: link.fileId } });
+      await audit.recordBy(ctx, principal, { eventType: 'share', action: 'create_link', resource: formatStoragePath(located.segments), success: true, details: { link_id: link.id, file_id: link.fileId } });
       return { link, located, ...linkState(link, clock.now()) };
     },
 
@@ -184,7 +184,7 @@ export function createSharesService(deps: SharesDeps) {
         if (/unique|23505/i.test(`${(err as { code?: string }).code} ${(err as Error).message}`)) throw new ConflictError('Already shared with that user; change the existing share instead', 'share_exists');
         throw err;
       }
-      await audit.record(ctx, { eventType: 'share', action: 'create_user_share', userId: principal.user.id, username: principal.user.username, resource: formatStoragePath(located.segments), success: true, details: { share_id: share.id, shared_with_user_id: share.sharedWithUserId } });
+      await audit.recordBy(ctx, principal, { eventType: 'share', action: 'create_user_share', resource: formatStoragePath(located.segments), success: true, details: { share_id: share.id, shared_with_user_id: share.sharedWithUserId } });
       return viewUserShare(share);
     },
 

@@ -119,7 +119,7 @@ export function createUsersService(deps: UsersDeps) {
       if (!updated) throw new NotFoundError(`User not found: id=${id}`, 'user_not_found');
       const changed = Object.keys(changes).filter((k) => k !== 'password');
       if (changes.password !== undefined) changed.push('password');
-      await audit.record(ctx, { eventType: 'user', action: 'update_user', userId: actor.user.id, username: actor.user.username, resource: `user:${id}`, success: true, details: { changed } });
+      await audit.recordBy(ctx, actor, { eventType: 'user', action: 'update_user', resource: `user:${id}`, success: true, details: { changed } });
       return updated;
     },
 
@@ -137,7 +137,7 @@ export function createUsersService(deps: UsersDeps) {
         await r.users.delete(id);
       });
       await removeHome(id);
-      await audit.record(ctx, { eventType: 'user', action: 'delete_user', userId: actor.user.id, username: actor.user.username, resource: `user:${id}`, success: true, details: { username: target.username } });
+      await audit.recordBy(ctx, actor, { eventType: 'user', action: 'delete_user', resource: `user:${id}`, success: true, details: { username: target.username } });
     },
 
     async bulkRemove(ctx: RequestContext, actor: Principal, ids: number[]): Promise<{ deleted: number; failed: number; failed_ids: number[] }> {
