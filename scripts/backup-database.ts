@@ -38,7 +38,7 @@ runCli(async () => {
         const staging = join(outDir, `.verify-${randomUUID()}`);
         try {
           const manifest = await openBackupArchive(file, written.sha256, staging);
-          await verifyByScratchRestore(staging, manifest, config.database.kind === 'postgres' ? config.database.url : null);
+          await verifyByScratchRestore(staging, manifest, config.database.kind === 'postgres' ? config.database.url : null, config.database.kind === 'postgres' ? (config.database.toolsContainer ?? null) : null);
           verified = true;
         } catch (err) {
           await rm(file, { force: true });

@@ -6,7 +6,9 @@ import { UsageError } from './cli.js';
 
 /** The database the app is configured for, as the dump tools see it. */
 export function dumpTargetOf(config: Config): DumpTarget {
-  return config.database.kind === 'sqlite' ? { kind: 'sqlite', location: config.database.file } : { kind: 'postgres', location: config.database.url };
+  return config.database.kind === 'sqlite'
+    ? { kind: 'sqlite', location: config.database.file }
+    : { kind: 'postgres', location: config.database.url, container: config.database.toolsContainer };
 }
 
 /** Where destructive operations take their lock and write their audit lines on this host. */

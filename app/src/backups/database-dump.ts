@@ -40,6 +40,35 @@ export function dockerPgDumpArgv(container: string, env: Record<string, string>,
   return ['docker', 'exec', '-i', ...passEnv, container, 'pg_dump', '--format=custom', '--no-owner', '--no-privileges', ...(snapshot ? ['--snapshot', snapshot] : [])];
 }
 
+/** pg_restore in the container, reading the dump on stdin. */
+export function dockerPgRestoreArgv(container: string, env: Record<string, string>, database: string): string[] {
+  const passEnv = Object.keys(env).flatMap((name) => ['-e', name]);
+  return ['docker', 'exec', '-i', ...passEnv, container, 'pg_restore', ...pgRestoreArgs('', database).slice(0, -1)];
+}
+
+/** Inside the database container the server is reached over its own socket, not the app's network address. */
+function containerEnv(url: string): Record<string, string> {
+  return { ...libpqEnv(url), PGHOST: '/var/run/postgresql', PGPORT: '5432' };
+}
+
+/** Runs argv with a file as stdin or stdout; fails with the tool's last stderr lines. */
+async function runStreaming(argv: string[], env: Record<string, string>, io: { stdinFile?: string; stdoutFile?: string }): Promise<void> {
+  const { spawn } = await import('node:child_process');
+  const { createReadStream, createWriteStream } = await import('node:fs');
+  const { pipeline } = await import('node:stream/promises');
+  const child = spawn(argv[0] as string, argv.slice(1), { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((done) => child.once('close', done));
+  const pumps: Promise<void>[] = [];
+  if (io.stdinFile) pumps.push(pipeline(createReadStream(io.stdinFile), child.stdin));
+  else child.stdin.end();
+  if (io.stdoutFile) pumps.push(pipeline(child.stdout, createWriteStream(io.stdoutFile)));
+  else child.stdout.resume();
+  const [code] = await Promise.all([exited, ...pumps.map((p) => p.catch(() => undefined))]);
+  if (code !== 0) throw new DumpToolError(argv.slice(0, 2).join(' '), { code, stderr });
+}
+
 /** argv for restoring a dump over the current database in one transaction. */
 export function pgRestoreArgs(dumpFile: string, database: string): string[] {
   return ['--clean', '--if-exists', '--no-owner', '--no-privileges', '--single-transaction', '--exit-on-error', '--dbname', database, dumpFile];
@@ -66,6 +95,8 @@ export interface DumpTarget {
   kind: 'sqlite' | 'postgres';
   /** SQLite file or PostgreSQL URL. */
   location: string;
+  /** PostgreSQL only: run the client tools in this Docker container. */
+  container?: string | null;
 }
 
 /**
@@ -82,6 +113,11 @@ export async function dumpDatabase(target: DumpTarget, outFile: string, snapshot
     }
     return;
   }
+  if (target.container) {
+    const env = containerEnv(target.location);
+    await runStreaming(dockerPgDumpArgv(target.container, env, snapshot), env, { stdoutFile: outFile });
+    return;
+  }
   await runTool('pg_dump', pgDumpArgs(outFile, snapshot), libpqEnv(target.location));
 }
 
@@ -95,6 +131,11 @@ const SQLITE_RESTORE_ORDER: readonly string[] = [...MIGRATION_TABLES, ...DATA_TA
  */
 export async function restoreDatabase(database: Database, target: DumpTarget, dumpFile: string): Promise<void> {
   if (target.kind === 'postgres') {
+    if (target.container) {
+      const env = containerEnv(target.location);
+      await runStreaming(dockerPgRestoreArgv(target.container, env, env['PGDATABASE'] as string), env, { stdinFile: dumpFile });
+      return;
+    }
     const env = libpqEnv(target.location);
     await runTool('pg_restore', pgRestoreArgs(dumpFile, env['PGDATABASE'] as string), env);
     return;

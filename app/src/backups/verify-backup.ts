@@ -19,7 +19,7 @@ export class BackupVerificationError extends Error {
  * restore code a real restore uses, and every table's rows and digest must match the manifest.
  * PostgreSQL needs CREATEDB for the scratch database, which is dropped afterwards.
  */
-export async function verifyByScratchRestore(extracted: string, manifest: BackupManifest, postgresUrl: string | null): Promise<void> {
+export async function verifyByScratchRestore(extracted: string, manifest: BackupManifest, postgresUrl: string | null, container: string | null = null): Promise<void> {
   if (!manifest.includes.database) return;
   const dump = join(extracted, DUMP_NAME[manifest.engine]);
   let restored: Record<string, { rows: number; hash: string }>;
@@ -44,7 +44,7 @@ export async function verifyByScratchRestore(extracted: string, manifest: Backup
       url.pathname = `/${name}`;
       const scratch = createDatabase({ kind: 'postgres', url: url.toString(), poolMax: 1, idleTimeoutMs: 1000, statementTimeoutMs: 600_000, connectTimeoutMs: 5000 });
       try {
-        await restoreDatabase(scratch, { kind: 'postgres', location: url.toString() }, dump);
+        await restoreDatabase(scratch, { kind: 'postgres', location: url.toString(), container }, dump);
       } finally {
         await scratch.destroy();
       }

@@ -120,6 +120,11 @@ export const envSpec = {
   BALUHOST_READY_MIN_FREE_BYTES: { type: 'integer', default: 536870912, minimum: 0, description: '`/api/ready` fails its `disk` check when the storage filesystem has less free space.' },
   BALUHOST_MAX_EVENT_LOOP_DELAY_MS: { type: 'integer', default: 1000, minimum: 0, description: 'Shed load (503 with Retry-After) while the event loop lags more than this (0: never).' },
   BALUHOST_MAX_HEAP_USED_BYTES: { type: 'integer', default: 0, minimum: 0, description: 'Shed load while the heap is larger than this (0: never).' },
+  BALUHOST_PG_TOOLS_CONTAINER: {
+    type: 'string',
+    pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$',
+    description: 'Run pg_dump/pg_restore inside this Docker container (`docker exec`, over its local socket) instead of from PATH.',
+  },
   BALUHOST_DOCS_ENABLED: { type: 'boolean', default: true, description: 'Serve the OpenAPI document and UI at `/docs`.' },
   BALUHOST_SHUTDOWN_TIMEOUT_MS: {
     type: 'integer',

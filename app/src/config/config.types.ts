@@ -14,6 +14,8 @@ export interface PostgresDatabaseConfig {
   readonly idleTimeoutMs: number;
   readonly statementTimeoutMs: number;
   readonly connectTimeoutMs: number;
+  /** Run the PostgreSQL client tools in this container instead of from PATH. */
+  readonly toolsContainer?: string | null;
 }
 
 export type DatabaseConfig = SqliteDatabaseConfig | PostgresDatabaseConfig;

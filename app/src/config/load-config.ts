@@ -63,6 +63,7 @@ export function parseConfig(env: Env): Config {
           idleTimeoutMs: Number(v.BALUHOST_DB_IDLE_TIMEOUT_MS),
           statementTimeoutMs: Number(v.BALUHOST_DB_STATEMENT_TIMEOUT_MS),
           connectTimeoutMs: Number(v.BALUHOST_DB_CONNECT_TIMEOUT_MS),
+          toolsContainer: typeof v.BALUHOST_PG_TOOLS_CONTAINER === 'string' ? v.BALUHOST_PG_TOOLS_CONTAINER : null,
         }
       : { kind: 'sqlite', file: join(dataDir, 'baluhost.db'), busyTimeoutMs: Number(v.BALUHOST_SQLITE_BUSY_TIMEOUT_MS) };
   const autoMigrate =

@@ -118,7 +118,10 @@ export function createServices(deps: ServiceDeps) {
     backups: createBackupsService({
       repos,
       database,
-      dumpTarget: config.database.kind === 'sqlite' ? { kind: 'sqlite', location: config.database.file } : { kind: 'postgres', location: config.database.url },
+      dumpTarget:
+        config.database.kind === 'sqlite'
+          ? { kind: 'sqlite', location: config.database.file }
+          : { kind: 'postgres', location: config.database.url, container: config.database.toolsContainer },
       storage,
       backupDir: config.backups.dir,
       clock,
