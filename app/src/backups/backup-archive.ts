@@ -49,8 +49,8 @@ async function dumpWithDigests(target: DumpTarget, dumpFile: string): Promise<Di
   try {
     await client.query('begin isolation level repeatable read read only');
     const snapshot = (await client.query<{ id: string }>('select pg_export_snapshot() as id')).rows[0]?.id as string;
-    const digests = await digestPostgres(client);
-    await dumpDatabase(target, dumpFile, snapshot);
+    // pg_dump imports the snapshot while this transaction, which keeps it alive, digests it.
+    const [digests] = await Promise.all([digestPostgres(client), dumpDatabase(target, dumpFile, snapshot)]);
     await client.query('commit');
     return digests;
   } finally {
