@@ -14,7 +14,8 @@ export async function sendStoredFile(
   located: Located,
   options: { allowRange: boolean } = { allowRange: true },
 ): Promise<{ sent: [number, number] | null }> {
-  const stat = await app.services.storage.stat(located.disk);
+  const file = await app.services.storage.openFile(located.disk);
+  const { stat } = file;
   const etag = etagFor(located.node.id, stat.size, stat.mtimeMs);
   const ifRange = request.headers['if-range'];
   const range = !options.allowRange || (ifRange && ifRange !== etag) ? ({ kind: 'full' } as const) : parseRange(request.headers.range, stat.size);
@@ -38,11 +39,11 @@ export async function sendStoredFile(
   if (range.kind === 'partial') {
     reply.status(206).header('content-range', `bytes ${range.start}-${range.end}/${stat.size}`).header('content-length', range.end - range.start + 1);
     app.metrics.downloadBytes.inc(range.end - range.start + 1);
-    await reply.send(await app.services.storage.openRead(located.disk, range));
+    await reply.send(file.read(range));
     return { sent: [range.start, range.end] };
   }
   reply.header('content-length', stat.size);
   app.metrics.downloadBytes.inc(stat.size);
-  await reply.send(await app.services.storage.openRead(located.disk));
+  await reply.send(file.read());
   return { sent: [0, Math.max(0, stat.size - 1)] };
 }

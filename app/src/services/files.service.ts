@@ -68,6 +68,17 @@ export function createFileAccess(deps: Pick<FilesDeps, 'repos' | 'storage' | 'cl
     }
   }
 
+  /** Home folder down to the node, with owner and paths; `notFound` when any link is missing. */
+  async function locateChain(fileId: number, notFound: () => Error): Promise<Located> {
+    const chain = await repos.files.ancestry(fileId);
+    const node = chain[chain.length - 1];
+    const home = chain[0];
+    const owner = node && (await repos.users.findById(node.ownerId));
+    if (!node || !home || !owner) throw notFound();
+    const segments = chain.slice(1).map((f) => f.name);
+    return { owner, chain, node, segments, disk: [home.name, ...segments] };
+  }
+
   return {
     ensureHome,
 
@@ -90,28 +101,17 @@ export function createFileAccess(deps: Pick<FilesDeps, 'repos' | 'storage' | 'cl
       return { owner, chain, node: chain[chain.length - 1] as FileRecord, segments, disk: [home.name, ...segments] };
     },
 
-    /** A node by id with no caller: only for public share links, whose token is the permission. */
-    async locateForShareLink(fileId: number): Promise<Located> {
-      const chain = await repos.files.ancestry(fileId);
-      const node = chain[chain.length - 1];
-      const home = chain[0];
-      const owner = node && (await repos.users.findById(node.ownerId));
-      if (!node || !home || !owner) throw new NotFoundError('Share link not found', 'share_not_found');
-      const segments = chain.slice(1).map((f) => f.name);
-      return { owner, chain, node, segments, disk: [home.name, ...segments] };
-    },
+    /**
+     * A node by id with no caller check: for public share links, whose token is the permission.
+     * Missing nodes raise `notFound`.
+     */
+    locateForShareLink: (fileId: number) => locateChain(fileId, () => new NotFoundError('Share link not found', 'share_not_found')),
 
     /** A located node by id (shares), with the same permission rules. */
     async locateById(principal: Principal, fileId: number, permission: SharePermission): Promise<Located> {
-      const chain = await repos.files.ancestry(fileId);
-      const node = chain[chain.length - 1];
-      const home = chain[0];
-      if (!node || !home) throw new NotFoundError(`File not found: id=${fileId}`);
-      const owner = await repos.users.findById(node.ownerId);
-      if (!owner) throw new NotFoundError(`File not found: id=${fileId}`);
-      await authorize(principal, owner, chain, permission, `id=${fileId}`);
-      const segments = chain.slice(1).map((f) => f.name);
-      return { owner, chain, node, segments, disk: [home.name, ...segments] };
+      const located = await locateChain(fileId, () => new NotFoundError(`File not found: id=${fileId}`));
+      await authorize(principal, located.owner, located.chain, permission, `id=${fileId}`);
+      return located;
     },
   };
 }
