@@ -26,3 +26,10 @@ export function isDatabaseUnavailableError(err: unknown): boolean {
   // Node's happy-eyeballs connect wraps per-address failures in an AggregateError.
   return Array.isArray(e.errors) && e.errors.some(isDatabaseUnavailableError);
 }
+
+/** A unique constraint refused the write (PostgreSQL 23505, SQLite SQLITE_CONSTRAINT_UNIQUE). */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  return e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_UNIQUE' || (typeof e.message === 'string' && e.message.includes('UNIQUE constraint failed'));
+}

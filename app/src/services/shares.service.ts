@@ -1,3 +1,4 @@
+import { isUniqueViolation } from '../db/index.js';
 import { ConflictError, ForbiddenError, GoneError, NotFoundError, ValidationError } from '../errors/index.js';
 import { formatStoragePath } from '../lib/path-safety.js';
 import type { Clock, PasswordHasher, Repositories, ShareGrant, ShareLink, TokenCrypto, UserShare } from '../repositories/index.js';
@@ -181,7 +182,7 @@ export function createSharesService(deps: SharesDeps) {
           clock.now(),
         );
       } catch (err) {
-        if (/unique|23505/i.test(`${(err as { code?: string }).code} ${(err as Error).message}`)) throw new ConflictError('Already shared with that user; change the existing share instead', 'share_exists');
+        if (isUniqueViolation(err)) throw new ConflictError('Already shared with that user; change the existing share instead', 'share_exists');
         throw err;
       }
       await audit.recordBy(ctx, principal, { eventType: 'share', action: 'create_user_share', resource: formatStoragePath(located.segments), success: true, details: { share_id: share.id, shared_with_user_id: share.sharedWithUserId } });

@@ -1,3 +1,4 @@
+import { isUniqueViolation } from '../db/index.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors/index.js';
 import type { Clock, PasswordHasher, Repositories, Role, Storage, TransactionRunner, User } from '../repositories/index.js';
 import type { AuditService } from './audit.service.js';
@@ -29,11 +30,6 @@ interface UsersDeps {
   hasher: PasswordHasher;
   storage: Storage;
   audit: AuditService;
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  return e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(e.message ?? '');
 }
 
 /** Account administration. Rules: the last active admin stays, nobody deletes themselves. */
