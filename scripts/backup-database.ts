@@ -6,12 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { backupsToDelete, encryptFile, openBackupArchive, sha256File, verifyByScratchRestore, writeBackupArchive } from '../app/src/backups/index.js';
+import { backupsToDelete, dumpTargetFor, encryptFile, openBackupArchive, sha256File, verifyByScratchRestore, writeBackupArchive } from '../app/src/backups/index.js';
 import { parseConfig } from '../app/src/config/index.js';
 import { createDatabase } from '../app/src/db/index.js';
 import { withHostLock } from '../app/src/lib/host-lock.js';
 import { appendOperation } from '../app/src/lib/operations-log.js';
-import { dumpTargetOf, opsPaths, readPassphrase } from './lib/backup-cli.js';
+import { opsPaths, readPassphrase } from './lib/backup-cli.js';
 import { parseCli, positiveInt, runCli } from './lib/cli.js';
 
 const USAGE = 'usage: backup-database [--out-dir <dir>] [--keep-last N] [--keep-days N] [--passphrase-file <file>] [--no-verify]';
@@ -32,7 +32,7 @@ runCli(async () => {
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       const file = join(outDir, `baluhost-database-${stamp}.tar.gz`);
       const started = process.hrtime.bigint();
-      const written = await writeBackupArchive({ database, dumpTarget: dumpTargetOf(config), outFile: file, backupType: 'database_only', includes: { database: true, files: false, config: false }, appVersion: config.version });
+      const written = await writeBackupArchive({ database, dumpTarget: dumpTargetFor(config.database), outFile: file, backupType: 'database_only', includes: { database: true, files: false, config: false }, appVersion: config.version });
       let verified = false;
       if (!args['no-verify']) {
         const staging = join(outDir, `.verify-${randomUUID()}`);

@@ -5,7 +5,9 @@
 import { parseConfig } from '../app/src/config/index.js';
 import { createDatabase, schemaStatus } from '../app/src/db/index.js';
 import { createLogger } from '../app/src/logger.js';
-import { createServices } from '../app/src/services/index.js';
+import { createRepositories, createStorage, systemClock } from '../app/src/repositories/index.js';
+import { createFileAccess } from '../app/src/services/files.service.js';
+import { createReconcileService } from '../app/src/services/reconcile.service.js';
 
 async function main(): Promise<void> {
   if (process.argv.length > 2) throw new Error(`usage: files-reconcile (takes no arguments; got ${process.argv.slice(2).join(' ')})`);
@@ -15,9 +17,10 @@ async function main(): Promise<void> {
   try {
     const status = await schemaStatus(database.db, database.dialect);
     if (!status.current) throw new Error('Database schema is not current; run `npm run db:migrate` first');
-    // The key signs nothing here; services only need one to be wired.
-    const services = createServices({ config: { ...config, auth: { ...config.auth, secretKey: config.auth.secretKey ?? 'reconcile-only-key-not-used-for-signing' } }, database, logger });
-    const report = await services.reconcile.reconcile();
+    const repos = createRepositories(database.db);
+    const storage = createStorage(config.storageRoot);
+    const access = createFileAccess({ repos, storage, clock: systemClock });
+    const report = await createReconcileService({ repos, storage, access, clock: systemClock, logger }).reconcile();
     for (const u of report.usage.filter((x) => x.before !== x.after)) console.log(`${u.username}: ${u.before} → ${u.after} bytes`);
     for (const s of report.skipped) console.log(`skipped ${s}`);
     console.log(`Reconciled ${report.users} user(s): ${report.added} added, ${report.removed} removed, ${report.updated} updated.`);

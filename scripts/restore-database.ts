@@ -8,12 +8,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { question } from 'zx';
-import { decryptFile, DUMP_NAME, isEncrypted, openBackupArchive, readChecksumFile, restoreDatabaseKeepingCatalogue, sha256File, writeBackupArchive } from '../app/src/backups/index.js';
+import { decryptFile, DUMP_NAME, dumpTargetFor, isEncrypted, openBackupArchive, readChecksumFile, restoreDatabaseKeepingCatalogue, sha256File, writeBackupArchive } from '../app/src/backups/index.js';
 import { parseConfig } from '../app/src/config/index.js';
 import { createDatabase } from '../app/src/db/index.js';
 import { withHostLock } from '../app/src/lib/host-lock.js';
 import { appendOperation } from '../app/src/lib/operations-log.js';
-import { dumpTargetOf, opsPaths, readPassphrase, requireFile } from './lib/backup-cli.js';
+import { opsPaths, readPassphrase, requireFile } from './lib/backup-cli.js';
 import { parseCli, runCli, UsageError } from './lib/cli.js';
 
 const USAGE = 'usage: restore-database --backup <file> [--yes] [--passphrase-file <file>]';
@@ -64,14 +64,14 @@ runCli(async () => {
         const stamp = new Date().toISOString().replace(/[:.]/g, '-');
         const safety = await writeBackupArchive({
           database,
-          dumpTarget: dumpTargetOf(config),
+          dumpTarget: dumpTargetFor(config.database),
           outFile: join(config.backups.dir, `baluhost-pre-restore-${stamp}.tar.gz`),
           backupType: 'database_only',
           includes: { database: true, files: false, config: false },
           appVersion: config.version,
         });
         console.log(`Safety backup of the current database: ${safety.file}`);
-        await restoreDatabaseKeepingCatalogue(database, dumpTargetOf(config), join(work, 'extracted', DUMP_NAME[manifest.engine]));
+        await restoreDatabaseKeepingCatalogue(database, dumpTargetFor(config.database), join(work, 'extracted', DUMP_NAME[manifest.engine]));
         await appendOperation(paths.log, { action: 'restore-database', outcome: 'succeeded', release: config.version, details: { backup, safety_backup: safety.file } });
         console.log(`Restored ${rows} rows from ${basename(backup)}. To undo: npm run restore:database -- --backup ${safety.file} --yes`);
         return 0;

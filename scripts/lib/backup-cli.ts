@@ -1,15 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../../app/src/config/index.js';
-import type { DumpTarget } from '../../app/src/backups/index.js';
 import { UsageError } from './cli.js';
-
-/** The database the app is configured for, as the dump tools see it. */
-export function dumpTargetOf(config: Config): DumpTarget {
-  return config.database.kind === 'sqlite'
-    ? { kind: 'sqlite', location: config.database.file }
-    : { kind: 'postgres', location: config.database.url, container: config.database.toolsContainer };
-}
 
 /** Where destructive operations take their lock and write their audit lines on this host. */
 export function opsPaths(config: Config): { lock: string; log: string } {

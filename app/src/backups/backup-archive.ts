@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import pg from 'pg';
 import type { Database } from '../db/index.js';
+import type { Storage } from '../repositories/storage.js';
 import { schemaStatus } from '../db/index.js';
 import { migrationDefinitions } from '../db/migrations/index.js';
 import { AppError } from '../errors/index.js';
@@ -22,8 +23,8 @@ export interface WriteArchiveOptions {
   outFile: string;
   backupType: string;
   includes: { database: boolean; files: boolean; config: boolean };
-  /** Storage root and the names inside it that are not users' folders. */
-  storage?: { root: string; reserved: readonly string[] };
+  /** Where users' folders live, for backups that include files. */
+  storage?: Pick<Storage, 'root' | 'homeFolders'>;
   appVersion: string;
   configSnapshot?: Record<string, unknown>;
 }
@@ -78,8 +79,7 @@ export async function writeBackupArchive(options: WriteArchiveOptions): Promise<
       members.push(await describeMember(staging, dumpName));
     }
     if (options.includes.files && options.storage) {
-      const reserved = new Set(options.storage.reserved);
-      const homes = (await readdir(options.storage.root).catch(() => [] as string[])).filter((n) => !reserved.has(n));
+      const homes = await options.storage.homeFolders();
       if (homes.length > 0) {
         await createArchive(options.storage.root, homes, join(staging, FILES_NAME));
         members.push(await describeMember(staging, FILES_NAME));

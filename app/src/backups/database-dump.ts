@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import SqliteDriver from 'better-sqlite3';
 import { sql } from 'kysely';
+import type { DatabaseConfig } from '../config/index.js';
 import { DATA_TABLES, MIGRATION_TABLES, type Database } from '../db/index.js';
 import { createBackupsRepository } from '../repositories/backups.repository.js';
 
@@ -89,6 +90,13 @@ async function runTool(tool: string, args: string[], env: Record<string, string>
   } catch (err) {
     throw new DumpToolError(tool, err);
   }
+}
+
+/** The database the app is configured for, as the dump tools see it. */
+export function dumpTargetFor(config: DatabaseConfig): DumpTarget {
+  return config.kind === 'sqlite'
+    ? { kind: 'sqlite', location: config.file }
+    : { kind: 'postgres', location: config.url, container: config.toolsContainer ?? null };
 }
 
 export interface DumpTarget {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, type ReadStream, type Stats } from 'node:fs';
-import { mkdir, open, rename, rm, stat, statfs, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, statfs, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -43,9 +43,14 @@ export function createStorage(root: string) {
 
   return {
     root,
-    reservedNames: [TMP_DIR, TRASH_DIR] as const,
 
     resolve: (segments: readonly string[]) => resolveInside(root, segments),
+
+    /** Names of the users' home folders on disk: everything in the root but BaluHost's scratch folders. */
+    async homeFolders(): Promise<string[]> {
+      const reserved = new Set<string>([TMP_DIR, TRASH_DIR]);
+      return (await readdir(root).catch(() => [] as string[])).filter((name) => !reserved.has(name));
+    },
 
     async ensureDir(segments: readonly string[]): Promise<void> {
       await mkdir(await resolveInside(root, segments), { recursive: true });

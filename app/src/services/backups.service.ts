@@ -59,11 +59,6 @@ export function createBackupsService(deps: BackupsDeps) {
     return job;
   }
 
-  async function homeFolders(): Promise<string[]> {
-    const reserved = new Set<string>(storage.reservedNames);
-    return (await readdir(storage.root).catch(() => [] as string[])).filter((n) => !reserved.has(n));
-  }
-
   async function build(backup: BackupRecord): Promise<void> {
     const written = await writeBackupArchive({
       database: deps.database,
@@ -71,7 +66,7 @@ export function createBackupsService(deps: BackupsDeps) {
       outFile: join(deps.backupDir, backup.filename),
       backupType: backup.backupType,
       includes: { database: backup.includesDatabase, files: backup.includesFiles, config: backup.includesConfig },
-      storage: { root: storage.root, reserved: storage.reservedNames },
+      storage,
       appVersion: deps.appVersion,
       configSnapshot: deps.configSnapshot,
     });
@@ -82,7 +77,7 @@ export function createBackupsService(deps: BackupsDeps) {
   async function swapFiles(extracted: string): Promise<{ undo(): Promise<void>; commit(): Promise<void> }> {
     const aside = join(storage.root, '.baluhost-trash', `pre-restore-${randomUUID()}`);
     await mkdir(aside, { recursive: true });
-    const current = await homeFolders();
+    const current = await storage.homeFolders();
     const incoming = await readdir(extracted);
     const movedAside: string[] = [];
     const movedIn: string[] = [];

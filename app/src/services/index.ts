@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { dumpTargetFor } from '../backups/database-dump.js';
 import type { Config } from '../config/index.js';
 import type { Database } from '../db/index.js';
 import {
@@ -118,10 +119,7 @@ export function createServices(deps: ServiceDeps) {
     backups: createBackupsService({
       repos,
       database,
-      dumpTarget:
-        config.database.kind === 'sqlite'
-          ? { kind: 'sqlite', location: config.database.file }
-          : { kind: 'postgres', location: config.database.url, container: config.database.toolsContainer },
+      dumpTarget: dumpTargetFor(config.database),
       storage,
       backupDir: config.backups.dir,
       clock,
