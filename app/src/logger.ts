@@ -47,8 +47,10 @@ export function createLogger(config: Pick<Config, 'logLevel'> & Partial<Pick<Con
         targets: [
           { target: 'pino/file', options: { destination: 1 }, level: config.logLevel },
           {
-            target: 'pino-roll',
-            options: { file: file.path, size: file.size, frequency: file.frequency, limit: { count: file.keep }, mkdir: true },
+            // Two rotators on one file lose lines: with `external`, logrotate's copytruncate owns rotation.
+            ...(file.rotation === 'external'
+              ? { target: 'pino/file', options: { destination: file.path, append: true, mkdir: true } }
+              : { target: 'pino-roll', options: { file: file.path, size: file.size, frequency: file.frequency, limit: { count: file.keep }, mkdir: true } }),
             level: config.logLevel,
           },
         ],

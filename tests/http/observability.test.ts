@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import { gunzipSync } from 'node:zlib';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -219,6 +219,34 @@ describe('log file destination', () => {
       }
       expect(text).toContain('"msg":"to the file"');
       expect(text).not.toContain('file-secret-123');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('log file left to logrotate (BALUHOST_LOG_FILE_ROTATION=external)', () => {
+  it('appends to one file under its own name and keeps writing after a copytruncate', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'baluhost-logfile-'));
+    const path = join(dir, 'baluhost.log');
+    const waitFor = async (needle: string) => {
+      for (let i = 0; i < 50; i += 1) {
+        const text = await readFile(path, 'utf8').catch(() => '');
+        if (text.includes(needle)) return text;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`log line ${needle} never reached ${path}`);
+    };
+    try {
+      const logger = createLogger({ logLevel: 'info', observability: { logFile: { path, size: '10m', frequency: 'daily', keep: 3, rotation: 'external' } } as never });
+      logger.info('before rotation');
+      await waitFor('before rotation');
+      await truncate(path, 0); // what logrotate's copytruncate does after copying
+      logger.info('after rotation');
+      const text = await waitFor('after rotation');
+      expect(text).not.toContain('before rotation');
+      expect(text.startsWith('{')).toBe(true); // appended at the new end, not at the old offset behind a hole of NULs
+      expect(await readdir(dir)).toEqual(['baluhost.log']);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -111,6 +111,12 @@ export const envSpec = {
   BALUHOST_LOG_FILE: { type: 'string', minLength: 1, description: 'Also write logs to this file, rotated (for hosts without journald). Unset: stdout only.' },
   BALUHOST_LOG_FILE_SIZE: { type: 'string', default: '50m', pattern: '^\\d+[kmg]?$', description: 'Rotate the log file when it reaches this size (`k`, `m`, `g`).' },
   BALUHOST_LOG_FILE_FREQUENCY: { type: 'string', default: 'daily', enum: ['hourly', 'daily'], description: 'Also rotate the log file this often.' },
+  BALUHOST_LOG_FILE_ROTATION: {
+    type: 'string',
+    default: 'app',
+    enum: ['app', 'external'],
+    description: '`app`: BaluHost rotates the log file itself (size, frequency, keep). `external`: it only appends, and logrotate (`copytruncate`) rotates it — what the stacks install.',
+  },
   BALUHOST_LOG_FILE_KEEP: { type: 'integer', default: 14, minimum: 1, description: 'How many rotated log files to keep.' },
   BALUHOST_SLOW_REQUEST_MS: { type: 'integer', default: 1000, minimum: 1, description: 'Requests slower than this are logged at warn level.' },
   BALUHOST_SLOW_QUERY_MS: { type: 'integer', default: 200, minimum: 0, description: 'Database queries taking this long or longer are logged at warn level, with the request id (0 logs every query).' },

@@ -88,7 +88,7 @@ export function parseConfig(env: Env): Config {
       release: typeof v.BALUHOST_RELEASE === 'string' ? v.BALUHOST_RELEASE : packageVersion,
       logFile:
         typeof v.BALUHOST_LOG_FILE === 'string'
-          ? { path: resolve(v.BALUHOST_LOG_FILE), size: String(v.BALUHOST_LOG_FILE_SIZE), frequency: v.BALUHOST_LOG_FILE_FREQUENCY as 'hourly' | 'daily', keep: Number(v.BALUHOST_LOG_FILE_KEEP) }
+          ? { path: resolve(v.BALUHOST_LOG_FILE), size: String(v.BALUHOST_LOG_FILE_SIZE), frequency: v.BALUHOST_LOG_FILE_FREQUENCY as 'hourly' | 'daily', keep: Number(v.BALUHOST_LOG_FILE_KEEP), rotation: v.BALUHOST_LOG_FILE_ROTATION as 'app' | 'external' }
           : null,
       slowRequestMs: Number(v.BALUHOST_SLOW_REQUEST_MS),
       slowQueryMs: Number(v.BALUHOST_SLOW_QUERY_MS),
