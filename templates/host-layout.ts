@@ -53,7 +53,7 @@ export function hostLayout(config: StackConfig, root = '/'): HostLayout {
     root,
     nginxMainConf: at('/etc/nginx/nginx.conf'),
     nginxSite: at('/etc/nginx/conf.d/baluhost.conf'),
-    nginxTlsSite: at('/etc/nginx/conf.d/baluhost-tls.conf'),
+    nginxTlsSite: at('/etc/nginx/conf.d/baluhost.tls.conf'),
     nginxUpstream: at('/etc/nginx/baluhost/upstream.conf'),
     nginxDhParams: at('/etc/nginx/baluhost/ffdhe2048.pem'),
     acmeWebroot: at('/var/www/baluhost-acme'),

@@ -86,18 +86,18 @@ function describeSchemaErrors(errors: ErrorObject[]): string[] {
         path = [path, error.params['missingProperty']].filter(Boolean).join('.');
         message = 'is required';
         break;
-      case 'additionalProperties':
-        path = [path, error.params['additionalProperty']].filter(Boolean).join('.');
-        message = 'unknown key';
+      case 'additionalProperties': {
+        const name = error.params['additionalProperty'] as string;
+        path = [path, name].filter(Boolean).join('.');
+        const namePattern = Object.keys((error.parentSchema?.['patternProperties'] as object | undefined) ?? {})[0];
+        message = namePattern ? `${JSON.stringify(name)} is not ${PATTERN_DESCRIPTIONS[namePattern] ?? 'a valid name'}` : 'unknown key';
         break;
+      }
       case 'enum':
         message = `must be one of ${(error.params['allowedValues'] as string[]).map((v) => JSON.stringify(v)).join(', ')}`;
         break;
       case 'pattern':
         message = `${JSON.stringify(error.data)} is not ${PATTERN_DESCRIPTIONS[error.params['pattern'] as string] ?? `of the form ${error.params['pattern']}`}`;
-        break;
-      case 'propertyNames':
-        message = `${JSON.stringify(error.params['propertyName'])} is not a valid name`;
         break;
       default:
         message = `${error.message ?? 'is invalid'}${'data' in error && typeof error.data !== 'object' ? ` (got ${JSON.stringify(error.data)})` : ''}`;

@@ -62,6 +62,7 @@ const App = Type.Object(
     ),
     activeSlot: oneOf(['blue', 'green'] as const, { default: 'blue', description: 'Slot nginx sends traffic to. A release replaces the other one.' }),
     env: Type.Record(Type.String({ pattern: ENV_NAME }), Type.String({ maxLength: 4096, pattern: '^[^\\r\\n\\x00]*$' }), {
+      additionalProperties: false,
       default: {},
       description: 'Extra non-secret environment for the app (see the README\'s configuration table). Secrets go in `pulumi config set --secret`.',
     }),
@@ -151,6 +152,7 @@ export const PATTERN_DESCRIPTIONS: Record<string, string> = {
   [CIDR]: 'a network in CIDR notation such as 192.168.1.0/24',
   [IMAGE_REF]: 'an image reference such as postgres:15@sha256:…',
   [ENV_NAME]: 'an upper-case environment variable name',
+  '^[^\\r\\n\\x00]*$': 'a single line',
 };
 
 export type StackConfig = Static<typeof StackConfigSchema>;

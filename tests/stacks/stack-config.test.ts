@@ -1,0 +1,170 @@
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../app/src/errors/index.js';
+import { loadStackConfig, parseStackConfig, readStackFile } from '../../stacks/config/index.js';
+import { runScript } from '../helpers/scripts.js';
+import { baseSections, sectionsWith, stackConfig } from '../helpers/stack-configs.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+function issuesOf(sections: Record<string, unknown>): string[] {
+  try {
+    parseStackConfig(sections);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).issues;
+  }
+  throw new Error('the config was accepted');
+}
+
+describe('example stacks', () => {
+  it.each(['dev', 'prod'])('Pulumi.%s.yaml validates', async (stack) => {
+    const { config } = await loadStackConfig(ROOT, stack);
+    expect(config.host.hostKey).toMatch(/^ssh-ed25519 /);
+    expect(Object.isFrozen(config.app.slots)).toBe(true);
+  });
+
+  it('dev is a LAN NAS with self-signed TLS, prod a public domain with Let\'s Encrypt', async () => {
+    const dev = (await loadStackConfig(ROOT, 'dev')).config;
+    const prod = (await loadStackConfig(ROOT, 'prod')).config;
+    expect(dev.tls.mode).toBe('selfsigned');
+    expect(dev.firewall.webAllowedRanges).not.toContain('0.0.0.0/0');
+    expect(prod.tls.mode).toBe('letsencrypt');
+    expect(prod.firewall.webAllowedRanges).toContain('0.0.0.0/0');
+  });
+});
+
+describe('defaults', () => {
+  it('fills every optional key with its documented default', () => {
+    const config = stackConfig();
+    expect(config.app.runtime).toBe('docker');
+    expect(config.app.storagePath).toBe('/srv/baluhost/storage');
+    expect(config.backups).toEqual({ schedule: '*-*-* 03:15:00', keepLast: 7, keepDays: 30, destination: '/srv/baluhost/backups' });
+    expect(config.nginx).toEqual({ httpPort: 80, httpsPort: 443, authPerMinute: 10, authBurst: 5 });
+    expect(config.firewall.enabled).toBe(true);
+    expect(config.database.image).toBe('postgres:15-bookworm');
+  });
+});
+
+describe('reading Pulumi.<stack>.yaml', () => {
+  it('keeps only baluhost: keys, lists secure ones by name and never returns their ciphertext', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'baluhost-stackfile-'));
+    try {
+      await writeFile(join(dir, 'Pulumi.t.yaml'), 'config:\n  docker:host: ssh://x\n  baluhost:domains: [a.example.com]\n  baluhost:secretKey:\n    secure: v1:AAAABBBB\n');
+      const file = await readStackFile(dir, 't');
+      expect(file.sections).toEqual({ domains: ['a.example.com'] });
+      expect(file.secretKeys).toEqual(['secretKey']);
+      expect(JSON.stringify(file)).not.toContain('AAAABBBB');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('names the file when the YAML is broken or the stack does not exist', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'baluhost-stackfile-'));
+    try {
+      await writeFile(join(dir, 'Pulumi.bad.yaml'), 'config:\n  baluhost:host: [unclosed\n');
+      await expect(loadStackConfig(dir, 'bad')).rejects.toThrow(/Pulumi\.bad\.yaml: not valid YAML/);
+      await expect(loadStackConfig(dir, 'missing')).rejects.toThrow(/Pulumi\.missing\.yaml: no such stack file/);
+      await expect(loadStackConfig(dir, '../etc/passwd')).rejects.toThrow(/stack name/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+// Each case: what is wrong, the config, and the key the error must name.
+const INVALID: [string, Record<string, unknown>, string][] = [
+  ['missing host', sectionsWith({ host: undefined }), 'baluhost:host: is required'],
+  ['missing host key', sectionsWith({ host: { hostKey: undefined } }), 'baluhost:host.hostKey: is required'],
+  ['host key of another type than it claims', sectionsWith({ host: { hostKey: 'ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIInZ2C+aiWgwJKHjsz460HngGXs3yKPzHvmeI9LoGy1o' } }), 'baluhost:host.hostKey: the key data is not a ssh-rsa key'],
+  ['host key that is not a key', sectionsWith({ host: { hostKey: 'ssh-ed25519 bm90IGEga2V5' } }), 'baluhost:host.hostKey:'],
+  ['host address with a space', sectionsWith({ host: { address: 'nas local' } }), 'baluhost:host.address:'],
+  ['SSH port 0', sectionsWith({ host: { sshPort: 0 } }), 'baluhost:host.sshPort: must be >= 1'],
+  ['SSH port above 65535', sectionsWith({ host: { sshPort: 70000 } }), 'baluhost:host.sshPort: must be <= 65535'],
+  ['SSH port as text', sectionsWith({ host: { sshPort: 'twenty-two' } }), 'baluhost:host.sshPort: must be integer'],
+  ['SSH user with shell characters', sectionsWith({ host: { sshUser: 'root;rm' } }), 'baluhost:host.sshUser:'],
+  ['unknown key in host', sectionsWith({ host: { passwrd: 'x' } }), 'baluhost:host.passwrd: unknown key'],
+  ['misspelt section', sectionsWith({ hots: {} }), 'baluhost:hots: unknown key'],
+  ['no domain', sectionsWith({ domains: [] }), 'baluhost:domains: must NOT have fewer than 1 items'],
+  ['bad domain', sectionsWith({ domains: ['nas_example..com'] }), 'baluhost:domains.0: "nas_example..com" is not a lower-case DNS name'],
+  ['domain with a scheme', sectionsWith({ domains: ['https://nas.example.com'] }), 'baluhost:domains.0:'],
+  ['unknown TLS mode', sectionsWith({ tls: { mode: 'acme' } }), 'baluhost:tls.mode: must be one of "letsencrypt", "selfsigned", "provided"'],
+  ['letsencrypt without e-mail', sectionsWith({ tls: { mode: 'letsencrypt' }, firewall: { webAllowedRanges: ['0.0.0.0/0'] } }), 'baluhost:tls.email: is required'],
+  ['letsencrypt behind a LAN-only firewall', sectionsWith({ tls: { mode: 'letsencrypt', email: 'a@example.com' } }), 'baluhost:firewall.webAllowedRanges: must include 0.0.0.0/0'],
+  ['letsencrypt with a plain-HTTP ACME server', sectionsWith({ tls: { mode: 'letsencrypt', email: 'a@example.com', acmeServer: 'http://acme.example.com/dir' }, firewall: { webAllowedRanges: ['0.0.0.0/0'] } }), 'baluhost:tls.acmeServer:'],
+  ['provided TLS without files', sectionsWith({ tls: { mode: 'provided' } }), 'baluhost:tls.certificatePath: is required when tls.mode is "provided"'],
+  ['OCSP stapling on a self-signed certificate', sectionsWith({ tls: { ocspStapling: true } }), 'baluhost:tls.ocspStapling:'],
+  ['e-mail without letsencrypt', sectionsWith({ tls: { email: 'a@example.com' } }), 'baluhost:tls.email: is only used when tls.mode is "letsencrypt"'],
+  ['slot ports equal', sectionsWith({ app: { slots: { blue: 8001, green: 8001 } } }), 'baluhost:app.slots.green: must differ from app.slots.blue'],
+  ['slot on the HTTPS port', sectionsWith({ app: { slots: { blue: 443 } } }), 'baluhost:app.slots.blue: port 443 is taken'],
+  ['unknown active slot', sectionsWith({ app: { activeSlot: 'red' } }), 'baluhost:app.activeSlot: must be one of "blue", "green"'],
+  ['path traversal in storage path', sectionsWith({ app: { storagePath: '/srv/baluhost/../../etc' } }), 'baluhost:app.storagePath: "/srv/baluhost/../../etc" is not a path without . or .. segments'],
+  ['relative storage path', sectionsWith({ app: { storagePath: 'srv/storage' } }), 'baluhost:app.storagePath:'],
+  ['storage path inside /etc', sectionsWith({ app: { storagePath: '/etc/baluhost' } }), 'baluhost:app.storagePath: /etc/baluhost is inside the system folder /etc'],
+  ['backups inside storage', sectionsWith({ backups: { destination: '/srv/baluhost/storage/backups' } }), 'baluhost:backups.destination: /srv/baluhost/storage/backups overlaps app.storagePath'],
+  ['storage path with a shell character', sectionsWith({ app: { storagePath: '/srv/$(reboot)' } }), 'baluhost:app.storagePath:'],
+  ['upload cap of zero', sectionsWith({ app: { maxUploadMb: 0 } }), 'baluhost:app.maxUploadMb: must be >= 1'],
+  ['memory limit too small', sectionsWith({ app: { memoryMb: 16 } }), 'baluhost:app.memoryMb: must be >= 128'],
+  ['image reference with spaces', sectionsWith({ app: { image: 'baluhost latest' } }), 'baluhost:app.image: "baluhost latest" is not an image reference'],
+  ['image with baremetal runtime', sectionsWith({ app: { runtime: 'baremetal', image: 'ghcr.io/x/y:1' } }), 'baluhost:app.image: is only used when app.runtime is "docker"'],
+  ['secret in plain env', sectionsWith({ app: { env: { SMTP_PASSWORD: 'hunter2' } } }), 'baluhost:app.env.SMTP_PASSWORD: looks like a secret'],
+  ['env the stack manages', sectionsWith({ app: { env: { DATABASE_URL: 'postgres://x' } } }), 'baluhost:app.env.DATABASE_URL: is set by the stack'],
+  ['env value with a newline', sectionsWith({ app: { env: { LOG_LEVEL: 'info\nNODE_ENV=development' } } }), 'baluhost:app.env.LOG_LEVEL:'],
+  ['lower-case env name', sectionsWith({ app: { env: { log_level: 'info' } } }), 'baluhost:app.env.log_level: "log_level" is not an upper-case environment variable name'],
+  ['pool size zero', sectionsWith({ database: { poolSize: 0 } }), 'baluhost:database.poolSize: must be >= 1'],
+  ['database port equal to a slot', sectionsWith({ database: { publishPort: 8002 } }), 'baluhost:database.publishPort: port 8002 is already app.slots.green'],
+  ['backup schedule with shell characters', sectionsWith({ backups: { schedule: 'daily; reboot' } }), 'baluhost:backups.schedule:'],
+  ['retention of zero', sectionsWith({ backups: { keepLast: 0 } }), 'baluhost:backups.keepLast: must be >= 1'],
+  ['bad CIDR', sectionsWith({ firewall: { sshAllowedRanges: ['192.168.1.0/33'] } }), 'baluhost:firewall.sshAllowedRanges.0: "192.168.1.0/33" is not a network in CIDR notation'],
+  ['SSH closed to everyone', sectionsWith({ firewall: { sshAllowedRanges: [] } }), 'baluhost:firewall.sshAllowedRanges: must NOT have fewer than 1 items'],
+  ['nginx ports equal', sectionsWith({ nginx: { httpPort: 8443, httpsPort: 8443 } }), 'baluhost:nginx.httpsPort: must differ from nginx.httpPort'],
+  ['SSH on the web port', sectionsWith({ host: { sshPort: 443 } }), 'baluhost:host.sshPort: port 443 is also an nginx port'],
+  ['log retention of zero days', sectionsWith({ logging: { retentionDays: 0 } }), 'baluhost:logging.retentionDays: must be >= 1'],
+  ['monitoring as a string', sectionsWith({ monitoring: { enabled: 'yes' } }), 'baluhost:monitoring.enabled: must be boolean'],
+];
+
+describe('invalid configs are refused with the key named', () => {
+  it(`covers at least 25 cases (${INVALID.length})`, () => {
+    expect(INVALID.length).toBeGreaterThanOrEqual(25);
+  });
+
+  it.each(INVALID)('%s', (_name, sections, expected) => {
+    const issues = issuesOf(sections);
+    expect(issues.join('\n')).toContain(expected);
+  });
+
+  it('lists every bad key at once, not only the first', () => {
+    const issues = issuesOf(sectionsWith({ host: { sshPort: 0 }, domains: ['bad domain'], tls: { mode: 'nope' }, app: { maxUploadMb: 0 } }));
+    expect(issues).toHaveLength(4);
+  });
+
+  it('the base config used by these cases is itself valid', () => {
+    expect(() => parseStackConfig(baseSections())).not.toThrow();
+  });
+});
+
+describe('npm run render with an invalid stack', () => {
+  it('lists the bad keys, exits 1 and writes nothing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'baluhost-render-bad-'));
+    try {
+      await writeFile(join(dir, 'Pulumi.broken.yaml'), 'config:\n  baluhost:domains: [nas.example.com]\n  baluhost:tls:\n    mode: acme\n');
+      const out = join(dir, 'out');
+      const run = await runScript('scripts/render.ts', ['--stack', 'broken', '--project', dir, '--out', out]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('baluhost:host: is required');
+      expect(run.stderr).toContain('baluhost:tls.mode: must be one of');
+      expect(await readdir(dir)).toEqual(['Pulumi.broken.yaml']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses unknown flags before reading anything (exit 2)', async () => {
+    const run = await runScript('scripts/render.ts', ['--stack', 'dev', '--outdir', '/tmp/x']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("Unknown option '--outdir'");
+  });
+});
