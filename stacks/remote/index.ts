@@ -1,0 +1,23 @@
+export {
+  STAGING_DIR,
+  baseDirectoriesScript,
+  certbotIssueScript,
+  healthProbeScript,
+  installGroupScript,
+  installNginxScript,
+  installUnitsScript,
+  migrationScript,
+  nginxCommands,
+  preDeployBackupScript,
+  providedCertificateScript,
+  selfSignedCertificateScript,
+  stagedPath,
+  switchUpstreamScript,
+  waitForHostScript,
+  writeSecretFileScript,
+  type NginxCommands,
+  type RemoteOptions,
+} from './host-commands.js';
+export { installFilesScript, type InstallGroup, type StagedFile } from './install-files.js';
+export { q, script } from './shell.js';
+export { HostKeyMismatchError, runRemote, type RemoteResult, type SshTarget } from './ssh-runner.js';

@@ -1,0 +1,250 @@
+/**
+ * The remote builders' scripts, run for real over SSH (a real sshd on loopback) against a temporary
+ * root with a real nginx. Docker and systemctl do not exist here: where a script calls them, a
+ * logging stand-in on PATH records the calls; everything else (shell, files, nginx, openssl) is real.
+ */
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StackConfig } from '../../stacks/config/index.js';
+import {
+  HostKeyMismatchError,
+  baseDirectoriesScript,
+  healthProbeScript,
+  installNginxScript,
+  installUnitsScript,
+  migrationScript,
+  nginxCommands,
+  preDeployBackupScript,
+  runRemote,
+  selfSignedCertificateScript,
+  stagedPath,
+  switchUpstreamScript,
+  type StagedFile,
+} from '../../stacks/remote/index.js';
+import { renderHostFiles, type HostFile } from '../../templates/index.js';
+import { renderIntoRoot, selfSignedCertificate, type HostRoot } from '../helpers/host-root.js';
+import { fetchVia, freePorts, startNginx, type RunningNginx } from '../helpers/nginx.js';
+import { startSshd, type RunningSshd } from '../helpers/sshd.js';
+import { stackConfig } from '../helpers/stack-configs.js';
+
+const NO_SUDO = { sudo: false };
+
+describe('remote commands over a real sshd', () => {
+  let sshd: RunningSshd;
+  let host: HostRoot;
+  let nginx: RunningNginx;
+  let config: StackConfig;
+  let httpsPort: number;
+  let staging: string;
+  let shims: string;
+  const slots: Server[] = [];
+  const remote = (command: string, stdin?: string) => runRemote(sshd.target, command, { stdin });
+
+  /** Stages rendered files the way CopyToRemote does (content-addressed) and describes them for the installer. */
+  async function stage(files: HostFile[]): Promise<StagedFile[]> {
+    return Promise.all(
+      files.map(async (f) => {
+        const staged = stagedPath(f.sha256, staging);
+        await writeFile(staged, f.content);
+        return { staged, target: f.path, mode: f.mode, owner: f.owner, group: f.group };
+      }),
+    );
+  }
+
+  beforeAll(async () => {
+    sshd = await startSshd();
+    const [http, https, blue, green] = await freePorts(4);
+    httpsPort = https as number;
+    config = stackConfig({ domains: ['nas.test'], nginx: { httpPort: http, httpsPort }, app: { slots: { blue, green } } });
+    for (const [name, port] of [['blue', blue], ['green', green]] as const) {
+      const server = createServer((_req, res) => res.end(name));
+      await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+      slots.push(server);
+    }
+    host = await renderIntoRoot(config);
+    await selfSignedCertificate(host.layout, 'nas.test');
+    nginx = await startNginx(host.layout);
+    staging = join(host.root, 'staging');
+    await mkdir(staging, { recursive: true });
+    shims = join(host.root, 'shims');
+    await mkdir(shims, { recursive: true });
+    for (const tool of ['docker', 'systemctl']) {
+      await writeFile(join(shims, tool), `#!/bin/sh\necho "${tool} $*" >> ${shims}/calls.log\n[ -f ${shims}/${tool}.sh ] && . ${shims}/${tool}.sh\nexit 0\n`);
+      await chmod(join(shims, tool), 0o755);
+    }
+  });
+
+  afterAll(async () => {
+    await nginx?.stop();
+    await Promise.all(slots.map((s) => new Promise((r) => s.close(r))));
+    await sshd?.stop();
+    await host?.close();
+  });
+
+  it('connects only to the pinned host key', async () => {
+    expect((await remote('echo hello')).stdout).toBe('hello\n');
+    const wrongKey = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIInZ2C+aiWgwJKHjsz460HngGXs3yKPzHvmeI9LoGy1o';
+    await expect(runRemote({ ...sshd.target, hostKey: wrongKey }, 'echo should-not-run')).rejects.toBeInstanceOf(HostKeyMismatchError);
+  });
+
+  it('creates the base folders with owners and modes, idempotently', async () => {
+    const command = baseDirectoriesScript(host.layout, 'root', { sudo: false, stagingDir: staging });
+    for (let i = 0; i < 2; i++) {
+      const result = await remote(command);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+    }
+    const storage = await stat(host.layout.storageDir);
+    expect((storage.mode & 0o777).toString(8)).toBe('750');
+    expect(((await stat(staging)).mode & 0o777).toString(8)).toBe('700');
+  });
+
+  it('installs nginx files with their modes, reloads once, and a second run changes nothing', async () => {
+    const nginxFiles = renderHostFiles(config, host.root).filter((f) => f.role.startsWith('nginx'));
+    await writeFile(host.layout.nginxSite, '# something older\n');
+    const staged = await stage(nginxFiles);
+    const first = await remote(installNginxScript(staged, nginxCommands(host.layout), NO_SUDO));
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toContain(`nginx: installed ${host.layout.nginxSite}`);
+    expect(first.stdout).toContain('nginx: applied');
+    expect(await readFile(host.layout.nginxSite, 'utf8')).toBe(nginxFiles[0]?.content);
+    expect(((await stat(host.layout.nginxSite)).mode & 0o777).toString(8)).toBe('644');
+
+    const second = await remote(installNginxScript(staged, nginxCommands(host.layout), NO_SUDO));
+    expect(second.code).toBe(0);
+    expect(second.stdout).toBe('nginx: unchanged\n');
+  });
+
+  it('never reloads a config nginx -t rejects: the previous files come back and the old slot keeps serving', async () => {
+    const before = await readFile(host.layout.nginxUpstream, 'utf8');
+    const broken: HostFile = { ...(host.files.find((f) => f.role === 'nginx-upstream') as HostFile), content: 'upstream baluhost_app { server; }\n', sha256: 'broken-upstream' };
+    const result = await remote(installNginxScript(await stage([broken]), nginxCommands(host.layout), NO_SUDO));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('nginx: validation failed');
+    expect(result.stdout).not.toContain('applied');
+    expect(await readFile(host.layout.nginxUpstream, 'utf8')).toBe(before);
+    expect((await fetchVia('https', httpsPort, '/')).body).toBe('blue');
+  });
+
+  it('a file that did not exist before is removed again when validation fails', async () => {
+    const extra = join(host.root, 'etc/nginx/conf.d/zz-extra.conf');
+    const bad: HostFile = { path: extra, mode: '0644', owner: 'root', group: 'root', role: 'nginx-support', content: 'this is not nginx;\n', sha256: 'bad-extra' };
+    const result = await remote(installNginxScript(await stage([bad]), nginxCommands(host.layout), NO_SUDO));
+    expect(result.code).toBe(1);
+    await expect(stat(extra)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('switches the upstream to the other slot with a validated reload, idempotently', async () => {
+    const green = renderHostFiles(stackConfig({ ...config, domains: ['nas.test'], nginx: config.nginx, app: { ...config.app, activeSlot: 'green' } }), host.root).find((f) => f.role === 'nginx-upstream') as HostFile;
+    const command = switchUpstreamScript({ content: green.content, target: green.path }, nginxCommands(host.layout), { sudo: false, stagingDir: staging });
+    const first = await remote(command);
+    expect(first.code, first.stderr).toBe(0);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await fetchVia('https', httpsPort, '/')).body).toBe('green');
+    const again = await remote(command);
+    expect(again.stdout).toBe('upstream: unchanged\n');
+  });
+
+  it('the health probe passes after N consecutive successes and fails with the last answer otherwise', async () => {
+    const healthy = await remote(healthProbeScript({ url: `https://127.0.0.1:${httpsPort}/robots.txt`.replace('https', 'http').replace(String(httpsPort), String(config.app.slots.blue)), successes: 3, timeoutSeconds: 10, intervalSeconds: 0.1 }));
+    expect(healthy.code).toBe(0);
+    expect(healthy.stdout).toContain('healthy: 3 consecutive answers');
+
+    const failing = createServer((_req, res) => {
+      res.statusCode = 503;
+      res.end('not ready');
+    });
+    const [port] = await freePorts(1);
+    await new Promise<void>((r) => failing.listen(port, '127.0.0.1', r));
+    try {
+      const unhealthy = await remote(healthProbeScript({ url: `http://127.0.0.1:${port}/api/ready`, successes: 2, timeoutSeconds: 1, intervalSeconds: 0.2 }));
+      expect(unhealthy.code).toBe(1);
+      expect(unhealthy.stderr).toMatch(/unhealthy: .* had 0 of 2 consecutive successes within 1s \(last: .*503/);
+    } finally {
+      await new Promise((r) => failing.close(r));
+    }
+  });
+
+  it('installs units only after systemd-analyze accepts them, then reloads systemd and enables the timer', async () => {
+    const units = renderHostFiles(config, host.root).filter((f) => f.role === 'systemd-unit' || f.role === 'script');
+    await writeFile((units.find((f) => f.path.endsWith('.timer')) as HostFile).path, '# an older timer\n');
+    const command = installUnitsScript(await stage(units), ['baluhost-backup.timer'], NO_SUDO);
+    const result = await remote(`PATH=${shims}:$PATH ${command}`);
+    expect(result.code, result.stderr).toBe(0);
+    expect(await readFile(join(shims, 'calls.log'), 'utf8')).toContain('systemctl daemon-reload\nsystemctl enable --now baluhost-backup.timer\n');
+
+    const badUnit: HostFile = { ...(units[0] as HostFile), content: '[Service]\nExecStart=/nonexistent/binary\n', sha256: 'bad-unit' };
+    const before = await readFile(badUnit.path, 'utf8');
+    const refused = await remote(`PATH=${shims}:$PATH ${installUnitsScript(await stage([badUnit]), ['baluhost-backup.timer'], NO_SUDO)}`);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('systemd units: validation failed');
+    expect(await readFile(badUnit.path, 'utf8')).toBe(before);
+  });
+
+  it('the pre-deploy backup runs inside the running slot, passes on a first deploy, and is a hard gate otherwise', async () => {
+    const backup = preDeployBackupScript({ containers: ['baluhost-app-blue', 'baluhost-app-green'], outDir: '/backups', keepLast: 7, keepDays: 30 });
+    const withDocker = (setup: string) => writeFile(join(shims, 'docker.sh'), setup);
+    await writeFile(join(shims, 'calls.log'), '');
+
+    await withDocker('case "$1" in inspect) [ "$4" = baluhost-app-green ] && echo true || echo false ;; ps) printf "baluhost-app-blue\\nbaluhost-app-green\\n" ;; esac\n');
+    const running = await remote(`PATH=${shims}:$PATH ${backup}`);
+    expect(running.code, running.stderr).toBe(0);
+    expect(await readFile(join(shims, 'calls.log'), 'utf8')).toContain('docker exec baluhost-app-green node /app/dist/scripts/backup-database.js --out-dir /backups --keep-last 7 --keep-days 30');
+
+    await withDocker('case "$1" in inspect) echo false ;; ps) echo baluhost-app-blue ;; esac\n');
+    const stopped = await remote(`PATH=${shims}:$PATH ${backup}`);
+    expect(stopped.code).toBe(1);
+    expect(stopped.stderr).toContain('no app slot is running');
+
+    await withDocker('case "$1" in inspect) exit 1 ;; ps) echo baluhost-postgres ;; esac\n');
+    const first = await remote(`PATH=${shims}:$PATH ${backup}`);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('first deploy');
+    await withDocker('');
+  });
+
+  it('the migration gets its secrets on stdin, in a 0600 file that is gone afterwards, never on a command line', async () => {
+    const secret = 'postgres://baluhost:s3cr3t-pw@baluhost-postgres:5432/baluhost';
+    // The stand-in docker records the env file it was given: its mode and content while the migration runs.
+    await writeFile(join(shims, 'docker.sh'), `for a in "$@"; do if [ -n "$prev" ] && [ "$prev" = --env-file ]; then stat -c %a "$a" > ${shims}/envfile.mode; cp "$a" ${shims}/envfile.copy; echo "$a" > ${shims}/envfile.path; fi; prev="$a"; done\n`);
+    await writeFile(join(shims, 'calls.log'), '');
+    const command = migrationScript({ image: 'ghcr.io/baluhost/baluhost@sha256:' + 'a'.repeat(64), network: 'baluhost-internal' });
+    expect(command).not.toContain(secret);
+    const result = await remote(`PATH=${shims}:$PATH ${command}`, `DATABASE_URL=${secret}\nBALUHOST_SECRET_KEY=k\n`);
+    expect(result.code, result.stderr).toBe(0);
+    expect((await readFile(join(shims, 'envfile.mode'), 'utf8')).trim()).toBe('600');
+    expect(await readFile(join(shims, 'envfile.copy'), 'utf8')).toContain(secret);
+    await expect(stat((await readFile(join(shims, 'envfile.path'), 'utf8')).trim())).rejects.toMatchObject({ code: 'ENOENT' });
+    const calls = await readFile(join(shims, 'calls.log'), 'utf8');
+    expect(calls).toContain('docker run --rm --network baluhost-internal --env-file');
+    expect(calls).toContain('node /app/dist/scripts/db-migrate.js up');
+    expect(calls).not.toContain(secret);
+    await writeFile(join(shims, 'docker.sh'), '');
+  });
+
+  it('makes a self-signed certificate once and remakes it when the names change', async () => {
+    const cert = { certificate: join(host.root, 'etc/baluhost/tls2/cert.pem'), key: join(host.root, 'etc/baluhost/tls2/key.pem'), days: 825 };
+    const first = await remote(selfSignedCertificateScript({ ...cert, domains: ['nas.test'] }, NO_SUDO));
+    expect(first.stdout).toContain('created for nas.test');
+    expect(((await stat(cert.key)).mode & 0o777).toString(8)).toBe('600');
+    const again = await remote(selfSignedCertificateScript({ ...cert, domains: ['nas.test'] }, NO_SUDO));
+    expect(again.stdout).toContain('still valid');
+    const renamed = await remote(selfSignedCertificateScript({ ...cert, domains: ['nas.test', 'files.nas.test'] }, NO_SUDO));
+    expect(renamed.stdout).toContain('created for nas.test, files.nas.test');
+  });
+});
+
+describe('remote command strings', () => {
+  it('run privileged work through sudo -n when the SSH user is not root', () => {
+    const layout = renderHostFiles(stackConfig()).find((f) => f.role === 'nginx-upstream') as HostFile;
+    expect(switchUpstreamScript({ content: layout.content, target: layout.path }, { test: 'nginx -t', reload: 'nginx -s reload' }, { sudo: true })).toMatch(/^sudo -n bash -c '/);
+  });
+
+  it('quote hostile values so they stay data', () => {
+    const command = selfSignedCertificateScript({ certificate: "/tmp/x'; touch /tmp/pwned; '", key: '/tmp/k', domains: ['a.test'], days: 1 }, NO_SUDO);
+    expect(command).not.toMatch(/[^\\']touch \/tmp\/pwned; '[^\\]/);
+    expect(command).toContain("set -euo pipefail");
+  });
+});
