@@ -46,6 +46,7 @@ export function checkStackRules(config: StackConfig): RuleViolation[] {
   if (tls.mode === 'selfsigned' && tls.ocspStapling) add('tls.ocspStapling', 'a self-signed certificate has no OCSP responder');
 
   if (app.runtime === 'baremetal' && app.image !== undefined) add('app.image', 'is only used when app.runtime is "docker"');
+  if (app.runtime === 'baremetal' && Object.keys(app.slotImages).length) add('app.slotImages', 'is only used when app.runtime is "docker"');
 
   for (const name of Object.keys(app.env)) {
     if (MANAGED_ENV.includes(name)) add(`app.env.${name}`, 'is set by the stack from other keys; remove it here');

@@ -56,6 +56,14 @@ const App = Type.Object(
   {
     runtime: oneOf(['docker', 'baremetal'] as const, { default: 'docker', description: '`docker`: blue/green containers; `baremetal`: one systemd service (baluhost.service) running Node directly.' }),
     image: Type.Optional(Type.String({ pattern: IMAGE_REF, maxLength: 255, description: 'Image reference to run (pin by digest in production). When unset, the image is built on the NAS from this repository\'s Dockerfile.' })),
+    slotImages: Type.Object(
+      {
+        blue: Type.Optional(Type.String({ pattern: IMAGE_REF, maxLength: 255, description: 'Image the blue slot runs (written by deploy/promote/rollback).' })),
+        green: Type.Optional(Type.String({ pattern: IMAGE_REF, maxLength: 255, description: 'Image the green slot runs (written by deploy/promote/rollback).' })),
+      },
+      { additionalProperties: false, default: {}, description: 'Per-slot image, so a release changes only the inactive slot. A slot without one runs `image` (or the image built from the Dockerfile).' },
+    ),
+    release: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', default: 'initial', description: 'Release id recorded with the deploy (the deploy script sets it).' }),
     slots: Type.Object(
       { blue: port('Loopback port of the blue slot.', 8001), green: port('Loopback port of the green slot.', 8002) },
       { additionalProperties: false, default: {}, description: 'Loopback ports of the two release slots; nginx proxies to the active one.' },

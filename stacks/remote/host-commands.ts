@@ -4,7 +4,7 @@
  * secret: secrets reach the NAS on stdin and live only in a mode-0600 temp file.
  */
 import { createHash } from 'node:crypto';
-import { APP_USER, BACKUP_ENTRY, CONTAINER_APP_DIR, type HostLayout } from '../../templates/index.js';
+import { APP_UID, APP_USER, BACKUP_ENTRY, CONTAINER_APP_DIR, type HostLayout } from '../../templates/index.js';
 import { installFilesLines, type StagedFile } from './install-files.js';
 import { q, script } from './shell.js';
 
@@ -31,8 +31,9 @@ export function baseDirectoriesScript(layout: HostLayout, sshUser: string, optio
   const dir = (path: string, mode: string, owner: string, group: string) => `install -d -m ${q(mode)} -o ${q(owner)} -g ${q(group)} ${q(path)}`;
   return script(
     [
-      `getent group ${q(APP_USER)} >/dev/null || groupadd --system ${q(APP_USER)}`,
-      `getent passwd ${q(APP_USER)} >/dev/null || useradd --system --gid ${q(APP_USER)} --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin ${q(APP_USER)}`,
+      // The image's user has the same ids, so host folders and container writes agree.
+      `getent group ${q(APP_USER)} >/dev/null || groupadd --system --gid ${APP_UID} ${q(APP_USER)}`,
+      `getent passwd ${q(APP_USER)} >/dev/null || useradd --system --uid ${APP_UID} --gid ${q(APP_USER)} --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin ${q(APP_USER)}`,
       dir(layout.dataDir, '0750', APP_USER, APP_USER),
       dir(layout.storageDir, '0750', APP_USER, APP_USER),
       dir(layout.logDir, '0750', APP_USER, 'adm'),

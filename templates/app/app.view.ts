@@ -7,6 +7,8 @@ export const CONTAINER_PATHS = { data: '/var/lib/baluhost', storage: '/srv/stora
 /** Docker's default address pools: the proxy (nginx on the host) reaches containers from there. */
 const DOCKER_NETWORKS = '172.16.0.0/12,192.168.0.0/16';
 export const APP_USER = 'baluhost';
+/** uid/gid of APP_USER on the host and in the image (Dockerfile). */
+export const APP_UID = 10001;
 
 /**
  * Non-secret environment of one app process. Docker slots see container paths; bare-metal sees the

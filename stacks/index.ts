@@ -1,0 +1,63 @@
+/**
+ * BaluHost on a NAS: `pulumi stack select prod && pulumi up`. The stack config is validated first
+ * (every bad key named, no resource registered on error); then the NAS, PostgreSQL, the app's two
+ * slots, the host files and nginx, in that order.
+ */
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as pulumi from '@pulumi/pulumi';
+import { AppRelease, DATABASE_CONTAINER, Database, HostFiles, NasHost, ReverseProxy } from './components/index.js';
+import { readPulumiStackConfig } from './config/pulumi-config.js';
+import { knownHostsLine, writeKnownHostsFile } from './remote/index.js';
+import { hostLayout, manifestHash as hashOfManifest, manifestOf, renderHostFiles } from '../templates/index.js';
+
+const REPOSITORY = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+const { config, secrets } = readPulumiStackConfig();
+const layout = hostLayout(config);
+const files = renderHostFiles(config);
+const knownHostsFile = writeKnownHostsFile(pulumi.getStack(), knownHostsLine(config.host.address, config.host.sshPort, config.host.hostKey));
+
+const host = new NasHost('nas', { config, layout, privateKey: secrets.sshPrivateKey, knownHostsFile });
+
+let app: AppRelease | undefined;
+let database: Database | undefined;
+if (config.app.runtime === 'docker' && host.docker) {
+  database = new Database('database', { config, layout, provider: host.docker, dependsOn: [host.ready] });
+  app = new AppRelease('app', {
+    config,
+    layout,
+    provider: host.docker,
+    connection: host.connection,
+    network: database.network.name,
+    databaseUrl: database.url,
+    secretKey: secrets.secretKey,
+    sentryDsn: secrets.sentryDsn,
+    buildContext: REPOSITORY,
+    dependsOn: [host.ready, database.container],
+  });
+}
+
+const secretEnv =
+  config.app.runtime === 'baremetal'
+    ? pulumi.secret(pulumi.all([secrets.secretKey, secrets.sentryDsn ?? pulumi.output('')]).apply(([key, dsn]) => `BALUHOST_SECRET_KEY="${key}"\n${dsn ? `SENTRY_DSN="${dsn}"\n` : ''}`))
+    : undefined;
+const hostFiles = new HostFiles('host-files', { config, layout, files, connection: host.connection, remote: host.remote, secretEnv, dependsOn: [host.ready] });
+const proxy = new ReverseProxy('proxy', {
+  config,
+  layout,
+  files,
+  connection: host.connection,
+  remote: host.remote,
+  dependsOn: [...hostFiles.installs, ...(app ? [app.slots.blue, app.slots.green] : [])],
+});
+
+const httpsPort = config.nginx.httpsPort === 443 ? '' : `:${config.nginx.httpsPort}`;
+export const url = `https://${config.domains[0]}${httpsPort}`;
+export const activeSlot = config.app.activeSlot;
+export const release = config.app.release;
+export const slotImages = app ? app.images : undefined;
+export const databaseContainer = database ? DATABASE_CONTAINER : undefined;
+export const backupPath = config.backups.destination;
+export const manifestHash = hashOfManifest(manifestOf(files));
+export const proxyReady = proxy.https.id;
