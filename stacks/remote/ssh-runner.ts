@@ -1,7 +1,7 @@
 /**
- * Runs a remote script over SSH with the NAS's host key pinned (any other key: refused before
- * authentication). Used by the release scripts; Pulumi's own commands go through @pulumi/command
- * with the same pinned key.
+ * Runs remote scripts over SSH with the NAS's host key pinned (any other key: refused before
+ * authentication). A session keeps one connection for many commands, so a release pays the SSH
+ * handshake once. Pulumi's own commands go through @pulumi/command with the same pinned key.
  */
 import { Client } from 'ssh2';
 
@@ -27,50 +27,71 @@ export class HostKeyMismatchError extends Error {
   }
 }
 
-export function runRemote(target: SshTarget, command: string, options: { stdin?: string; timeoutMs?: number } = {}): Promise<RemoteResult> {
-  const pinned = Buffer.from(target.hostKey.split(' ')[1] ?? '', 'base64');
-  return new Promise((resolve, reject) => {
-    const client = new Client();
-    let mismatch = false;
-    const timer = setTimeout(() => {
-      client.end();
-      reject(new Error(`ssh ${target.user}@${target.host}:${target.port}: no answer within ${options.timeoutMs ?? 120_000} ms`));
-    }, options.timeoutMs ?? 120_000);
-    client
-      .on('ready', () => {
-        client.exec(command, (err, stream) => {
-          if (err) {
-            clearTimeout(timer);
-            client.end();
-            reject(err);
-            return;
-          }
-          let stdout = '';
-          let stderr = '';
-          stream.on('data', (d: Buffer) => (stdout += d.toString()));
-          stream.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-          stream.on('close', (code: number | null) => {
-            clearTimeout(timer);
-            client.end();
-            resolve({ code: code ?? 255, stdout, stderr });
-          });
-          stream.end(options.stdin ?? '');
+export class SshSession {
+  private constructor(
+    private readonly client: Client,
+    private readonly target: SshTarget,
+  ) {}
+
+  static open(target: SshTarget, timeoutMs = 20_000): Promise<SshSession> {
+    const pinned = Buffer.from(target.hostKey.split(' ')[1] ?? '', 'base64');
+    return new Promise((resolve, reject) => {
+      const client = new Client();
+      let mismatch = false;
+      client
+        .once('ready', () => resolve(new SshSession(client, target)))
+        .once('error', (err) => reject(mismatch ? new HostKeyMismatchError(target.host) : new Error(`ssh ${target.user}@${target.host}:${target.port}: ${err.message}`)))
+        .connect({
+          host: target.host,
+          port: target.port,
+          username: target.user,
+          privateKey: target.privateKey,
+          readyTimeout: timeoutMs,
+          keepaliveInterval: 10_000,
+          hostVerifier: (key: Buffer) => {
+            mismatch = !key.equals(pinned);
+            return !mismatch;
+          },
         });
-      })
-      .on('error', (err) => {
-        clearTimeout(timer);
-        reject(mismatch ? new HostKeyMismatchError(target.host) : err);
-      })
-      .connect({
-        host: target.host,
-        port: target.port,
-        username: target.user,
-        privateKey: target.privateKey,
-        readyTimeout: 20_000,
-        hostVerifier: (key: Buffer) => {
-          mismatch = !key.equals(pinned);
-          return !mismatch;
-        },
+    });
+  }
+
+  run(command: string, options: { stdin?: string; timeoutMs?: number } = {}): Promise<RemoteResult> {
+    const timeoutMs = options.timeoutMs ?? 600_000;
+    return new Promise((resolve, reject) => {
+      this.client.exec(command, (err, stream) => {
+        if (err) {
+          reject(new Error(`ssh ${this.target.host}: ${err.message}`));
+          return;
+        }
+        let stdout = '';
+        let stderr = '';
+        const timer = setTimeout(() => {
+          stream.close();
+          reject(new Error(`ssh ${this.target.host}: command still running after ${timeoutMs} ms`));
+        }, timeoutMs);
+        stream.on('data', (d: Buffer) => (stdout += d.toString()));
+        stream.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        stream.on('close', (code: number | null) => {
+          clearTimeout(timer);
+          resolve({ code: code ?? 255, stdout, stderr });
+        });
+        stream.end(options.stdin ?? '');
       });
-  });
+    });
+  }
+
+  close(): void {
+    this.client.end();
+  }
+}
+
+/** One command on a connection of its own. */
+export async function runRemote(target: SshTarget, command: string, options: { stdin?: string; timeoutMs?: number } = {}): Promise<RemoteResult> {
+  const session = await SshSession.open(target);
+  try {
+    return await session.run(command, options);
+  } finally {
+    session.close();
+  }
 }

@@ -16,7 +16,7 @@ function violations(policy: ResourceValidationPolicy, type: string, props: Recor
 
 function stackViolations(policy: StackValidationPolicy, resources: { type: string; name: string; props: Record<string, unknown> }[]): string[] {
   const found: string[] = [];
-  const validate = policy.validateStack as (args: { resources: PolicyResource[]; stackTags: Map<string, string> }, report: (m: string) => void) => void;
+  const validate = policy.validateStack as unknown as (args: { resources: PolicyResource[]; stackTags: Map<string, string> }, report: (m: string) => void) => void;
   validate({ resources: resources.map((r) => ({ ...r, urn: `urn:${r.name}`, opts: {} })) as unknown as PolicyResource[], stackTags: new Map() }, (m) => found.push(m));
   return found;
 }

@@ -109,3 +109,21 @@ export class SchemaVersionError extends Error {
     this.name = 'SchemaVersionError';
   }
 }
+
+/** Another release operation holds the NAS's deploy lock; nothing was changed. */
+export class DeployLockError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DeployLockError';
+  }
+}
+
+/** A release step failed; `step` names it (preflight, backup, up, restore, …). */
+export class ReleaseError extends Error {
+  readonly step: string;
+  constructor(step: string, message: string) {
+    super(`${step}: ${message}`);
+    this.name = 'ReleaseError';
+    this.step = step;
+  }
+}

@@ -1,6 +1,8 @@
 export {
   AppError,
   ConfigError,
+  DeployLockError,
+  ReleaseError,
   ConflictError,
   ForbiddenError,
   GoneError,
