@@ -70,3 +70,13 @@ export function newestBackupAgeScript(backupDir: string, options: RemoteOptions)
 export function containerStatesScript(names: string[]): string {
   return script([`for c in ${names.map(q).join(' ')}; do`, `  printf '%s %s\\n' "$c" "$(docker inspect --format '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' "$c" 2>/dev/null || echo 'absent none')"`, `done`]);
 }
+
+/**
+ * `db-migrate status` of a new image against the live database, before anything changes. The
+ * running slot's secrets reach the one-off container through a process substitution: never argv.
+ */
+export function pendingMigrationsScript(check: { image: string; runningContainer: string; network: string }): string {
+  return script([
+    `docker run --rm --network ${q(check.network)} --env-file <(docker exec ${q(check.runningContainer)} env | grep -E '^(DATABASE_URL|BALUHOST_SECRET_KEY|NODE_ENV)=') ${q(check.image)} node /app/dist/scripts/db-migrate.js status`,
+  ]);
+}

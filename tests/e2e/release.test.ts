@@ -3,7 +3,10 @@
  * blue and green slots): zero failed requests through deploys, the health gate, automatic rollback,
  * rollback --to with files and data, the deploy lock, probe and plan.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeployLockError } from '../../app/src/errors/index.js';
@@ -12,6 +15,7 @@ import { manifestOf, renderHostFiles } from '../../templates/index.js';
 import { selfSignedCertificate } from '../helpers/host-root.js';
 import { startLoad, type LoadResult } from '../helpers/load.js';
 import { fetchVia } from '../helpers/nginx.js';
+import { runScript } from '../helpers/scripts.js';
 import { SimulatedNas } from '../helpers/simulated-nas.js';
 
 /** Figures for the session note: printed, never asserted against a time budget. */
@@ -164,6 +168,26 @@ describe('release operations on a simulated NAS', () => {
     expect(markdown).toMatch(/\| green \| `baluhost:v\d` \| `baluhost:v8` \| \*\*changes\*\* \|/);
     expect(markdown).toContain(`<code>${nas.host.layout.nginxSite}</code> — changed`); // the hand edit from the probe test
     expect(markdown).toContain('None pending.');
+  }, 60_000);
+
+  it('the probe and plan scripts report the same, with exit code 3 and JSON for drift', async () => {
+    const project = await mkdtemp(join(tmpdir(), 'baluhost-project-'));
+    try {
+      await writeFile(join(project, 'Pulumi.e2e.yaml'), stringify({ config: Object.fromEntries(Object.entries(nas.config).map(([k, v]) => [`baluhost:${k}`, v])) }));
+      await writeFile(nas.host.layout.nginxSite, `${await readFile(nas.host.layout.nginxSite, 'utf8')}# edited again\n`);
+      const common = ['--stack', 'e2e', '--project', project, '--identity', join(nas.sshd.dir, 'client'), '--root', nas.host.root];
+      const probe = await runScript('scripts/probe.ts', common);
+      expect(probe.code, probe.stderr).toBe(3);
+      const report = JSON.parse(probe.stdout) as { ok: boolean; files: { path: string }[] };
+      expect(report.ok).toBe(false);
+      expect(report.files.map((f) => f.path)).toContain(nas.host.layout.nginxSite);
+      const plan = await runScript('scripts/plan.ts', common);
+      expect(plan.code, plan.stderr).toBe(0);
+      expect(plan.stdout).toContain('## BaluHost plan for `e2e`');
+      expect(plan.stdout).toContain(`<code>${nas.host.layout.nginxSite}</code> — changed`);
+    } finally {
+      await rm(project, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it('keeps serving through all of it', async () => {

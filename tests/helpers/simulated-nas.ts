@@ -38,7 +38,7 @@ export class SimulatedNas {
     const [http, https, blue, green] = await freePorts(4);
     nas.sshd = await startSshd();
     nas.db = await createThrowawayDatabase('baluhost_e2e');
-    nas.config = stackConfig({ domains: ['nas.test'], nginx: { httpPort: http, httpsPort: https }, app: { slots: { blue, green }, activeSlot: 'blue', slotImages: { blue: 'baluhost:v1', green: 'baluhost:v1' }, release: 'r1' } });
+    nas.config = stackConfig({ host: { address: '127.0.0.1', sshPort: nas.sshd.target.port, sshUser: 'root', hostKey: nas.sshd.target.hostKey }, domains: ['nas.test'], nginx: { httpPort: http, httpsPort: https }, app: { slots: { blue, green }, activeSlot: 'blue', slotImages: { blue: 'baluhost:v1', green: 'baluhost:v1' }, release: 'r1' } });
     nas.host = await renderIntoRoot(nas.config);
     await selfSignedCertificate(nas.host.layout, 'nas.test');
     await nas.migrate();

@@ -1,0 +1,62 @@
+/** What every release script shares: its flags, checked before anything runs, and the deps it builds. */
+import { readFile } from 'node:fs/promises';
+import { homedir, userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
+import { $ } from 'zx';
+import { loadStackConfig, type StackConfig } from '../../stacks/config/index.js';
+import { SshSession } from '../../stacks/remote/index.js';
+import { DEFAULT_TIMINGS, type ReleaseDeps, type StackDriver } from '../../stacks/release/index.js';
+import { dockerSlotCommands } from '../../stacks/release/docker-slot-commands.js';
+import { pulumiStackDriver } from '../../stacks/release/pulumi-stack-driver.js';
+import { UsageError, positiveInt } from './cli.js';
+
+export const COMMON_OPTIONS = {
+  stack: { type: 'string' },
+  project: { type: 'string' },
+  identity: { type: 'string' },
+  root: { type: 'string' },
+  yes: { type: 'boolean' },
+} as const;
+
+export interface ReleaseCli {
+  stack: string;
+  project: string;
+  config: StackConfig;
+  deps: ReleaseDeps;
+  close(): void;
+}
+
+export function checkStackName(stack: string): string {
+  if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new UsageError(`--stack ${JSON.stringify(stack)}: letters, digits, '.', '_' and '-' only`);
+  return stack;
+}
+
+/** Loads and validates the stack, reads the SSH key, and only then connects (pinned host key). */
+export async function openRelease(args: { stack?: string; project?: string; identity?: string; root?: string; 'watch-seconds'?: string; 'gate-successes'?: string }, driver?: StackDriver): Promise<ReleaseCli> {
+  const stack = checkStackName(args.stack as string);
+  const project = resolve(args.project ?? '.');
+  const timings = { ...DEFAULT_TIMINGS, watchSeconds: positiveInt(args['watch-seconds'], 'watch-seconds', DEFAULT_TIMINGS.watchSeconds), gateSuccesses: positiveInt(args['gate-successes'], 'gate-successes', DEFAULT_TIMINGS.gateSuccesses) };
+  const identity = args.identity ?? join(homedir(), '.ssh', 'id_ed25519');
+  const { config } = await loadStackConfig(project, stack);
+  const privateKey = await readFile(identity).catch((err: NodeJS.ErrnoException) => {
+    throw new UsageError(`--identity ${identity}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+  });
+  const session = await SshSession.open({ host: config.host.address, port: config.host.sshPort, user: config.host.sshUser, privateKey, hostKey: config.host.hostKey });
+  const gitCommit: string = (await $({ quiet: true, nothrow: true, cwd: project })`git rev-parse --short HEAD`).stdout.trim();
+  return {
+    stack,
+    project,
+    config,
+    deps: {
+      host: { run: (command, stdin) => session.run(command, { stdin }), options: { sudo: config.host.sshUser !== 'root' } },
+      stack: driver ?? pulumiStackDriver(project, stack, (line) => console.log(line)),
+      slots: dockerSlotCommands,
+      timings,
+      who: userInfo().username,
+      ...(gitCommit ? { gitCommit } : {}),
+      ...(args.root ? { root: resolve(args.root) } : {}),
+      log: (line) => console.log(line),
+    },
+    close: () => session.close(),
+  };
+}

@@ -1,0 +1,9 @@
+/** SlotCommands for Docker slots on a NAS: backups and restores run inside the serving slot's container. */
+import { preDeployBackupScript, q, script } from '../remote/index.js';
+import { CONTAINER_APP_DIR, CONTAINER_PATHS, SLOTS, slotContainerName } from '../../templates/index.js';
+import type { SlotCommands } from './release-context.js';
+
+export const dockerSlotCommands: SlotCommands = {
+  backup: (config) => preDeployBackupScript({ containers: [slotContainerName(config.app.activeSlot), ...SLOTS.map(slotContainerName)], outDir: CONTAINER_PATHS.backups, keepLast: config.backups.keepLast, keepDays: config.backups.keepDays }),
+  restore: (config, file) => script([`docker exec ${q(slotContainerName(config.app.activeSlot))} node ${q(`${CONTAINER_APP_DIR}/dist/scripts/restore-database.js`)} --backup ${q(file)} --yes`]),
+};
