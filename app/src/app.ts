@@ -9,6 +9,7 @@ import { errorHandlerPlugin } from './plugins/error-handler.js';
 import { observabilityPlugin } from './plugins/observability.js';
 import type { ErrorTracker } from './observability/error-tracking.js';
 import { openApiPlugin } from './plugins/openapi.js';
+import { securityPlugin } from './plugins/security.js';
 import { createValidatorCompiler } from './plugins/validation.js';
 import type { Clock, PasswordHasher } from './repositories/index.js';
 import { authRoutes } from './routes/auth.js';
@@ -19,6 +20,7 @@ import { systemRoutes } from './routes/system.js';
 import { loggingRoutes } from './routes/logging.js';
 import { backupsRoutes } from './routes/backups.js';
 import { healthRoutes } from './routes/health.js';
+import { securityRoutes } from './routes/security.js';
 import { createServices, type Services } from './services/index.js';
 
 declare module 'fastify' {
@@ -62,13 +64,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.setValidatorCompiler(createValidatorCompiler());
   app.decorate('config', config);
-  app.decorate('services', createServices(deps));
+  // The lockout counter lives on the metrics registry, which the observability plugin creates next.
+  app.decorate('services', createServices({ ...deps, onLockout: () => app.metrics.authLockouts.inc() }));
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
 
   await app.register(observabilityPlugin, { database: deps.database, errorTracker: deps.errorTracker ?? null });
   await app.register(errorHandlerPlugin);
+  await app.register(securityPlugin);
   await app.register(authPlugin);
   await app.register(openApiPlugin);
   await app.register(multipart, {
@@ -92,5 +96,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(systemRoutes);
   await app.register(loggingRoutes);
   await app.register(backupsRoutes);
+  await app.register(securityRoutes);
   return app;
 }

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { buildApp } from '../../app/src/app.js';
 import { parseConfig, type Config } from '../../app/src/config/index.js';
+import type { Clock } from '../../app/src/repositories/index.js';
 import { createDatabase, migrateToLatest, type Database, type Dialect } from '../../app/src/db/index.js';
 import { createLogger } from '../../app/src/logger.js';
 import { createThrowawayDatabase, type ThrowawayDatabase } from './postgres.js';
@@ -43,6 +44,8 @@ export interface TestEnvOptions {
   /** Use this PostgreSQL server's admin URL instead of the shared one (a throwaway database is still made). */
   postgresAdminUrl?: string;
   migrate?: boolean;
+  /** A controllable clock (lockouts, session timeouts). */
+  clock?: Clock;
 }
 
 /** A database (temp SQLite file or throwaway PostgreSQL database), migrated, and an app on it. */
@@ -58,6 +61,10 @@ export async function createTestEnv(dialect: Dialect, options: TestEnvOptions = 
     BALUHOST_TELEMETRY_INTERVAL_MS: '0',
     // A busy 2-core CI box lags the event loop by seconds; load shedding is tested on its own.
     BALUHOST_MAX_EVENT_LOOP_DELAY_MS: '0',
+    // Every inject comes from one address: per-address limits are on by default in production and
+    // proven in tests/security; feature tests log in dozens of times a minute.
+    BALUHOST_AUTH_RATE_LIMIT_PER_MINUTE: '0',
+    BALUHOST_API_RATE_LIMIT_PER_MINUTE: '0',
     ...(pgDb ? { DATABASE_URL: pgDb.url } : {}),
     ...options.env,
   });
@@ -65,7 +72,7 @@ export async function createTestEnv(dialect: Dialect, options: TestEnvOptions = 
   const logger = createLogger(config, logs);
   const database = createDatabase(config.database, logger);
   if (options.migrate !== false) await migrateToLatest(database.db, database.dialect);
-  const app = await buildApp({ config, database, logger });
+  const app = await buildApp({ config, database, logger, ...(options.clock ? { clock: options.clock } : {}) });
   await app.ready();
   return {
     dialect,

@@ -138,7 +138,7 @@ describeEachDialect(
   'registration enabled',
   (env) => {
     it('creates a plain user and ignores any attempt to pick a role', async () => {
-      const res = await env().app.inject({ method: 'POST', url: '/api/auth/register', payload: { username: 'newbie', email: '', password: 'newbie-passphrase' } });
+      const res = await env().app.inject({ method: 'POST', url: '/api/auth/register', payload: { username: 'newbie', email: '', password: 'tulip-passphrase-93' } });
       expect(res.statusCode).toBe(201);
       expect(res.json().role).toBe('user');
       const sneaky = await env().app.inject({ method: 'POST', url: '/api/auth/register', payload: { username: 'sneaky', password: 'sneaky-passphrase', role: 'admin' } });

@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createTokenCrypto } from '../../app/src/repositories/index.js';
 
 const KEY = 'unit-test-secret-key-0123456789abcdef';
+const KID = createHash('sha256').update(KEY).digest('hex').slice(0, 12);
 
 describe('token crypto', () => {
   const tokens = createTokenCrypto(KEY, 900);
@@ -27,7 +29,7 @@ describe('token crypto', () => {
 
   it('rejects an expired token with its own code', async () => {
     const key = new TextEncoder().encode(KEY);
-    const token = await new SignJWT({ type: 'access', sid: 's' }).setProtectedHeader({ alg: 'HS256' }).setSubject('1').setIssuedAt(1000).setExpirationTime(2000).sign(key);
+    const token = await new SignJWT({ type: 'access', sid: 's' }).setProtectedHeader({ alg: 'HS256', kid: KID }).setSubject('1').setIssuedAt(1000).setExpirationTime(2000).sign(key);
     await expect(tokens.verifyAccess(token)).rejects.toMatchObject({ code: 'token_expired' });
   });
 
@@ -37,7 +39,7 @@ describe('token crypto', () => {
     ['without a session', { type: 'access' }],
   ])('rejects a correctly signed token %s', async (_name, claims) => {
     const key = new TextEncoder().encode(KEY);
-    const token = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject('1').setExpirationTime('5m').sign(key);
+    const token = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid: KID }).setSubject('1').setExpirationTime('5m').sign(key);
     await expect(tokens.verifyAccess(token)).rejects.toMatchObject({ code: 'invalid_token' });
   });
 

@@ -86,6 +86,17 @@ export const envSpec = {
     description: 'Absolute lifetime of a login session (refresh tokens rotate inside it).',
   },
   BALUHOST_REGISTRATION_ENABLED: { type: 'boolean', default: false, description: 'Allow self-registration at `POST /api/auth/register` (role is always `user`).' },
+  BALUHOST_PREVIOUS_SECRET_KEYS: {
+    type: 'string',
+    secret: true,
+    description: 'Comma-separated former `BALUHOST_SECRET_KEY`s: tokens they signed stay valid until they expire, so a key rotation signs nobody out.',
+  },
+  BALUHOST_SESSION_IDLE_TIMEOUT_SECONDS: { type: 'integer', default: 1209600, minimum: 60, description: 'A session unused this long (no refresh) ends; its absolute lifetime is `BALUHOST_REFRESH_TOKEN_TTL_SECONDS`.' },
+  BALUHOST_LOCKOUT_THRESHOLD: { type: 'integer', default: 5, minimum: 1, maximum: 100, description: 'Failed logins for one account before it is locked.' },
+  BALUHOST_LOCKOUT_SECONDS: { type: 'integer', default: 900, minimum: 1, description: 'First lockout length; each further lockout doubles it (capped at one day).' },
+  BALUHOST_AUTH_RATE_LIMIT_PER_MINUTE: { type: 'integer', default: 20, minimum: 0, description: 'Requests per minute per client address to `/api/auth/*` (0: off). Admins can change it at `PUT /api/admin/rate-limits`.' },
+  BALUHOST_API_RATE_LIMIT_PER_MINUTE: { type: 'integer', default: 1200, minimum: 0, description: 'Requests per minute per client address to the rest of the API (0: off).' },
+  BALUHOST_CORS_ORIGINS: { type: 'string', default: '', description: 'Comma-separated browser origins allowed to call the API (`https://nas.example.com`). Empty: no cross-origin access.' },
   BALUHOST_TRUSTED_PROXIES: {
     type: 'string',
     default: '127.0.0.1,::1',

@@ -30,6 +30,7 @@ export interface Config {
     readonly bodyLimitBytes: number;
     readonly shutdownTimeoutMs: number;
     readonly docsEnabled: boolean;
+    readonly corsOrigins: readonly string[];
   };
   readonly logLevel: LogLevel;
   readonly dataDir: string;
@@ -69,5 +70,13 @@ export interface Config {
     readonly adminUsername: string;
     readonly adminPassword: string | null;
     readonly registrationEnabled: boolean;
+    readonly previousSecretKeys: readonly string[];
+    readonly sessionIdleTimeoutSeconds: number;
+  };
+  readonly throttle: {
+    readonly lockoutThreshold: number;
+    readonly lockoutSeconds: number;
+    readonly authPerMinute: number;
+    readonly apiPerMinute: number;
   };
 }

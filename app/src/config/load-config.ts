@@ -18,6 +18,11 @@ const packageVersion: string = (createRequire(import.meta.url)('../../../package
 
 type Env = Record<string, string | undefined>;
 
+/** A comma-separated setting as trimmed, non-empty entries. */
+function list(value: unknown): string[] {
+  return typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : [];
+}
+
 /**
  * Parses the environment into the frozen Config. Pure: reads nothing but `env`.
  * Throws ConfigError naming every bad key at once.
@@ -75,13 +80,11 @@ export function parseConfig(env: Env): Config {
     server: {
       host: String(v.HOST),
       port: Number(v.PORT),
-      trustedProxies: String(v.BALUHOST_TRUSTED_PROXIES)
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
+      trustedProxies: list(v.BALUHOST_TRUSTED_PROXIES),
       bodyLimitBytes: Number(v.BALUHOST_BODY_LIMIT_BYTES),
       shutdownTimeoutMs: Number(v.BALUHOST_SHUTDOWN_TIMEOUT_MS),
       docsEnabled: v.BALUHOST_DOCS_ENABLED === true,
+      corsOrigins: list(v.BALUHOST_CORS_ORIGINS),
     },
     logLevel: (({ warning: 'warn', critical: 'fatal' }) as Record<string, LogLevel>)[String(v.LOG_LEVEL)] ?? (v.LOG_LEVEL as LogLevel),
     observability: {
@@ -122,6 +125,14 @@ export function parseConfig(env: Env): Config {
       adminUsername: String(v.BALUHOST_ADMIN_USERNAME),
       adminPassword: typeof v.BALUHOST_ADMIN_PASSWORD === 'string' ? v.BALUHOST_ADMIN_PASSWORD : null,
       registrationEnabled: v.BALUHOST_REGISTRATION_ENABLED === true,
+      previousSecretKeys: list(v.BALUHOST_PREVIOUS_SECRET_KEYS),
+      sessionIdleTimeoutSeconds: Number(v.BALUHOST_SESSION_IDLE_TIMEOUT_SECONDS),
+    },
+    throttle: {
+      lockoutThreshold: Number(v.BALUHOST_LOCKOUT_THRESHOLD),
+      lockoutSeconds: Number(v.BALUHOST_LOCKOUT_SECONDS),
+      authPerMinute: Number(v.BALUHOST_AUTH_RATE_LIMIT_PER_MINUTE),
+      apiPerMinute: Number(v.BALUHOST_API_RATE_LIMIT_PER_MINUTE),
     },
   });
 }

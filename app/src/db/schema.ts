@@ -131,6 +131,12 @@ export interface RateLimitCountersTable {
   reset_at: Timestamp;
 }
 
+export interface SettingsTable {
+  key: string;
+  value: string;
+  updated_at: Timestamp;
+}
+
 export interface DB {
   users: UsersTable;
   sessions: SessionsTable;
@@ -142,4 +148,5 @@ export interface DB {
   backups: BackupsTable;
   account_lockouts: AccountLockoutsTable;
   rate_limit_counters: RateLimitCountersTable;
+  settings: SettingsTable;
 }

@@ -10,6 +10,7 @@ export const DATA_TABLES = [
   'backups',
   'account_lockouts',
   'rate_limit_counters',
+  'settings',
 ] as const;
 
 export type DataTable = (typeof DATA_TABLES)[number];

@@ -5,6 +5,7 @@ import { createFilesRepository } from './files.repository.js';
 import { createSharesRepository } from './shares.repository.js';
 import { createBackupsRepository } from './backups.repository.js';
 import { createSessionsRepository } from './sessions.repository.js';
+import { createThrottleRepository } from './throttle.repository.js';
 import { createUsersRepository, type Executor } from './users.repository.js';
 
 export { systemClock, addSeconds } from './clock.js';
@@ -15,6 +16,7 @@ export { createTokenCrypto } from './token-crypto.js';
 export type { AccessClaims, TokenCrypto } from './token-crypto.js';
 export type { User, NewUser, Role, Executor } from './users.repository.js';
 export type { Session, RefreshTokenRecord } from './sessions.repository.js';
+export type { Lockout } from './throttle.repository.js';
 export type { AuditEntry, AuditFilter, AuditRecord } from './audit.repository.js';
 export type { FileRecord, FileSummary, NewFile } from './files.repository.js';
 export type { ShareGrant, ShareLink, SharePermission, UserShare, NewShareLink } from './shares.repository.js';
@@ -30,6 +32,7 @@ export function createRepositories(db: Executor) {
     files: createFilesRepository(db),
     shares: createSharesRepository(db),
     backups: createBackupsRepository(db),
+    throttle: createThrottleRepository(db),
   };
 }
 

@@ -106,6 +106,18 @@ export function createSessionsRepository(db: Executor) {
       return Number(result.numUpdatedRows);
     },
 
+    /** A user's sessions that are not revoked and not past their absolute lifetime, newest first. */
+    async listLive(userId: number, now: Date): Promise<Session[]> {
+      const rows = await db.selectFrom('sessions').selectAll().where('user_id', '=', userId).where('revoked_at', 'is', null).where('expires_at', '>', now.toISOString()).orderBy('last_used_at', 'desc').execute();
+      return rows.map(toSession);
+    },
+
+    /** Revokes one session of one user; false when it is not theirs or already ended. */
+    async revokeOwned(userId: number, sessionId: string, reason: string, now: Date): Promise<boolean> {
+      const result = await db.updateTable('sessions').set({ revoked_at: now.toISOString(), revoke_reason: reason }).where('id', '=', sessionId).where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
     /** The session behind an access token, with its user, in one query (runs on every request). */
     async findWithUser(sessionId: string): Promise<{ session: Session; user: User } | undefined> {
       const row = await db

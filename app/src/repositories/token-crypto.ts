@@ -19,10 +19,16 @@ export interface TokenCrypto {
 
 const ACCESS_TYPE = 'access';
 
-export function createTokenCrypto(secretKey: string, accessTtlSeconds: number): TokenCrypto {
+const keyId = (secret: string) => createHash('sha256').update(secret).digest('hex').slice(0, 12);
+
+/**
+ * Signs with `secretKey`; verifies with it or any of `previousKeys`, chosen by the token's `kid`, so
+ * rotating the key signs nobody out (old tokens expire within the access TTL anyway).
+ */
+export function createTokenCrypto(secretKey: string, accessTtlSeconds: number, previousKeys: readonly string[] = []): TokenCrypto {
   const key = new TextEncoder().encode(secretKey);
-  // Key id derived from the key: verification picks the key by `kid` once several are configured.
-  const kid = createHash('sha256').update(secretKey).digest('hex').slice(0, 12);
+  const kid = keyId(secretKey);
+  const verificationKeys = new Map([secretKey, ...previousKeys].map((k) => [keyId(k), new TextEncoder().encode(k)]));
   return {
     async signAccess({ userId, sessionId }) {
       const token = await new SignJWT({ type: ACCESS_TYPE, sid: sessionId })
@@ -36,7 +42,11 @@ export function createTokenCrypto(secretKey: string, accessTtlSeconds: number): 
     },
     async verifyAccess(token) {
       try {
-        const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'] });
+        const { payload } = await jwtVerify(token, (header) => {
+          const found = header.kid === undefined ? undefined : verificationKeys.get(header.kid);
+          if (!found) throw new UnauthorizedError('Access token signed with an unknown key', 'invalid_token');
+          return found;
+        }, { algorithms: ['HS256'] });
         const userId = Number(payload.sub);
         if (payload['type'] !== ACCESS_TYPE || typeof payload['sid'] !== 'string' || !Number.isSafeInteger(userId)) {
           throw new UnauthorizedError('Invalid access token', 'invalid_token');

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { principalOf, requestContext } from '../plugins/auth.js';
-import { ChangePasswordBody, LoginBody, RefreshBody, TokenResponse } from '../schemas/auth.js';
+import { ChangePasswordBody, LoginBody, RefreshBody, SessionList, SessionParams, TokenResponse } from '../schemas/auth.js';
 import { authErrorResponses, MessageResponse } from '../schemas/common.js';
 import { RegisterBody, toUserDto, UserDto } from '../schemas/users.js';
 import type { AuthTokens } from '../services/index.js';
@@ -57,6 +57,26 @@ export async function authRoutes(app: FastifyInstance) {
         newPassword: request.body.new_password,
       });
       return { message: `Password changed; ${revoked} other session(s) signed out` };
+    },
+  );
+
+  app.get(
+    '/api/auth/sessions',
+    { preHandler: app.authenticate, schema: { tags, summary: 'Your signed-in sessions (devices).', security: [{ bearer: [] }], response: { 200: SessionList, ...authErrorResponses } } },
+    async (request) => {
+      const sessions = await app.services.auth.listSessions(principalOf(request));
+      return {
+        sessions: sessions.map((s) => ({ id: s.id, created_at: s.createdAt, last_used_at: s.lastUsedAt, expires_at: s.expiresAt, ip_address: s.ipAddress, user_agent: s.userAgent, current: s.current })),
+      };
+    },
+  );
+
+  app.delete<{ Params: SessionParams }>(
+    '/api/auth/sessions/:id',
+    { preHandler: app.authenticate, schema: { tags, summary: 'Sign out one of your sessions.', security: [{ bearer: [] }], params: SessionParams, response: { 200: MessageResponse, ...authErrorResponses } } },
+    async (request) => {
+      await app.services.auth.revokeSession(requestContext(request), principalOf(request), request.params.id);
+      return { message: 'Session signed out' };
     },
   );
 

@@ -24,3 +24,16 @@ export const TokenResponse = Type.Object({
   expires_in: Type.Integer(),
   user: UserDto,
 });
+
+export const SessionDto = Type.Object({
+  id: Type.String(),
+  created_at: Type.String(),
+  last_used_at: Type.String(),
+  expires_at: Type.String(),
+  ip_address: Type.Union([Type.String(), Type.Null()]),
+  user_agent: Type.Union([Type.String(), Type.Null()]),
+  current: Type.Boolean(),
+});
+export const SessionList = Type.Object({ sessions: Type.Array(SessionDto) });
+export const SessionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9a-fA-F-]+$' }) }, { additionalProperties: false });
+export type SessionParams = Static<typeof SessionParams>;

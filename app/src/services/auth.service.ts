@@ -1,4 +1,4 @@
-import { UnauthorizedError } from '../errors/index.js';
+import { NotFoundError, UnauthorizedError } from '../errors/index.js';
 import {
   addSeconds,
   type Clock,
@@ -11,6 +11,7 @@ import {
 } from '../repositories/index.js';
 import type { AuditService } from './audit.service.js';
 import { assertPasswordAllowed } from './password-policy.js';
+import type { ThrottleService } from './throttle.service.js';
 import type { RequestContext } from './request-context.js';
 
 export interface AuthTokens {
@@ -32,14 +33,16 @@ interface AuthDeps {
   hasher: PasswordHasher;
   tokens: TokenCrypto;
   audit: AuditService;
+  throttle: ThrottleService;
   refreshTtlSeconds: number;
+  sessionIdleTimeoutSeconds: number;
 }
 
 // One message for unknown user, wrong password and disabled account: the answer reveals nothing.
 const BAD_CREDENTIALS = 'Incorrect username or password';
 
 export function createAuthService(deps: AuthDeps) {
-  const { repos, clock, hasher, tokens, audit } = deps;
+  const { repos, clock, hasher, tokens, audit, throttle } = deps;
 
   async function issueTokens(user: User, sessionId: string, r: Repositories): Promise<AuthTokens> {
     const refreshToken = tokens.randomToken();
@@ -48,12 +51,15 @@ export function createAuthService(deps: AuthDeps) {
     return { accessToken: access.token, refreshToken, expiresIn: access.expiresIn, user };
   }
 
+  /** Live: not revoked, within its absolute lifetime, and used within the idle timeout. */
   function isLive(session: Session, now: Date): boolean {
-    return session.revokedAt === null && new Date(session.expiresAt) > now;
+    const idleUntil = Date.parse(session.lastUsedAt) + deps.sessionIdleTimeoutSeconds * 1000;
+    return session.revokedAt === null && new Date(session.expiresAt) > now && idleUntil > now.getTime();
   }
 
   return {
     async login(ctx: RequestContext, input: { username: string; password: string }): Promise<AuthTokens> {
+      await throttle.assertNotLocked(input.username);
       const found = await repos.users.findCredentials(input.username);
       const passwordOk = found ? await hasher.verify(found.passwordHash, input.password) : (await hasher.verifyDummy(input.password), false);
       if (!found || !passwordOk || !found.user.isActive) {
@@ -65,9 +71,11 @@ export function createAuthService(deps: AuthDeps) {
           success: false,
           errorMessage: !found ? 'unknown user' : !passwordOk ? 'wrong password' : 'account disabled',
         });
+        await throttle.loginFailed(ctx, input.username, found?.user.id ?? null);
         throw new UnauthorizedError(BAD_CREDENTIALS, 'invalid_credentials');
       }
       const user = found.user;
+      await throttle.loginSucceeded(input.username);
       const now = clock.now();
       const sessionId = tokens.newSessionId();
       const result = await deps.transaction(async (r) => {
@@ -141,6 +149,28 @@ export function createAuthService(deps: AuthDeps) {
         return r.sessions.revokeAllForUser(user.id, 'password_changed', now, principal.session.id);
       });
       await audit.record(ctx, { eventType: 'auth', action: 'change_password', userId: user.id, username: user.username, success: true, details: { revoked_sessions: revoked } });
+      return revoked;
+    },
+
+    /** The caller's live sessions (idle ones have ended too). */
+    async listSessions(principal: Principal): Promise<(Session & { current: boolean })[]> {
+      const now = clock.now();
+      const sessions = await repos.sessions.listLive(principal.user.id, now);
+      return sessions.filter((s) => isLive(s, now)).map((s) => ({ ...s, current: s.id === principal.session.id }));
+    },
+
+    /** Signs out one of the caller's sessions (another device); someone else's session is "not found". */
+    async revokeSession(ctx: RequestContext, principal: Principal, sessionId: string): Promise<void> {
+      if (!(await repos.sessions.revokeOwned(principal.user.id, sessionId, 'revoked_by_user', clock.now()))) throw new NotFoundError(`Session not found: ${sessionId}`, 'session_not_found');
+      await audit.recordBy(ctx, principal, { eventType: 'auth', action: 'revoke_session', success: true, details: { session_id: sessionId } });
+    },
+
+    /** An admin signs a user out everywhere (a lost laptop, a leaked password). */
+    async revokeAllSessions(ctx: RequestContext, admin: Principal, userId: number): Promise<number> {
+      const user = await repos.users.findById(userId);
+      if (!user) throw new NotFoundError(`User not found: id=${userId}`, 'user_not_found');
+      const revoked = await repos.sessions.revokeAllForUser(userId, 'revoked_by_admin', clock.now());
+      await audit.recordBy(ctx, admin, { eventType: 'security', action: 'revoke_user_sessions', success: true, details: { target_user_id: userId, revoked } });
       return revoked;
     },
 

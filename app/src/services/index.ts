@@ -25,6 +25,7 @@ import { createSharesService } from './shares.service.js';
 import { createAuditLogService } from './audit-log.service.js';
 import { createBackupsService } from './backups.service.js';
 import { createReconcileService } from './reconcile.service.js';
+import { createThrottleService } from './throttle.service.js';
 import { createProcReader, createSmartReader } from '../repositories/system-probe.js';
 
 export type { AuthService, AuthTokens, Principal } from './auth.service.js';
@@ -50,6 +51,8 @@ export interface ServiceDeps {
   logger: Logger;
   clock?: Clock;
   hasher?: PasswordHasher;
+  /** Called on every account lockout (the metrics counter). */
+  onLockout?: () => void;
 }
 
 /** The settings worth keeping with a backup: everything but secrets and connection strings. */
@@ -72,8 +75,9 @@ export function createServices(deps: ServiceDeps) {
   const hasher = deps.hasher ?? createArgon2Hasher();
   const repos = createRepositories(database.db);
   const transaction = createTransactionRunner(database.db);
-  const tokens = createTokenCrypto(config.auth.secretKey, config.auth.accessTokenTtlSeconds);
+  const tokens = createTokenCrypto(config.auth.secretKey, config.auth.accessTokenTtlSeconds, config.auth.previousSecretKeys);
   const audit = createAuditService({ repos, clock, logger });
+  const throttle = createThrottleService({ repos, clock, audit, limits: config.throttle, ...(deps.onLockout ? { onLockout: deps.onLockout } : {}) });
   const dbTimeoutMs = config.database.kind === 'postgres' ? config.database.statementTimeoutMs : 5000;
   const storage = createStorage(config.storageRoot);
   const filesDeps = { repos, transaction, storage, clock, defaultQuotaBytes: config.files.defaultQuotaBytes, reserveBytes: config.files.reserveBytes };
@@ -87,7 +91,8 @@ export function createServices(deps: ServiceDeps) {
     repos,
     transaction,
     audit,
-    auth: createAuthService({ repos, transaction, clock, hasher, tokens, audit, refreshTtlSeconds: config.auth.refreshTokenTtlSeconds }),
+    auth: createAuthService({ repos, transaction, clock, hasher, tokens, audit, throttle, refreshTtlSeconds: config.auth.refreshTokenTtlSeconds, sessionIdleTimeoutSeconds: config.auth.sessionIdleTimeoutSeconds }),
+    throttle,
     readiness: createReadinessService({
       database,
       storageRoot: config.storageRoot,

@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import type { Dialect } from '../database.js';
 import { initialSchema } from './0001-initial-schema.js';
+import { settingsTable } from './0002-settings.js';
 
 export type MigrationDefinition = (dialect: Dialect) => Migration;
 
@@ -10,4 +11,5 @@ export type MigrationDefinition = (dialect: Dialect) => Migration;
  */
 export const migrationDefinitions: Readonly<Record<string, MigrationDefinition>> = Object.freeze({
   '0001-initial-schema': initialSchema,
+  '0002-settings': settingsTable,
 });

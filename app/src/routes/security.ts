@@ -1,0 +1,37 @@
+import type { FastifyInstance } from 'fastify';
+import { principalOf, requestContext } from '../plugins/auth.js';
+import { authErrorResponses, MessageResponse } from '../schemas/common.js';
+import { LockoutList, LockoutParams, RateLimits } from '../schemas/security.js';
+import { UserIdParams } from '../schemas/users.js';
+
+/** Admin controls of brute-force protection and sessions. */
+export async function securityRoutes(app: FastifyInstance) {
+  const tags = ['security'];
+  const admin = { preHandler: [app.authenticate, app.requireAdmin] };
+  const security = [{ bearer: [] }];
+
+  app.get('/api/admin/rate-limits', { ...admin, schema: { tags, security, response: { 200: RateLimits, ...authErrorResponses } } }, async () => {
+    const l = await app.services.throttle.limits();
+    return { lockout_threshold: l.lockoutThreshold, lockout_seconds: l.lockoutSeconds, auth_per_minute: l.authPerMinute, api_per_minute: l.apiPerMinute };
+  });
+
+  app.put<{ Body: RateLimits }>('/api/admin/rate-limits', { ...admin, schema: { tags, security, body: RateLimits, response: { 200: RateLimits, ...authErrorResponses } } }, async (request) => {
+    const b = request.body;
+    const l = await app.services.throttle.setLimits(requestContext(request), { lockoutThreshold: b.lockout_threshold, lockoutSeconds: b.lockout_seconds, authPerMinute: b.auth_per_minute, apiPerMinute: b.api_per_minute });
+    return { lockout_threshold: l.lockoutThreshold, lockout_seconds: l.lockoutSeconds, auth_per_minute: l.authPerMinute, api_per_minute: l.apiPerMinute };
+  });
+
+  app.get('/api/admin/lockouts', { ...admin, schema: { tags, security, response: { 200: LockoutList, ...authErrorResponses } } }, async () => ({
+    lockouts: (await app.services.throttle.lockouts()).map((l) => ({ subject: l.subject, locked_until: l.lockedUntil, level: l.level })),
+  }));
+
+  app.delete<{ Params: LockoutParams }>('/api/admin/lockouts/:subject', { ...admin, schema: { tags, security, params: LockoutParams, response: { 200: MessageResponse, ...authErrorResponses } } }, async (request) => {
+    await app.services.throttle.unlock(request.params.subject);
+    return { message: `Unlocked ${request.params.subject}` };
+  });
+
+  app.delete<{ Params: UserIdParams }>('/api/users/:id/sessions', { ...admin, schema: { tags, security, params: UserIdParams, response: { 200: MessageResponse, ...authErrorResponses } } }, async (request) => {
+    const revoked = await app.services.auth.revokeAllSessions(requestContext(request), principalOf(request), request.params.id);
+    return { message: `${revoked} session(s) signed out` };
+  });
+}

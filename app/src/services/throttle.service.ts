@@ -1,0 +1,106 @@
+/**
+ * Brute-force protection: progressive per-account lockout on failed logins, and fixed-window rate
+ * limits per client address (tight on /api/auth/*, loose on the rest). State is in the database so
+ * both release slots share it. Lockouts and the first refused request of a window are audited.
+ */
+import { TooManyRequestsError } from '../errors/index.js';
+import type { Clock, Repositories } from '../repositories/index.js';
+import type { AuditService } from './audit.service.js';
+import type { RequestContext } from './request-context.js';
+
+export interface ThrottleLimits {
+  lockoutThreshold: number;
+  lockoutSeconds: number;
+  authPerMinute: number;
+  apiPerMinute: number;
+}
+
+const MAX_LOCKOUT_SECONDS = 86_400;
+const SETTINGS_KEY = 'throttle.limits';
+const SETTINGS_TTL_MS = 5_000;
+const WINDOW_SECONDS = 60;
+
+interface ThrottleDeps {
+  repos: Repositories;
+  clock: Clock;
+  audit: AuditService;
+  limits: ThrottleLimits;
+  onLockout?: () => void;
+}
+
+export const lockoutSubject = (username: string) => `user:${username.trim().toLowerCase()}`;
+
+export function createThrottleService(deps: ThrottleDeps) {
+  const { repos, clock, audit } = deps;
+  let hitsSincePrune = 0;
+  // Admin changes live in the settings table (every process sees them); re-read at most every few seconds.
+  let cached: { limits: ThrottleLimits; at: number } | null = null;
+  async function current(): Promise<ThrottleLimits> {
+    const now = clock.now().getTime();
+    if (cached && now - cached.at < SETTINGS_TTL_MS) return cached.limits;
+    const stored = await repos.throttle.setting(SETTINGS_KEY);
+    const limits = { ...deps.limits, ...(stored ? (JSON.parse(stored) as Partial<ThrottleLimits>) : {}) };
+    cached = { limits, at: now };
+    return limits;
+  }
+
+  async function limit(ctx: RequestContext, scope: 'auth' | 'api', perMinute: number): Promise<void> {
+    if (perMinute <= 0 || ctx.ip === null) return;
+    const now = clock.now();
+    if (++hitsSincePrune >= 1000) {
+      hitsSincePrune = 0;
+      await repos.throttle.pruneCounters(now);
+    }
+    const { hits, resetAt } = await repos.throttle.hit(`${scope}:${ctx.ip}`, now, WINDOW_SECONDS);
+    if (hits <= perMinute) return;
+    if (hits === perMinute + 1) {
+      await audit.record(ctx, { eventType: 'security', action: 'rate_limited', userId: null, username: null, success: false, errorMessage: `${scope} rate limit of ${perMinute}/min reached`, details: { scope, ip: ctx.ip } });
+    }
+    throw new TooManyRequestsError(`Too many requests from this address; try again in ${Math.ceil((Date.parse(resetAt) - now.getTime()) / 1000)} seconds`, (Date.parse(resetAt) - now.getTime()) / 1000);
+  }
+
+  return {
+    limits: current,
+    async setLimits(ctx: RequestContext, next: ThrottleLimits): Promise<ThrottleLimits> {
+      await repos.throttle.putSetting(SETTINGS_KEY, JSON.stringify(next), clock.now());
+      cached = null;
+      await audit.record(ctx, { eventType: 'security', action: 'rate_limits_changed', userId: null, username: null, success: true, details: { ...next } });
+      return current();
+    },
+
+    /** Per-address limit on /api/auth/* (login, refresh, change-password, register). */
+    limitAuth: async (ctx: RequestContext) => limit(ctx, 'auth', (await current()).authPerMinute),
+    /** Per-address limit on the rest of the API. */
+    limitApi: async (ctx: RequestContext) => limit(ctx, 'api', (await current()).apiPerMinute),
+
+    /** Refuses a login for a locked account before the password is even checked. */
+    async assertNotLocked(username: string): Promise<void> {
+      const state = await repos.throttle.lockout(lockoutSubject(username));
+      const until = state?.lockedUntil ? Date.parse(state.lockedUntil) : 0;
+      const now = clock.now().getTime();
+      if (until > now) throw new TooManyRequestsError('Too many failed logins; this account is locked for now', (until - now) / 1000, 'account_locked');
+    },
+
+    /** Counts a failure (unknown names too, so a lockout reveals nothing); locks at the threshold, each lockout twice as long. */
+    async loginFailed(ctx: RequestContext, username: string, userId: number | null): Promise<void> {
+      const subject = lockoutSubject(username);
+      const now = clock.now();
+      const state = await repos.throttle.addFailure(subject, now);
+      const limits = await current();
+      if (state.failedCount < limits.lockoutThreshold) return;
+      const seconds = Math.min(MAX_LOCKOUT_SECONDS, limits.lockoutSeconds * 2 ** state.lockoutLevel);
+      await repos.throttle.lock(subject, new Date(now.getTime() + seconds * 1000), now);
+      deps.onLockout?.();
+      await audit.record(ctx, { eventType: 'security', action: 'account_locked', userId, username, success: false, errorMessage: `${state.failedCount} failed logins; locked for ${seconds} s`, details: { seconds, level: state.lockoutLevel + 1 } });
+    },
+
+    async loginSucceeded(username: string): Promise<void> {
+      await repos.throttle.clearLockout(lockoutSubject(username));
+    },
+
+    lockouts: () => repos.throttle.listLockouts(clock.now()),
+    unlock: (subject: string) => repos.throttle.clearLockout(subject),
+  };
+}
+
+export type ThrottleService = ReturnType<typeof createThrottleService>;
