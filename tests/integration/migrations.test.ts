@@ -5,7 +5,7 @@ import { SchemaVersionError } from '../../app/src/errors/index.js';
 import { createUser } from '../helpers/factories.js';
 import { describeEachDialect } from '../helpers/test-app.js';
 
-const TABLES = ['account_lockouts', 'audit_log', 'backups', 'files', 'rate_limit_counters', 'refresh_tokens', 'sessions', 'settings', 'share_links', 'user_shares', 'users'];
+const TABLES = ['account_lockouts', 'audit_log', 'backups', 'files', 'password_reset_tokens', 'rate_limit_counters', 'refresh_tokens', 'sessions', 'settings', 'share_links', 'user_shares', 'users'];
 
 describeEachDialect(
   'migrations',

@@ -137,6 +137,16 @@ export interface SettingsTable {
   updated_at: Timestamp;
 }
 
+export interface PasswordResetTokensTable {
+  id: Generated<number>;
+  user_id: number;
+  token_hash: string;
+  created_by: number | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+}
+
 export interface DB {
   users: UsersTable;
   sessions: SessionsTable;
@@ -149,4 +159,5 @@ export interface DB {
   account_lockouts: AccountLockoutsTable;
   rate_limit_counters: RateLimitCountersTable;
   settings: SettingsTable;
+  password_reset_tokens: PasswordResetTokensTable;
 }

@@ -11,6 +11,7 @@ export const DATA_TABLES = [
   'account_lockouts',
   'rate_limit_counters',
   'settings',
+  'password_reset_tokens',
 ] as const;
 
 export type DataTable = (typeof DATA_TABLES)[number];

@@ -118,6 +118,32 @@ export function createSessionsRepository(db: Executor) {
       return Number(result.numUpdatedRows) === 1;
     },
 
+    async addResetToken(token: { userId: number; tokenHash: string; createdBy: number | null; now: Date; expiresAt: Date }): Promise<void> {
+      await db.insertInto('password_reset_tokens').values({ user_id: token.userId, token_hash: token.tokenHash, created_by: token.createdBy, created_at: token.now.toISOString(), expires_at: token.expiresAt.toISOString() }).execute();
+    },
+
+    /** Whose unused, unexpired reset token this is (without using it). */
+    async resetTokenUser(tokenHash: string, now: Date): Promise<number | undefined> {
+      const row = await db.selectFrom('password_reset_tokens').select('user_id').where('token_hash', '=', tokenHash).where('used_at', 'is', null).where('expires_at', '>', now.toISOString()).executeTakeFirst();
+      return row?.user_id;
+    },
+
+    /**
+     * Uses a reset token: one UPDATE that succeeds only for an unused, unexpired token, so two
+     * concurrent redemptions cannot both win. Returns the user id, or undefined.
+     */
+    async consumeResetToken(tokenHash: string, now: Date): Promise<number | undefined> {
+      const row = await db
+        .updateTable('password_reset_tokens')
+        .set({ used_at: now.toISOString() })
+        .where('token_hash', '=', tokenHash)
+        .where('used_at', 'is', null)
+        .where('expires_at', '>', now.toISOString())
+        .returning('user_id')
+        .executeTakeFirst();
+      return row?.user_id;
+    },
+
     /** The session behind an access token, with its user, in one query (runs on every request). */
     async findWithUser(sessionId: string): Promise<{ session: Session; user: User } | undefined> {
       const row = await db

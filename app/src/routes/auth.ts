@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { principalOf, requestContext } from '../plugins/auth.js';
-import { ChangePasswordBody, LoginBody, RefreshBody, SessionList, SessionParams, TokenResponse } from '../schemas/auth.js';
+import { ChangePasswordBody, LoginBody, RefreshBody, ResetPasswordBody, SessionList, SessionParams, TokenResponse } from '../schemas/auth.js';
 import { authErrorResponses, MessageResponse } from '../schemas/common.js';
 import { RegisterBody, toUserDto, UserDto } from '../schemas/users.js';
 import type { AuthTokens } from '../services/index.js';
@@ -77,6 +77,15 @@ export async function authRoutes(app: FastifyInstance) {
     async (request) => {
       await app.services.auth.revokeSession(requestContext(request), principalOf(request), request.params.id);
       return { message: 'Session signed out' };
+    },
+  );
+
+  app.post<{ Body: ResetPasswordBody }>(
+    '/api/auth/reset-password',
+    { schema: { tags, summary: 'Set a new password with a single-use token an admin issued.', body: ResetPasswordBody, response: { 200: MessageResponse, ...authErrorResponses } } },
+    async (request) => {
+      await app.services.auth.redeemResetToken(requestContext(request), request.body.token, request.body.new_password);
+      return { message: 'Password changed; sign in with the new password' };
     },
   );
 

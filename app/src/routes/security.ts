@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { principalOf, requestContext } from '../plugins/auth.js';
 import { authErrorResponses, MessageResponse } from '../schemas/common.js';
+import { ResetTokenResponse } from '../schemas/auth.js';
 import { LockoutList, LockoutParams, RateLimits } from '../schemas/security.js';
 import { UserIdParams } from '../schemas/users.js';
 
@@ -28,6 +29,11 @@ export async function securityRoutes(app: FastifyInstance) {
   app.delete<{ Params: LockoutParams }>('/api/admin/lockouts/:subject', { ...admin, schema: { tags, security, params: LockoutParams, response: { 200: MessageResponse, ...authErrorResponses } } }, async (request) => {
     await app.services.throttle.unlock(request.params.subject);
     return { message: `Unlocked ${request.params.subject}` };
+  });
+
+  app.post<{ Params: UserIdParams }>('/api/users/:id/reset-token', { ...admin, schema: { tags, summary: 'A single-use password reset token for the user (valid 30 minutes, shown once).', security, params: UserIdParams, response: { 201: ResetTokenResponse, ...authErrorResponses } } }, async (request, reply) => {
+    const issued = await app.services.auth.issueResetToken(requestContext(request), principalOf(request), request.params.id);
+    return reply.status(201).send({ reset_token: issued.token, expires_at: issued.expiresAt });
   });
 
   app.delete<{ Params: UserIdParams }>('/api/users/:id/sessions', { ...admin, schema: { tags, security, params: UserIdParams, response: { 200: MessageResponse, ...authErrorResponses } } }, async (request) => {

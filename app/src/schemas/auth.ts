@@ -37,3 +37,10 @@ export const SessionDto = Type.Object({
 export const SessionList = Type.Object({ sessions: Type.Array(SessionDto) });
 export const SessionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9a-fA-F-]+$' }) }, { additionalProperties: false });
 export type SessionParams = Static<typeof SessionParams>;
+
+export const ResetTokenResponse = Type.Object({ reset_token: Type.String(), expires_at: Type.String() });
+export const ResetPasswordBody = Type.Object(
+  { token: Type.String({ minLength: 1, maxLength: 512 }), new_password: Type.String({ minLength: 1, maxLength: 1024 }) },
+  { additionalProperties: false },
+);
+export type ResetPasswordBody = Static<typeof ResetPasswordBody>;

@@ -38,6 +38,8 @@ interface AuthDeps {
   sessionIdleTimeoutSeconds: number;
 }
 
+const RESET_TOKEN_TTL_SECONDS = 30 * 60;
+
 // One message for unknown user, wrong password and disabled account: the answer reveals nothing.
 const BAD_CREDENTIALS = 'Incorrect username or password';
 
@@ -172,6 +174,43 @@ export function createAuthService(deps: AuthDeps) {
       const revoked = await repos.sessions.revokeAllForUser(userId, 'revoked_by_admin', clock.now());
       await audit.recordBy(ctx, admin, { eventType: 'security', action: 'revoke_user_sessions', success: true, details: { target_user_id: userId, revoked } });
       return revoked;
+    },
+
+    /** An admin issues a single-use reset token for a user (shown once; stored hashed; 30 minutes). */
+    async issueResetToken(ctx: RequestContext, admin: Principal | null, userId: number): Promise<{ token: string; expiresAt: string }> {
+      const user = await repos.users.findById(userId);
+      if (!user) throw new NotFoundError(`User not found: id=${userId}`, 'user_not_found');
+      const token = tokens.randomToken();
+      const now = clock.now();
+      const expiresAt = addSeconds(now, RESET_TOKEN_TTL_SECONDS);
+      await repos.sessions.addResetToken({ userId, tokenHash: tokens.hashToken(token), createdBy: admin?.user.id ?? null, now, expiresAt });
+      const event = { eventType: 'security', action: 'password_reset_issued', success: true, details: { target_user_id: userId } } as const;
+      if (admin) await audit.recordBy(ctx, admin, event);
+      else await audit.record(ctx, { ...event, userId: null, username: 'host-cli' });
+      return { token, expiresAt: expiresAt.toISOString() };
+    },
+
+    /** Redeems a reset token: new password (policy applies), every session signed out, any lockout lifted. */
+    async redeemResetToken(ctx: RequestContext, token: string, newPassword: string): Promise<void> {
+      const now = clock.now();
+      const tokenHash = tokens.hashToken(token);
+      const refuse = async () => {
+        await audit.record(ctx, { eventType: 'security', action: 'password_reset', userId: null, username: null, success: false, errorMessage: 'unknown, used or expired token' });
+        return new UnauthorizedError('Invalid or expired reset token', 'invalid_reset_token');
+      };
+      const owner = await repos.sessions.resetTokenUser(tokenHash, now);
+      const user = owner === undefined ? undefined : await repos.users.findById(owner);
+      if (!user) throw await refuse();
+      // Checked before the token is spent, so a rejected password does not cost the user their token.
+      assertPasswordAllowed(newPassword, user.username, ['body', 'new_password']);
+      const hash = await hasher.hash(newPassword);
+      if ((await repos.sessions.consumeResetToken(tokenHash, now)) !== user.id) throw await refuse();
+      const revoked = await deps.transaction(async (r) => {
+        await r.users.setPassword(user.id, hash, now);
+        return r.sessions.revokeAllForUser(user.id, 'password_reset', now);
+      });
+      await throttle.loginSucceeded(user.username);
+      await audit.record(ctx, { eventType: 'security', action: 'password_reset', userId: user.id, username: user.username, success: true, details: { revoked_sessions: revoked } });
     },
 
     /** Resolves an access token to a live session of an active user, or throws UnauthorizedError. */

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import type { Dialect } from '../database.js';
 import { initialSchema } from './0001-initial-schema.js';
 import { settingsTable } from './0002-settings.js';
+import { passwordResetTokens } from './0003-password-reset-tokens.js';
 
 export type MigrationDefinition = (dialect: Dialect) => Migration;
 
@@ -12,4 +13,5 @@ export type MigrationDefinition = (dialect: Dialect) => Migration;
 export const migrationDefinitions: Readonly<Record<string, MigrationDefinition>> = Object.freeze({
   '0001-initial-schema': initialSchema,
   '0002-settings': settingsTable,
+  '0003-password-reset-tokens': passwordResetTokens,
 });
