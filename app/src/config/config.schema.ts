@@ -96,6 +96,12 @@ export const envSpec = {
   BALUHOST_LOCKOUT_SECONDS: { type: 'integer', default: 900, minimum: 1, description: 'First lockout length; each further lockout doubles it (capped at one day).' },
   BALUHOST_AUTH_RATE_LIMIT_PER_MINUTE: { type: 'integer', default: 20, minimum: 0, description: 'Requests per minute per client address to `/api/auth/*` (0: off). Admins can change it at `PUT /api/admin/rate-limits`.' },
   BALUHOST_API_RATE_LIMIT_PER_MINUTE: { type: 'integer', default: 1200, minimum: 0, description: 'Requests per minute per client address to the rest of the API (0: off).' },
+  BALUHOST_UPLOAD_DENY_TYPES: {
+    type: 'string',
+    default: 'exe,dll,msi,elf,macho,apk,jar',
+    description: 'Uploads refused when the file\'s real content (sniffed) or its extension is one of these (comma-separated file-type extensions; `none`: accept all).',
+  },
+  CLAMD_SOCKET: { type: 'string', minLength: 1, description: 'Scan every upload with ClamAV: a clamd Unix socket path or `host:port`. An infected file is refused and nothing is stored; when clamd cannot be reached, uploads fail (503) rather than go unscanned.' },
   BALUHOST_CORS_ORIGINS: { type: 'string', default: '', description: 'Comma-separated browser origins allowed to call the API (`https://nas.example.com`). Empty: no cross-origin access.' },
   BALUHOST_TRUSTED_PROXIES: {
     type: 'string',

@@ -42,6 +42,8 @@ export interface Config {
     readonly defaultQuotaBytes: number | null;
     readonly uploadMaxBytes: number;
     readonly reserveBytes: number;
+    readonly denyTypes: readonly string[];
+    readonly clamdSocket: string | null;
   };
   readonly system: {
     readonly procRoot: string;

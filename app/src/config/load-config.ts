@@ -109,6 +109,8 @@ export function parseConfig(env: Env): Config {
       defaultQuotaBytes: typeof v.BALUHOST_DEFAULT_QUOTA_BYTES === 'number' ? v.BALUHOST_DEFAULT_QUOTA_BYTES : null,
       uploadMaxBytes: Number(v.BALUHOST_UPLOAD_MAX_BYTES),
       reserveBytes: Number(v.BALUHOST_STORAGE_RESERVE_BYTES),
+      denyTypes: list(v.BALUHOST_UPLOAD_DENY_TYPES).filter((t) => t !== 'none').map((t) => t.toLowerCase().replace(/^\./, '')),
+      clamdSocket: typeof v.CLAMD_SOCKET === 'string' ? v.CLAMD_SOCKET : null,
     },
     system: {
       procRoot: String(v.BALUHOST_PROC_ROOT),

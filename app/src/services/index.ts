@@ -26,6 +26,8 @@ import { createAuditLogService } from './audit-log.service.js';
 import { createBackupsService } from './backups.service.js';
 import { createReconcileService } from './reconcile.service.js';
 import { createThrottleService } from './throttle.service.js';
+import { createUploadInspector } from './upload-inspection.js';
+import { createClamdScanner } from '../repositories/virus-scanner.js';
 import { createProcReader, createSmartReader } from '../repositories/system-probe.js';
 
 export type { AuthService, AuthTokens, Principal } from './auth.service.js';
@@ -116,7 +118,16 @@ export function createServices(deps: ServiceDeps) {
     storage,
     access,
     files: createFilesService({ ...filesDeps, access }),
-    uploads: createUploadsService({ ...filesDeps, access, uploadMaxBytes: config.files.uploadMaxBytes }),
+    uploads: createUploadsService({
+      ...filesDeps,
+      access,
+      uploadMaxBytes: config.files.uploadMaxBytes,
+      inspector: createUploadInspector({
+        denyTypes: config.files.denyTypes,
+        scanner: config.files.clamdSocket ? createClamdScanner(config.files.clamdSocket) : null,
+        onInfected: async (file, signature) => logger.warn({ file, signature }, 'upload refused: the virus scanner found malware'),
+      }),
+    }),
     filePermissions: createFilePermissionsService({ repos, transaction, clock, access }),
     telemetry,
     auditLog: createAuditLogService({ repos, clock }),

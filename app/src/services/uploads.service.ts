@@ -4,6 +4,7 @@ import { formatStoragePath, parseName, parseStoragePath } from '../lib/path-safe
 import type { FileRecord } from '../repositories/index.js';
 import type { Principal } from './auth.service.js';
 import { mimeTypeOf, type FileAccess, type FilesDeps, type Located } from './files.service.js';
+import type { UploadInspector } from './upload-inspection.js';
 
 /** One multipart part, independent of the HTTP library. */
 export type UploadPart = { kind: 'field'; name: string; value: string } | { kind: 'file'; field: string; filename: string; stream: Readable };
@@ -24,7 +25,7 @@ async function drain(stream: Readable): Promise<void> {
   });
 }
 
-export function createUploadsService(deps: FilesDeps & { access: FileAccess; uploadMaxBytes: number }) {
+export function createUploadsService(deps: FilesDeps & { access: FileAccess; uploadMaxBytes: number; inspector?: UploadInspector }) {
   const { repos, storage, clock, access } = deps;
 
   async function roomOnDisk(): Promise<number> {
@@ -110,6 +111,8 @@ export function createUploadsService(deps: FilesDeps & { access: FileAccess; upl
             if (size > deps.uploadMaxBytes) throw new PayloadTooLargeError(`File "${name}" is larger than the ${deps.uploadMaxBytes}-byte limit`, 'file_too_large');
           });
           received.push({ name, tempPath: temp.path, size: temp.size });
+          // Refused or infected: the `finally` below discards it with the rest; nothing is stored.
+          await deps.inspector?.inspect({ name, tempPath: temp.path, field: ['body', part.field, received.length - 1] });
         }
         if (received.length === 0) throw ValidationError.field(['body', 'files'], 'field required');
         const segments = parseStoragePath(targetPath ?? '', ['body', 'path']);
