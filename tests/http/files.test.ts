@@ -126,9 +126,9 @@ describeEachDialect('files API', (env) => {
     });
 
     it('keeps header injection out of Content-Disposition', async () => {
-      const u = await withFile('x', 'evil;filename=hack.exe');
-      const res = await inject({ method: 'GET', url: `/api/files/download/${encodeURIComponent('evil;filename=hack.exe')}`, headers: u.headers });
-      expect(res.headers['content-disposition']).toBe(`attachment; filename="evil_filename=hack.exe"; filename*=UTF-8''evil%3Bfilename%3Dhack.exe`);
+      const u = await withFile('x', 'evil;filename=hack.txt');
+      const res = await inject({ method: 'GET', url: `/api/files/download/${encodeURIComponent('evil;filename=hack.txt')}`, headers: u.headers });
+      expect(res.headers['content-disposition']).toBe(`attachment; filename="evil_filename=hack.txt"; filename*=UTF-8''evil%3Bfilename%3Dhack.txt`);
     });
 
     it.each([

@@ -4,8 +4,10 @@ import { migrateDown, migrateToLatest, prepareSchema, schemaStatus } from '../..
 import { SchemaVersionError } from '../../app/src/errors/index.js';
 import { createUser } from '../helpers/factories.js';
 import { describeEachDialect } from '../helpers/test-app.js';
+import { migrationDefinitions } from '../../app/src/db/migrations/index.js';
 
-const TABLES = ['account_lockouts', 'audit_log', 'backups', 'files', 'password_reset_tokens', 'rate_limit_counters', 'refresh_tokens', 'sessions', 'settings', 'share_links', 'user_shares', 'users'];
+const ALL_MIGRATIONS = Object.keys(migrationDefinitions);
+const TABLES = ['account_lockouts', 'api_key_nonces', 'api_keys', 'audit_log', 'backups', 'files', 'password_reset_tokens', 'rate_limit_counters', 'refresh_tokens', 'sessions', 'settings', 'share_links', 'user_shares', 'users'];
 
 describeEachDialect(
   'migrations',
@@ -15,7 +17,7 @@ describeEachDialect(
     it('start from an empty database with everything pending', async () => {
       const status = await schemaStatus(env().database.db, env().dialect);
       expect(status.applied).toEqual([]);
-      expect(status.pending).toEqual(['0001-initial-schema']);
+      expect(status.pending).toEqual(ALL_MIGRATIONS);
       expect(status.current).toBe(false);
     });
 
@@ -26,11 +28,13 @@ describeEachDialect(
 
     it('go up, down and up again, owning the whole schema', async () => {
       const { db } = env().database;
-      expect(await migrateToLatest(db, env().dialect)).toEqual(['0001-initial-schema']);
+      expect(await migrateToLatest(db, env().dialect)).toEqual(ALL_MIGRATIONS);
       expect(await tableNames()).toEqual(TABLES);
-      expect(await migrateDown(db, env().dialect)).toEqual(['0001-initial-schema']);
+      const reverted: string[] = [];
+      for (let step = 0; step < ALL_MIGRATIONS.length + 1; step++) reverted.push(...(await migrateDown(db, env().dialect)));
+      expect(reverted).toEqual([...ALL_MIGRATIONS].reverse());
       expect(await tableNames()).toEqual([]);
-      expect(await migrateToLatest(db, env().dialect)).toEqual(['0001-initial-schema']);
+      expect(await migrateToLatest(db, env().dialect)).toEqual(ALL_MIGRATIONS);
       expect(await tableNames()).toEqual(TABLES);
       expect((await schemaStatus(db, env().dialect)).current).toBe(true);
       expect(await migrateToLatest(db, env().dialect)).toEqual([]);

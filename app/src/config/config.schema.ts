@@ -91,6 +91,13 @@ export const envSpec = {
     secret: true,
     description: 'Comma-separated former `BALUHOST_SECRET_KEY`s: tokens they signed stay valid until they expire, so a key rotation signs nobody out.',
   },
+  BALUHOST_ENCRYPTION_KEY: {
+    type: 'string',
+    minLength: 32,
+    secret: true,
+    description: 'Seals stored secrets (API key secrets) with AES-256-GCM. Default: derived from `BALUHOST_SECRET_KEY`. Set it to rotate independently.',
+  },
+  BALUHOST_PREVIOUS_ENCRYPTION_KEYS: { type: 'string', secret: true, description: 'Comma-separated former encryption keys, still used to open values sealed with them.' },
   BALUHOST_SESSION_IDLE_TIMEOUT_SECONDS: { type: 'integer', default: 1209600, minimum: 60, description: 'A session unused this long (no refresh) ends; its absolute lifetime is `BALUHOST_REFRESH_TOKEN_TTL_SECONDS`.' },
   BALUHOST_LOCKOUT_THRESHOLD: { type: 'integer', default: 5, minimum: 1, maximum: 100, description: 'Failed logins for one account before it is locked.' },
   BALUHOST_LOCKOUT_SECONDS: { type: 'integer', default: 900, minimum: 1, description: 'First lockout length; each further lockout doubles it (capped at one day).' },

@@ -73,6 +73,9 @@ export interface Config {
     readonly adminPassword: string | null;
     readonly registrationEnabled: boolean;
     readonly previousSecretKeys: readonly string[];
+    /** null: derive from the secret key. */
+    readonly encryptionKey: string | null;
+    readonly previousEncryptionKeys: readonly string[];
     readonly sessionIdleTimeoutSeconds: number;
   };
   readonly throttle: {

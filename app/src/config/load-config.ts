@@ -128,6 +128,8 @@ export function parseConfig(env: Env): Config {
       adminPassword: typeof v.BALUHOST_ADMIN_PASSWORD === 'string' ? v.BALUHOST_ADMIN_PASSWORD : null,
       registrationEnabled: v.BALUHOST_REGISTRATION_ENABLED === true,
       previousSecretKeys: list(v.BALUHOST_PREVIOUS_SECRET_KEYS),
+      encryptionKey: typeof v.BALUHOST_ENCRYPTION_KEY === 'string' ? v.BALUHOST_ENCRYPTION_KEY : null,
+      previousEncryptionKeys: list(v.BALUHOST_PREVIOUS_ENCRYPTION_KEYS),
       sessionIdleTimeoutSeconds: Number(v.BALUHOST_SESSION_IDLE_TIMEOUT_SECONDS),
     },
     throttle: {

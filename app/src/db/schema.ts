@@ -34,6 +34,7 @@ export interface SessionsTable {
   revoke_reason: string | null;
   ip_address: string | null;
   user_agent: string | null;
+  reauthenticated_at: NullableTimestamp;
 }
 
 export interface RefreshTokensTable {
@@ -147,6 +148,22 @@ export interface PasswordResetTokensTable {
   used_at: NullableTimestamp;
 }
 
+export interface ApiKeysTable {
+  id: Generated<number>;
+  user_id: number;
+  key_id: string;
+  name: string;
+  secret_sealed: string;
+  created_at: Timestamp;
+  last_used_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+}
+
+export interface ApiKeyNoncesTable {
+  nonce: string;
+  expires_at: Timestamp;
+}
+
 export interface DB {
   users: UsersTable;
   sessions: SessionsTable;
@@ -160,4 +177,6 @@ export interface DB {
   rate_limit_counters: RateLimitCountersTable;
   settings: SettingsTable;
   password_reset_tokens: PasswordResetTokensTable;
+  api_keys: ApiKeysTable;
+  api_key_nonces: ApiKeyNoncesTable;
 }

@@ -12,6 +12,8 @@ export const DATA_TABLES = [
   'rate_limit_counters',
   'settings',
   'password_reset_tokens',
+  'api_keys',
+  'api_key_nonces',
 ] as const;
 
 export type DataTable = (typeof DATA_TABLES)[number];

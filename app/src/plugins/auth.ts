@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto';
+import { PassThrough } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ForbiddenError, UnauthorizedError } from '../errors/index.js';
 import type { Principal, RequestContext } from '../services/index.js';
+import { EMPTY_BODY_SHA256 } from '../services/api-keys.service.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -12,6 +15,12 @@ declare module 'fastify' {
     authenticate(request: FastifyRequest): Promise<void>;
     /** preHandler: an authenticated admin. */
     requireAdmin(request: FastifyRequest): Promise<void>;
+    /** preHandler: an admin who proved the password within 5 minutes (or signed the request with an API key). */
+    requireFreshAdmin(request: FastifyRequest): Promise<void>;
+  }
+  interface FastifyRequest {
+    /** SHA-256 of the raw body, computed while it streams in (signed requests only). */
+    bodySha256: string | null;
   }
 }
 
@@ -33,10 +42,43 @@ export function requestContext(request: FastifyRequest): RequestContext {
   return { ip: request.ip ?? null, userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 512) : null, requestId: request.id };
 }
 
+const header = (request: FastifyRequest, name: string) => {
+  const value = request.headers[name];
+  return typeof value === 'string' ? value : '';
+};
+
 export const authPlugin = fp(async function auth(app: FastifyInstance) {
   app.decorateRequest('principal', null);
+  app.decorateRequest('bodySha256', null);
+
+  // A signed request covers the exact body bytes: hash them as they stream in, before any parsing.
+  app.addHook('preParsing', async (request, _reply, payload) => {
+    if (!request.headers['x-baluhost-signature']) return payload;
+    const hash = createHash('sha256');
+    const tee = new PassThrough();
+    tee.on('data', (chunk: Buffer) => hash.update(chunk));
+    tee.on('end', () => {
+      request.bodySha256 = hash.digest('hex');
+    });
+    return payload.pipe(tee);
+  });
 
   app.decorate('authenticate', async function authenticate(request: FastifyRequest) {
+    // Chained preHandlers (authenticate, then requireAdmin) must not verify twice: a signed request's nonce is single-use.
+    if (request.principal) return;
+    if (request.headers['x-baluhost-key'] !== undefined) {
+      request.principal = await app.services.apiKeys.authenticate({
+        method: request.method,
+        url: request.url,
+        keyId: header(request, 'x-baluhost-key'),
+        timestamp: header(request, 'x-baluhost-timestamp'),
+        nonce: header(request, 'x-baluhost-nonce'),
+        signature: header(request, 'x-baluhost-signature'),
+        bodySha256: request.bodySha256 ?? EMPTY_BODY_SHA256,
+      });
+      request.log = request.log.child({ userId: request.principal.user.id, apiKey: header(request, 'x-baluhost-key') });
+      return;
+    }
     const token = bearerToken(request);
     if (!token) throw new UnauthorizedError('Not authenticated', 'not_authenticated');
     request.principal = await app.services.auth.authenticate(token);
@@ -46,5 +88,10 @@ export const authPlugin = fp(async function auth(app: FastifyInstance) {
   app.decorate('requireAdmin', async function requireAdmin(request: FastifyRequest) {
     await app.authenticate(request);
     if (principalOf(request).user.role !== 'admin') throw new ForbiddenError('Admin rights required', 'admin_required');
+  });
+
+  app.decorate('requireFreshAdmin', async function requireFreshAdmin(request: FastifyRequest) {
+    await app.requireAdmin(request);
+    app.services.auth.assertFreshAuthentication(principalOf(request));
   });
 });

@@ -6,6 +6,7 @@ import { createSharesRepository } from './shares.repository.js';
 import { createBackupsRepository } from './backups.repository.js';
 import { createSessionsRepository } from './sessions.repository.js';
 import { createThrottleRepository } from './throttle.repository.js';
+import { createApiKeysRepository } from './api-keys.repository.js';
 import { createUsersRepository, type Executor } from './users.repository.js';
 
 export { systemClock, addSeconds } from './clock.js';
@@ -17,6 +18,7 @@ export type { AccessClaims, TokenCrypto } from './token-crypto.js';
 export type { User, NewUser, Role, Executor } from './users.repository.js';
 export type { Session, RefreshTokenRecord } from './sessions.repository.js';
 export type { Lockout } from './throttle.repository.js';
+export { createSecretBox, type SecretBox } from './secret-box.js';
 export type { AuditEntry, AuditFilter, AuditRecord } from './audit.repository.js';
 export type { FileRecord, FileSummary, NewFile } from './files.repository.js';
 export type { ShareGrant, ShareLink, SharePermission, UserShare, NewShareLink } from './shares.repository.js';
@@ -33,6 +35,7 @@ export function createRepositories(db: Executor) {
     shares: createSharesRepository(db),
     backups: createBackupsRepository(db),
     throttle: createThrottleRepository(db),
+    apiKeys: createApiKeysRepository(db),
   };
 }
 

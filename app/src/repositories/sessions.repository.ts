@@ -12,6 +12,8 @@ export interface Session {
   revokeReason: string | null;
   ipAddress: string | null;
   userAgent: string | null;
+  /** Last time the user proved their password inside this session (login counts). */
+  reauthenticatedAt: string | null;
 }
 
 export interface RefreshTokenRecord {
@@ -31,6 +33,7 @@ function toSession(row: Selectable<SessionsTable>): Session {
     revokeReason: row.revoke_reason,
     ipAddress: row.ip_address,
     userAgent: row.user_agent,
+    reauthenticatedAt: row.reauthenticated_at,
   };
 }
 
@@ -106,6 +109,10 @@ export function createSessionsRepository(db: Executor) {
       return Number(result.numUpdatedRows);
     },
 
+    async markReauthenticated(sessionId: string, now: Date): Promise<void> {
+      await db.updateTable('sessions').set({ reauthenticated_at: now.toISOString() }).where('id', '=', sessionId).execute();
+    },
+
     /** A user's sessions that are not revoked and not past their absolute lifetime, newest first. */
     async listLive(userId: number, now: Date): Promise<Session[]> {
       const rows = await db.selectFrom('sessions').selectAll().where('user_id', '=', userId).where('revoked_at', 'is', null).where('expires_at', '>', now.toISOString()).orderBy('last_used_at', 'desc').execute();
@@ -160,6 +167,7 @@ export function createSessionsRepository(db: Executor) {
           's.revoke_reason as s_revoke_reason',
           's.ip_address as s_ip_address',
           's.user_agent as s_user_agent',
+          's.reauthenticated_at as s_reauthenticated_at',
         ])
         .where('s.id', '=', sessionId)
         .executeTakeFirst();
@@ -174,6 +182,7 @@ export function createSessionsRepository(db: Executor) {
         revoke_reason: row.s_revoke_reason,
         ip_address: row.s_ip_address,
         user_agent: row.s_user_agent,
+        reauthenticated_at: row.s_reauthenticated_at,
       });
       return { session, user: toUser(row) };
     },

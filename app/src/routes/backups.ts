@@ -124,7 +124,7 @@ export async function backupsRoutes(app: FastifyInstance) {
   app.post<{ Params: IdParams; Body: RestoreBody }>(
     '/api/backups/:id/restore',
     {
-      preHandler: app.requireAdmin,
+      preHandler: app.requireFreshAdmin,
       schema: {
         tags,
         security,

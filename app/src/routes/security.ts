@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { principalOf, requestContext } from '../plugins/auth.js';
 import { authErrorResponses, MessageResponse } from '../schemas/common.js';
 import { ResetTokenResponse } from '../schemas/auth.js';
-import { LockoutList, LockoutParams, RateLimits } from '../schemas/security.js';
+import { ApiKeyList, ApiKeyParams, CreateApiKeyBody, CreatedApiKey, LockoutList, LockoutParams, RateLimits, ReauthenticateBody } from '../schemas/security.js';
 import { UserIdParams } from '../schemas/users.js';
 
 /** Admin controls of brute-force protection and sessions. */
@@ -34,6 +34,25 @@ export async function securityRoutes(app: FastifyInstance) {
   app.post<{ Params: UserIdParams }>('/api/users/:id/reset-token', { ...admin, schema: { tags, summary: 'A single-use password reset token for the user (valid 30 minutes, shown once).', security, params: UserIdParams, response: { 201: ResetTokenResponse, ...authErrorResponses } } }, async (request, reply) => {
     const issued = await app.services.auth.issueResetToken(requestContext(request), principalOf(request), request.params.id);
     return reply.status(201).send({ reset_token: issued.token, expires_at: issued.expiresAt });
+  });
+
+  app.post<{ Body: ReauthenticateBody }>('/api/auth/reauthenticate', { preHandler: app.authenticate, schema: { tags, summary: 'Prove your password again; restore, user deletion and role changes need it within 5 minutes.', security, body: ReauthenticateBody, response: { 200: MessageResponse, ...authErrorResponses } } }, async (request) => {
+    await app.services.auth.reauthenticate(requestContext(request), principalOf(request), request.body.password);
+    return { message: 'Re-authenticated for 5 minutes' };
+  });
+
+  app.post<{ Body: CreateApiKeyBody }>('/api/admin/api-keys', { ...admin, preHandler: app.requireFreshAdmin, schema: { tags, summary: 'An HMAC API key for automation, acting as you. The secret is shown once.', security, body: CreateApiKeyBody, response: { 201: CreatedApiKey, ...authErrorResponses } } }, async (request, reply) => {
+    const key = await app.services.apiKeys.create(requestContext(request), principalOf(request), request.body.name);
+    return reply.status(201).send({ key_id: key.keyId, secret: key.secret, message: 'Store the secret now: it is never shown again' });
+  });
+
+  app.get('/api/admin/api-keys', { ...admin, schema: { tags, security, response: { 200: ApiKeyList, ...authErrorResponses } } }, async () => ({
+    api_keys: (await app.services.apiKeys.list()).map((k) => ({ key_id: k.keyId, name: k.name, user_id: k.userId, created_at: k.createdAt, last_used_at: k.lastUsedAt })),
+  }));
+
+  app.delete<{ Params: ApiKeyParams }>('/api/admin/api-keys/:keyId', { ...admin, schema: { tags, security, params: ApiKeyParams, response: { 200: MessageResponse, ...authErrorResponses } } }, async (request) => {
+    await app.services.apiKeys.revoke(requestContext(request), principalOf(request), request.params.keyId);
+    return { message: `API key ${request.params.keyId} revoked` };
   });
 
   app.delete<{ Params: UserIdParams }>('/api/users/:id/sessions', { ...admin, schema: { tags, security, params: UserIdParams, response: { 200: MessageResponse, ...authErrorResponses } } }, async (request) => {

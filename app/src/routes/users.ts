@@ -42,12 +42,16 @@ export async function usersRoutes(app: FastifyInstance) {
   app.put<{ Params: UserIdParams; Body: UpdateUserBody }>(
     '/api/users/:id',
     { preHandler: app.requireAdmin, schema: { tags, security, params: UserIdParams, body: UpdateUserBody, response: { 200: UserDto, ...errors, 404: ErrorResponse, 409: ErrorResponse } } },
-    async (request) => toUserDto(await users.update(requestContext(request), principalOf(request), request.params.id, request.body)),
+    async (request) => {
+      // A role change hands out (or takes away) admin rights: it needs a fresh password.
+      if (request.body.role !== undefined) app.services.auth.assertFreshAuthentication(principalOf(request));
+      return toUserDto(await users.update(requestContext(request), principalOf(request), request.params.id, request.body));
+    },
   );
 
   app.delete<{ Params: UserIdParams }>(
     '/api/users/:id',
-    { preHandler: app.requireAdmin, schema: { tags, security, params: UserIdParams, response: { ...errors, 404: ErrorResponse, 409: ErrorResponse } } },
+    { preHandler: app.requireFreshAdmin, schema: { tags, security, params: UserIdParams, response: { ...errors, 404: ErrorResponse, 409: ErrorResponse } } },
     async (request, reply) => {
       await users.remove(requestContext(request), principalOf(request), request.params.id);
       return reply.status(204).send();
@@ -56,7 +60,7 @@ export async function usersRoutes(app: FastifyInstance) {
 
   app.post<{ Body: BulkDeleteBody }>(
     '/api/users/bulk-delete',
-    { preHandler: app.requireAdmin, schema: { tags, security, body: BulkDeleteBody, response: { 200: BulkDeleteResponse, ...errors } } },
+    { preHandler: app.requireFreshAdmin, schema: { tags, security, body: BulkDeleteBody, response: { 200: BulkDeleteResponse, ...errors } } },
     async (request) => users.bulkRemove(requestContext(request), principalOf(request), request.body),
   );
 

@@ -1,4 +1,4 @@
-import { NotFoundError, UnauthorizedError } from '../errors/index.js';
+import { ForbiddenError, NotFoundError, UnauthorizedError } from '../errors/index.js';
 import {
   addSeconds,
   type Clock,
@@ -39,6 +39,7 @@ interface AuthDeps {
 }
 
 const RESET_TOKEN_TTL_SECONDS = 30 * 60;
+const FRESH_AUTH_SECONDS = 5 * 60;
 
 // One message for unknown user, wrong password and disabled account: the answer reveals nothing.
 const BAD_CREDENTIALS = 'Incorrect username or password';
@@ -152,6 +153,24 @@ export function createAuthService(deps: AuthDeps) {
       });
       await audit.record(ctx, { eventType: 'auth', action: 'change_password', userId: user.id, username: user.username, success: true, details: { revoked_sessions: revoked } });
       return revoked;
+    },
+
+    /** Proves the password again inside this session: sensitive admin actions need it within 5 minutes. */
+    async reauthenticate(ctx: RequestContext, principal: Principal, password: string): Promise<void> {
+      const stored = await repos.users.passwordHash(principal.user.id);
+      if (!stored || !(await hasher.verify(stored, password))) {
+        await audit.recordBy(ctx, principal, { eventType: 'auth', action: 'reauthenticate', success: false, errorMessage: 'wrong password' });
+        await throttle.loginFailed(ctx, principal.user.username, principal.user.id);
+        throw new UnauthorizedError('Password is incorrect', 'invalid_credentials');
+      }
+      await repos.sessions.markReauthenticated(principal.session.id, clock.now());
+      await audit.recordBy(ctx, principal, { eventType: 'auth', action: 'reauthenticate', success: true });
+    },
+
+    /** Throws unless the principal proved its password (or signed the request) within the last 5 minutes. */
+    assertFreshAuthentication(principal: Principal): void {
+      const latest = Math.max(Date.parse(principal.session.createdAt), principal.session.reauthenticatedAt ? Date.parse(principal.session.reauthenticatedAt) : 0);
+      if (clock.now().getTime() - latest > FRESH_AUTH_SECONDS * 1000) throw new ForbiddenError('This action needs your password again: POST /api/auth/reauthenticate first', 'reauthentication_required');
     },
 
     /** The caller's live sessions (idle ones have ended too). */

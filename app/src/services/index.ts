@@ -26,8 +26,10 @@ import { createAuditLogService } from './audit-log.service.js';
 import { createBackupsService } from './backups.service.js';
 import { createReconcileService } from './reconcile.service.js';
 import { createThrottleService } from './throttle.service.js';
+import { createApiKeysService } from './api-keys.service.js';
 import { createUploadInspector } from './upload-inspection.js';
 import { createClamdScanner } from '../repositories/virus-scanner.js';
+import { createSecretBox } from '../repositories/secret-box.js';
 import { createProcReader, createSmartReader } from '../repositories/system-probe.js';
 
 export type { AuthService, AuthTokens, Principal } from './auth.service.js';
@@ -95,6 +97,7 @@ export function createServices(deps: ServiceDeps) {
     audit,
     auth: createAuthService({ repos, transaction, clock, hasher, tokens, audit, throttle, refreshTtlSeconds: config.auth.refreshTokenTtlSeconds, sessionIdleTimeoutSeconds: config.auth.sessionIdleTimeoutSeconds }),
     throttle,
+    apiKeys: createApiKeysService({ repos, clock, audit, box: createSecretBox(config.auth.encryptionKey ?? config.auth.secretKey, config.auth.previousEncryptionKeys) }),
     readiness: createReadinessService({
       database,
       storageRoot: config.storageRoot,

@@ -3,6 +3,7 @@ import type { Dialect } from '../database.js';
 import { initialSchema } from './0001-initial-schema.js';
 import { settingsTable } from './0002-settings.js';
 import { passwordResetTokens } from './0003-password-reset-tokens.js';
+import { apiKeysAndReauth } from './0004-api-keys-and-reauth.js';
 
 export type MigrationDefinition = (dialect: Dialect) => Migration;
 
@@ -14,4 +15,5 @@ export const migrationDefinitions: Readonly<Record<string, MigrationDefinition>>
   '0001-initial-schema': initialSchema,
   '0002-settings': settingsTable,
   '0003-password-reset-tokens': passwordResetTokens,
+  '0004-api-keys-and-reauth': apiKeysAndReauth,
 });
