@@ -59,7 +59,7 @@ describe('server process', () => {
 
   it('on SIGTERM finishes the request in flight, then exits 0', async () => {
     const port = await freePort();
-    const server = track(startServerProcess({ BALUHOST_DATA_DIR: await tempDir(), PORT: String(port), BALUHOST_ADMIN_PASSWORD: 'first-admin-passphrase' }));
+    const server = track(startServerProcess({ BALUHOST_DATA_DIR: await tempDir(), PORT: String(port), BALUHOST_ADMIN_PASSWORD: 'first-owner-passphrase' }));
     await server.waitFor(/running at/);
 
     // A login whose body arrives in two halves: the request is in flight when SIGTERM lands.
