@@ -6,6 +6,8 @@ export default defineConfig({
     globalSetup: ['tests/helpers/global-setup.ts'],
     // Native addons (better-sqlite3, argon2) and child processes are happiest in forked workers.
     pool: 'forks',
+    // Both cores: the end-to-end release test (minutes, mostly waiting) runs beside everything else.
+    maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // The JSON report is what .ci/run turns into its plain "N passed, N failed" line.

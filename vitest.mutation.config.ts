@@ -11,6 +11,5 @@ export default defineConfig({
     include: ['tests/unit/**/*.test.ts', 'tests/security/**/*.test.ts', 'tests/http/auth.test.ts', 'tests/http/shares.test.ts', 'tests/http/uploads.test.ts', 'tests/stacks/stack-config.test.ts', 'tests/stacks/release-config.test.ts', 'tests/templates/rendered-files.test.ts'],
     exclude: ['tests/security/fuzz-api.test.ts', 'tests/security/password-reset.test.ts'],
     reporters: ['default'],
-    coverage: undefined,
   },
 });

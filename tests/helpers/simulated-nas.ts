@@ -22,7 +22,7 @@ import { stackConfig } from './stack-configs.js';
 const ROOT = resolve(import.meta.dirname, '../..');
 const SECRET = 'e2e-secret-key-that-is-long-enough-for-production-0123456789';
 
-export const FAST_TIMINGS: ReleaseTimings = { gateSuccesses: 3, gateTimeoutSeconds: 10, gateIntervalSeconds: 0.3, watchSeconds: 4, watchIntervalSeconds: 0.5, maxServerErrorRatio: 0.01 };
+export const FAST_TIMINGS: ReleaseTimings = { gateSuccesses: 3, gateTimeoutSeconds: 6, gateIntervalSeconds: 0.3, watchSeconds: 4, watchIntervalSeconds: 0.5, maxServerErrorRatio: 0.01 };
 
 export class SimulatedNas {
   config!: StackConfig;
