@@ -5,7 +5,7 @@ import * as docker from '@pulumi/docker';
 import * as pulumi from '@pulumi/pulumi';
 import type { StackConfig } from '../config/index.js';
 import { baseDirectoriesScript, dockerSshOptions, waitForHostScript, type RemoteOptions } from '../remote/index.js';
-import type { HostLayout } from '../../templates/index.js';
+import { managedFolders, type HostLayout } from '../../templates/index.js';
 
 export type Connection = command.types.input.remote.ConnectionArgs;
 
@@ -42,7 +42,7 @@ export class NasHost extends pulumi.ComponentResource {
     const needsDocker = args.config.app.runtime === 'docker';
     const waitScript = waitForHostScript({ ...this.remote, needsDocker });
     const wait = new command.remote.Command(`${name}-wait-for-ssh`, { connection: this.connection, create: waitScript, triggers: [sha256(waitScript)] }, { parent: this });
-    const dirsScript = baseDirectoriesScript(args.layout, host.sshUser, this.remote);
+    const dirsScript = baseDirectoriesScript(managedFolders(args.config, args.layout), host.sshUser, this.remote);
     this.ready = new command.remote.Command(`${name}-base-directories`, { connection: this.connection, create: dirsScript, triggers: [sha256(dirsScript)] }, { parent: this, dependsOn: [wait] });
     this.docker = needsDocker
       ? new docker.Provider(`${name}-docker`, { host: `ssh://${host.sshUser}@${host.address}:${host.sshPort}`, sshOpts: dockerSshOptions(args.knownHostsFile) }, { parent: this, dependsOn: [wait] })

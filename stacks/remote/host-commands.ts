@@ -4,7 +4,7 @@
  * secret: secrets reach the NAS on stdin and live only in a mode-0600 temp file.
  */
 import { createHash } from 'node:crypto';
-import { APP_UID, APP_USER, BACKUP_ENTRY, CONTAINER_APP_DIR, type HostLayout } from '../../templates/index.js';
+import { APP_UID, APP_USER, BACKUP_ENTRY, CONTAINER_APP_DIR, type HostLayout, type ManagedFolder } from '../../templates/index.js';
 import { installFilesLines, type StagedFile } from './install-files.js';
 import { q, script } from './shell.js';
 
@@ -26,21 +26,16 @@ export function waitForHostScript(options: RemoteOptions & { needsDocker: boolea
   ]);
 }
 
-/** The app's system user and every folder with owner and mode; idempotent. */
-export function baseDirectoriesScript(layout: HostLayout, sshUser: string, options: RemoteOptions & { stagingDir?: string }): string {
-  const dir = (path: string, mode: string, owner: string, group: string) => `install -d -m ${q(mode)} -o ${q(owner)} -g ${q(group)} ${q(path)}`;
+/** The app's system user and every managed folder with owner and mode; idempotent. */
+export function baseDirectoriesScript(folders: ManagedFolder[], sshUser: string, options: RemoteOptions & { stagingDir?: string }): string {
+  const dir = (f: ManagedFolder) => `install -d -m ${q(f.mode)} -o ${q(f.owner)} -g ${q(f.group)} ${q(f.path)}`;
   return script(
     [
       // The image's user has the same ids, so host folders and container writes agree.
       `getent group ${q(APP_USER)} >/dev/null || groupadd --system --gid ${APP_UID} ${q(APP_USER)}`,
       `getent passwd ${q(APP_USER)} >/dev/null || useradd --system --uid ${APP_UID} --gid ${q(APP_USER)} --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin ${q(APP_USER)}`,
-      dir(layout.dataDir, '0750', APP_USER, APP_USER),
-      dir(layout.storageDir, '0750', APP_USER, APP_USER),
-      dir(layout.logDir, '0750', APP_USER, 'adm'),
-      dir(layout.backupDir, '0750', APP_USER, APP_USER),
-      dir(layout.acmeWebroot, '0755', 'root', 'root'),
-      dir(layout.releaseHistory.replace(/\/[^/]+$/, ''), '0750', 'root', 'root'),
-      dir(options.stagingDir ?? STAGING_DIR, '0700', sshUser, sshUser),
+      ...folders.map(dir),
+      dir({ path: options.stagingDir ?? STAGING_DIR, mode: '0700', owner: sshUser, group: sshUser }),
     ],
     options,
   );

@@ -41,20 +41,31 @@ export interface TmpfilesView {
   entries: { line: string }[];
 }
 
+export interface ManagedFolder {
+  path: string;
+  mode: string;
+  owner: string;
+  group: string;
+}
+
+/** Every folder BaluHost owns on the NAS, with owner and mode: created at first deploy and kept at boot. */
+export function managedFolders(config: StackConfig, layout: HostLayout): ManagedFolder[] {
+  const folder = (path: string, mode: string, owner: string, group: string) => ({ path, mode, owner, group });
+  return [
+    folder(layout.dataDir, '0750', APP_USER, APP_USER),
+    folder(layout.storageDir, '0750', APP_USER, APP_USER),
+    folder(layout.logDir, '0750', APP_USER, 'adm'),
+    folder(layout.backupDir, '0750', APP_USER, APP_USER),
+    folder(layout.acmeWebroot, '0755', 'root', 'root'),
+    folder(layout.releaseHistory.replace(/\/[^/]+$/, ''), '0750', 'root', 'root'),
+    // The postgres image runs as uid/gid 999.
+    ...(config.app.runtime === 'docker' ? [folder(layout.databaseDir, '0700', '999', '999')] : []),
+  ];
+}
+
 /** One `d` line per folder: created with owner and mode at boot and by `systemd-tmpfiles --create`. */
 export function tmpfilesView(config: StackConfig, layout: HostLayout): TmpfilesView {
-  const line = (path: string, mode: string, user: string, group: string) => ({ line: `d ${path} ${mode} ${user} ${group} -` });
-  return {
-    entries: [
-      line(layout.dataDir, '0750', APP_USER, APP_USER),
-      line(layout.storageDir, '0750', APP_USER, APP_USER),
-      line(layout.logDir, '0750', APP_USER, 'adm'),
-      line(layout.backupDir, '0750', APP_USER, APP_USER),
-      line(layout.acmeWebroot, '0755', 'root', 'root'),
-      line(layout.releaseHistory.replace(/\/[^/]+$/, ''), '0750', 'root', 'root'),
-      ...(config.app.runtime === 'docker' ? [line(layout.databaseDir, '0700', '999', '999')] : []),
-    ],
-  };
+  return { entries: managedFolders(config, layout).map((f) => ({ line: `d ${f.path} ${f.mode} ${f.owner} ${f.group} -` })) };
 }
 
 /** Compiled entry points inside the image and under `app.installPath` (`npm run build` writes dist/). */

@@ -23,7 +23,7 @@ import {
   switchUpstreamScript,
   type StagedFile,
 } from '../../stacks/remote/index.js';
-import { renderHostFiles, type HostFile } from '../../templates/index.js';
+import { managedFolders, renderHostFiles, type HostFile } from '../../templates/index.js';
 import { renderIntoRoot, selfSignedCertificate, type HostRoot } from '../helpers/host-root.js';
 import { fetchVia, freePorts, startNginx, type RunningNginx } from '../helpers/nginx.js';
 import { startSshd, type RunningSshd } from '../helpers/sshd.js';
@@ -90,7 +90,7 @@ describe('remote commands over a real sshd', () => {
   });
 
   it('creates the base folders with owners and modes, idempotently', async () => {
-    const command = baseDirectoriesScript(host.layout, 'root', { sudo: false, stagingDir: staging });
+    const command = baseDirectoriesScript(managedFolders(config, host.layout), 'root', { sudo: false, stagingDir: staging });
     for (let i = 0; i < 2; i++) {
       const result = await remote(command);
       expect(result.stderr).toBe('');
