@@ -54,3 +54,18 @@ describe('input schemas', () => {
     expect(problems({ type: 'object', properties: { a: { type: 'string' }, b: { type: 'array', items: { type: 'string', maxLength: 3 } } } }, 'x')).toEqual(['x: object allows unknown keys', 'x.a: string without maxLength', 'x.b: array without maxItems']);
   });
 });
+
+describe('per-route body limits', () => {
+  let env: TestEnv & { close(): Promise<void> };
+  beforeAll(async () => {
+    env = await createTestEnv('sqlite');
+  });
+  afterAll(() => env?.close());
+
+  it('refuses a 20 KiB login body with 413 before any password hashing', async () => {
+    const res = await env.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'a', password: 'x'.repeat(20 * 1024) } });
+    expect(res.statusCode).toBe(413);
+    const fine = await env.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'a', password: 'x'.repeat(1000) } });
+    expect(fine.statusCode).toBe(401);
+  });
+});

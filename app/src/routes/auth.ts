@@ -5,6 +5,9 @@ import { authErrorResponses, MessageResponse } from '../schemas/common.js';
 import { RegisterBody, toUserDto, UserDto } from '../schemas/users.js';
 import type { AuthTokens } from '../services/index.js';
 
+/** Credentials are small: a few KiB is plenty, and a flood of large bodies never reaches argon2. */
+const AUTH_BODY_LIMIT = 16 * 1024;
+
 function tokenResponse(result: AuthTokens) {
   return {
     access_token: result.accessToken,
@@ -20,13 +23,13 @@ export async function authRoutes(app: FastifyInstance) {
 
   app.post<{ Body: LoginBody }>(
     '/api/auth/login',
-    { schema: { tags, body: LoginBody, response: { 200: TokenResponse, ...authErrorResponses } } },
+    { bodyLimit: AUTH_BODY_LIMIT, schema: { tags, body: LoginBody, response: { 200: TokenResponse, ...authErrorResponses } } },
     async (request) => tokenResponse(await app.services.auth.login(requestContext(request), request.body)),
   );
 
   app.post<{ Body: RefreshBody }>(
     '/api/auth/refresh',
-    { schema: { tags, body: RefreshBody, response: { 200: TokenResponse, ...authErrorResponses } } },
+    { bodyLimit: AUTH_BODY_LIMIT, schema: { tags, body: RefreshBody, response: { 200: TokenResponse, ...authErrorResponses } } },
     async (request) => tokenResponse(await app.services.auth.refresh(requestContext(request), request.body.refresh_token)),
   );
 
@@ -49,6 +52,7 @@ export async function authRoutes(app: FastifyInstance) {
     '/api/auth/change-password',
     {
       preHandler: app.authenticate,
+      bodyLimit: AUTH_BODY_LIMIT,
       schema: { tags, security: [{ bearer: [] }], body: ChangePasswordBody, response: { 200: MessageResponse, ...authErrorResponses } },
     },
     async (request) => {
@@ -82,7 +86,7 @@ export async function authRoutes(app: FastifyInstance) {
 
   app.post<{ Body: ResetPasswordBody }>(
     '/api/auth/reset-password',
-    { schema: { tags, summary: 'Set a new password with a single-use token an admin issued.', body: ResetPasswordBody, response: { 200: MessageResponse, ...authErrorResponses } } },
+    { bodyLimit: AUTH_BODY_LIMIT, schema: { tags, summary: 'Set a new password with a single-use token an admin issued.', body: ResetPasswordBody, response: { 200: MessageResponse, ...authErrorResponses } } },
     async (request) => {
       await app.services.auth.redeemResetToken(requestContext(request), request.body.token, request.body.new_password);
       return { message: 'Password changed; sign in with the new password' };
@@ -91,7 +95,7 @@ export async function authRoutes(app: FastifyInstance) {
 
   app.post<{ Body: RegisterBody }>(
     '/api/auth/register',
-    { schema: { tags, summary: 'Self-registration; off unless BALUHOST_REGISTRATION_ENABLED. The role is always `user`.', body: RegisterBody, response: { 201: UserDto, ...authErrorResponses } } },
+    { bodyLimit: AUTH_BODY_LIMIT, schema: { tags, summary: 'Self-registration; off unless BALUHOST_REGISTRATION_ENABLED. The role is always `user`.', body: RegisterBody, response: { 201: UserDto, ...authErrorResponses } } },
     async (request, reply) => {
       app.services.users.validateRegistration(app.config.auth.registrationEnabled);
       const b = request.body;
