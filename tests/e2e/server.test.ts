@@ -63,7 +63,7 @@ describe('server process', () => {
     await server.waitFor(/running at/);
 
     // A login whose body arrives in two halves: the request is in flight when SIGTERM lands.
-    const body = JSON.stringify({ username: 'admin', password: 'first-admin-passphrase' });
+    const body = JSON.stringify({ username: 'admin', password: 'first-owner-passphrase' });
     const socket = connect(port, '127.0.0.1');
     await new Promise((r) => socket.once('connect', r));
     let response = '';
