@@ -7,8 +7,11 @@ import * as command from '@pulumi/command';
 import * as docker from '@pulumi/docker';
 import * as pulumi from '@pulumi/pulumi';
 import type { Slot, StackConfig } from '../config/index.js';
-import { migrationScript, preDeployBackupScript } from '../remote/index.js';
-import { APP_UID, CONTAINER_PATHS, SLOTS, appEnvironment, slotContainerName, type HostLayout } from '../../templates/index.js';
+import { migrationScript } from '../remote/index.js';
+import { dockerSlotCommands } from '../release/docker-slot-commands.js';
+import { APP_UID, CONTAINER_PATHS, appEnvironment, inactiveSlot, slotContainerName, type HostLayout } from '../../templates/index.js';
+
+export { inactiveSlot };
 import { LOG_OPTIONS } from './container-defaults.js';
 import { sha256, type Connection } from './nas-host.js';
 
@@ -28,7 +31,6 @@ export interface AppReleaseArgs {
 
 export const MIGRATION_NOT_NEEDED = 'echo "migration: the slot images did not change; nothing to migrate"';
 
-export const inactiveSlot = (active: Slot): Slot => (active === 'blue' ? 'green' : 'blue');
 
 export class AppRelease extends pulumi.ComponentResource {
   readonly slots: Record<Slot, docker.Container>;
@@ -70,7 +72,7 @@ export class AppRelease extends pulumi.ComponentResource {
       `${name}-predeploy-backup`,
       {
         connection: args.connection,
-        create: preDeployBackupScript({ containers: SLOTS.map(slotContainerName), outDir: CONTAINER_PATHS.backups, keepLast: config.backups.keepLast, keepDays: config.backups.keepDays }),
+        create: dockerSlotCommands.backup(config),
         triggers: slotImagePair,
       },
       { parent: this, dependsOn: args.dependsOn },

@@ -75,6 +75,8 @@ export const BACKUP_ENTRY = 'dist/scripts/backup-database.js';
 export const CONTAINER_APP_DIR = '/app';
 export const SLOTS = ['blue', 'green'] as const satisfies readonly Slot[];
 export const slotContainerName = (slot: Slot) => `baluhost-app-${slot}`;
+/** The slot that is not serving: where a release goes. */
+export const inactiveSlot = (active: Slot): Slot => (active === 'blue' ? 'green' : 'blue');
 
 export interface BackupRunnerView {
   docker: boolean;
