@@ -27,6 +27,7 @@ import { managedFolders, renderHostFiles, type HostFile } from '../../templates/
 import { renderIntoRoot, selfSignedCertificate, type HostRoot } from '../helpers/host-root.js';
 import { fetchVia, freePorts, startNginx, type RunningNginx } from '../helpers/nginx.js';
 import { startSshd, type RunningSshd } from '../helpers/sshd.js';
+import { nasUnitPath } from '../helpers/nas-units.js';
 import { stackConfig } from '../helpers/stack-configs.js';
 
 const NO_SUDO = { sudo: false };
@@ -169,15 +170,16 @@ describe('remote commands over a real sshd', () => {
 
   it('installs units only after systemd-analyze accepts them, then reloads systemd and enables the timer', async () => {
     const units = renderHostFiles(config, host.root).filter((f) => f.role === 'systemd-unit' || f.role === 'script');
+    const nasEnv = `SYSTEMD_UNIT_PATH=${await nasUnitPath(join(host.root, 'nas-units'))} PATH=${shims}:$PATH`;
     await writeFile((units.find((f) => f.path.endsWith('.timer')) as HostFile).path, '# an older timer\n');
     const command = installUnitsScript(await stage(units), ['baluhost-backup.timer'], NO_SUDO);
-    const result = await remote(`PATH=${shims}:$PATH ${command}`);
+    const result = await remote(`${nasEnv} ${command}`);
     expect(result.code, result.stderr).toBe(0);
     expect(await readFile(join(shims, 'calls.log'), 'utf8')).toContain('systemctl daemon-reload\nsystemctl enable --now baluhost-backup.timer\n');
 
     const badUnit: HostFile = { ...(units[0] as HostFile), content: '[Service]\nExecStart=/nonexistent/binary\n', sha256: 'bad-unit' };
     const before = await readFile(badUnit.path, 'utf8');
-    const refused = await remote(`PATH=${shims}:$PATH ${installUnitsScript(await stage([badUnit]), ['baluhost-backup.timer'], NO_SUDO)}`);
+    const refused = await remote(`${nasEnv} ${installUnitsScript(await stage([badUnit]), ['baluhost-backup.timer'], NO_SUDO)}`);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('systemd units: validation failed');
     expect(await readFile(badUnit.path, 'utf8')).toBe(before);

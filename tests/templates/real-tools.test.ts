@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadStackConfig, type StackConfig } from '../../stacks/config/index.js';
 import { renderHostFiles, type HostFile } from '../../templates/index.js';
+import { nasUnitPath } from '../helpers/nas-units.js';
 import { renderIntoRoot, selfSignedCertificate, type HostRoot } from '../helpers/host-root.js';
 import { stackConfig } from '../helpers/stack-configs.js';
 
@@ -17,9 +18,9 @@ const execFileAsync = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
 
 /** Runs a tool and returns its exit code and combined output, never throwing. */
-async function tool(cmd: string, args: string[]): Promise<{ code: number; output: string }> {
+async function tool(cmd: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; output: string }> {
   try {
-    const { stdout, stderr } = await execFileAsync(cmd, args, { env: { ...process.env, SYSTEMD_LOG_COLOR: '0', SYSTEMD_COLORS: '0' } });
+    const { stdout, stderr } = await execFileAsync(cmd, args, { env: { ...process.env, SYSTEMD_LOG_COLOR: '0', SYSTEMD_COLORS: '0', ...env } });
     return { code: 0, output: `${stdout}${stderr}` };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
@@ -55,7 +56,8 @@ describe.each(MATRIX)('rendered host files: %s', (_name, makeConfig) => {
   it('systemd-analyze verify prints nothing for any unit', async () => {
     const units = host.files.filter((f) => f.role === 'systemd-unit').map((f) => f.path);
     expect(units.length).toBeGreaterThan(0);
-    const result = await tool('systemd-analyze', ['verify', '--man=no', ...units]);
+    const unitPath = await nasUnitPath(join(host.root, 'nas-units'));
+    const result = await tool('systemd-analyze', ['verify', '--man=no', ...units], { SYSTEMD_UNIT_PATH: unitPath });
     expect(result.output).toBe('');
     expect(result.code).toBe(0);
   });
