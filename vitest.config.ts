@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { CRITICAL_COVERAGE, CRITICAL_MODULES } from './tests/critical-modules.js';
 
 export default defineConfig({
   test: {
@@ -15,8 +16,10 @@ export default defineConfig({
     coverage: {
       provider: 'v8',
       include: ['app/src/**/*.ts', 'stacks/**/*.ts', 'templates/**/*.ts', 'scripts/**/*.ts'],
-      reporter: ['text-summary', 'text', 'json-summary'],
+      reporter: ['text-summary', 'json-summary'],
       reportsDirectory: 'coverage',
+      // `npm test` runs with --coverage, so CI fails when a module that protects data or access loses tests.
+      thresholds: Object.fromEntries(CRITICAL_MODULES.map((m) => [m.file, { ...CRITICAL_COVERAGE }])),
     },
   },
 });

@@ -1,62 +1,92 @@
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseName, parseStoragePath, resolveInside } from '../../app/src/lib/path-safety.js';
+import { formatStoragePath, parseName, parseStoragePath, resolveInside } from '../../app/src/lib/path-safety.js';
 import { AppError } from '../../app/src/errors/index.js';
 
-const HOSTILE_PATHS: [string, string][] = [
-  ['parent segment', '..'],
-  ['parent prefix', '../etc/passwd'],
-  ['parent in the middle', 'Documents/../../etc'],
-  ['parent at the end', 'Documents/..'],
-  ['current segment', './a.txt'],
-  ['current in the middle', 'a/./b'],
-  ['absolute', '/etc/passwd'],
-  ['absolute root', '/'],
-  ['windows drive', 'C:\\Windows'],
-  ['windows drive with slash', 'C:/Windows'],
-  ['backslash traversal', '..\\..\\etc'],
-  ['backslash inside a name', 'a\\b'],
-  ['leading backslash', '\\server\\share'],
-  ['NUL byte', 'a.txt\u0000.jpg'],
-  ['NUL alone', '\u0000'],
-  ['newline', 'a\nb'],
-  ['carriage return', 'a\rb'],
-  ['tab', 'a\tb'],
-  ['escape char', 'a\u001bb'],
-  ['DEL', 'a\u007fb'],
-  ['C1 control', 'a\u0085b'],
-  ['line separator', 'a\u2028b'],
-  ['right-to-left override', 'invoice\u202egpj.exe'],
-  ['empty segment', 'a//b'],
-  ['fullwidth dots', '\uff0e\uff0e'],
-  ['fullwidth dots as a segment', 'a/\uff0e\uff0e/b'],
-  ['one-dot leaders', '\u2024\u2024'],
-  ['fullwidth solidus', 'a\uff0fb'],
-  ['fullwidth reverse solidus', 'a\uff3cb'],
-  ['three dots', '...'],
-  ['overlong name', 'x'.repeat(256)],
-  ['overlong multibyte name', 'ü'.repeat(128)],
-  ['overlong path', `${'abcdefgh/'.repeat(460)}x`],
-  ['only spaces', '   '],
-  ['trailing space', 'name '],
-  ['leading space', ' name'],
-  ['a real parent after an encoded one', '%2e%2e/../x'],
-  ['parent hidden after a good prefix', 'ok/ok/../../..'],
-  ['single dot', '.'],
-  ['dot then slash', './'],
-  ['mixed separators', 'a/..\\..'],
+// What the user is told, per kind of hostile input.
+const DOTS = 'must not be "." or ".."';
+const RELATIVE = 'must be relative';
+const SEPARATOR = 'must be a single name without separators';
+const LOOKALIKE = 'must not contain characters that look like separators';
+const CONTROL = 'must not contain control characters';
+const EMPTY = 'must not contain empty segments';
+const SPACE = 'must not start or end with white space';
+const NAME_BYTES = 'must be at most 255 bytes';
+const PATH_BYTES = 'must be at most 4096 bytes';
+
+/** The 422's first issue: where and why. */
+function refusal(parse: () => unknown): { loc: (string | number)[]; msg: string; type: string } {
+  try {
+    parse();
+  } catch (err) {
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).status).toBe(422);
+    return (err as unknown as { issues: { loc: (string | number)[]; msg: string; type: string }[] }).issues[0] as { loc: (string | number)[]; msg: string; type: string };
+  }
+  throw new Error('accepted; it should have been refused');
+}
+
+const HOSTILE_PATHS: [string, string, string][] = [
+  ['parent segment', '..', DOTS],
+  ['parent prefix', '../etc/passwd', DOTS],
+  ['parent in the middle', 'Documents/../../etc', DOTS],
+  ['parent at the end', 'Documents/..', DOTS],
+  ['current segment', './a.txt', DOTS],
+  ['current in the middle', 'a/./b', DOTS],
+  ['absolute', '/etc/passwd', RELATIVE],
+  ['absolute root', '/', RELATIVE],
+  ['windows drive', 'C:\\Windows', RELATIVE],
+  ['windows drive with slash', 'C:/Windows', RELATIVE],
+  ['backslash traversal', '..\\..\\etc', SEPARATOR],
+  ['backslash inside a name', 'a\\b', SEPARATOR],
+  ['leading backslash', '\\server\\share', RELATIVE],
+  ['NUL byte', 'a.txt\u0000.jpg', CONTROL],
+  ['NUL alone', '\u0000', CONTROL],
+  ['newline', 'a\nb', CONTROL],
+  ['carriage return', 'a\rb', CONTROL],
+  ['tab', 'a\tb', CONTROL],
+  ['escape char', 'a\u001bb', CONTROL],
+  ['DEL', 'a\u007fb', CONTROL],
+  ['C1 control', 'a\u0085b', CONTROL],
+  ['line separator', 'a\u2028b', CONTROL],
+  ['right-to-left override', 'invoice\u202egpj.exe', CONTROL],
+  ['empty segment', 'a//b', EMPTY],
+  ['fullwidth dots', '\uff0e\uff0e', DOTS],
+  ['fullwidth dots as a segment', 'a/\uff0e\uff0e/b', DOTS],
+  ['one-dot leaders', '\u2024\u2024', DOTS],
+  ['fullwidth solidus', 'a\uff0fb', LOOKALIKE],
+  ['fullwidth reverse solidus', 'a\uff3cb', LOOKALIKE],
+  ['three dots', '...', DOTS],
+  ['overlong name', 'x'.repeat(256), NAME_BYTES],
+  ['overlong multibyte name', 'ü'.repeat(128), NAME_BYTES],
+  ['overlong path', `${'abcdefgh/'.repeat(460)}x`, PATH_BYTES],
+  ['only spaces', '   ', SPACE],
+  ['trailing space', 'name ', SPACE],
+  ['leading space', ' name', SPACE],
+  ['a real parent after an encoded one', '%2e%2e/../x', DOTS],
+  ['parent hidden after a good prefix', 'ok/ok/../../..', DOTS],
+  ['single dot', '.', DOTS],
+  ['dot then slash', './', DOTS],
+  ['mixed separators', 'a/..\\..', SEPARATOR],
 ];
 
 describe('parseStoragePath', () => {
-  it.each(HOSTILE_PATHS)('rejects %s', (_name, input) => {
-    expect(() => parseStoragePath(input)).toThrow(AppError);
-    try {
-      parseStoragePath(input);
-    } catch (err) {
-      expect((err as AppError).status).toBe(422);
-    }
+  it.each(HOSTILE_PATHS)('rejects %s, saying why', (_name, input, reason) => {
+    expect(refusal(() => parseStoragePath(input))).toEqual({ loc: ['query', 'path'], msg: reason, type: 'path_unsafe' });
+  });
+
+  it('refuses a value that is not a string', () => {
+    expect(refusal(() => parseStoragePath(42 as unknown as string)).msg).toBe('must be a string');
+    expect(refusal(() => parseName(null as unknown as string)).msg).toBe('must be a string');
+  });
+
+  it('accepts a path of exactly 4096 bytes and names of exactly 255', () => {
+    const name = 'n'.repeat(255);
+    const path = `${Array.from({ length: 15 }, () => name).join('/')}/${'y'.repeat(127)}/${'z'.repeat(128)}`;
+    expect(Buffer.byteLength(path)).toBe(4096);
+    expect(parseStoragePath(path)).toHaveLength(17);
   });
 
   it('has at least 40 hostile inputs', () => {
@@ -73,6 +103,9 @@ describe('parseStoragePath', () => {
     ['a..b', ['a..b']],
     ['Ünïcödé/日本語.txt', ['Ünïcödé', '日本語.txt']],
     ['x'.repeat(255), ['x'.repeat(255)]],
+    ['Documents//', ['Documents']],
+    ['Re: minutes 10:30.txt', ['Re: minutes 10:30.txt']],
+    ['back\u00a0up', ['back\u00a0up']],
   ])('accepts %j', (input, segments) => {
     expect(parseStoragePath(input)).toEqual(segments);
   });
@@ -82,18 +115,30 @@ describe('parseStoragePath', () => {
   });
 
   it('names the field in the error', () => {
-    try {
-      parseStoragePath('../x', ['body', 'old_path']);
-      throw new Error('should have thrown');
-    } catch (err) {
-      expect((err as { issues: { loc: string[] }[] }).issues[0]?.loc).toEqual(['body', 'old_path']);
-    }
+    expect(refusal(() => parseStoragePath('../x', ['body', 'old_path'])).loc).toEqual(['body', 'old_path']);
+  });
+
+  it('formats parsed segments back into the path the user typed', () => {
+    expect(formatStoragePath(parseStoragePath('Documents/Ünïcödé/a.txt/'))).toBe('Documents/Ünïcödé/a.txt');
+    expect(formatStoragePath([])).toBe('');
   });
 });
 
 describe('parseName', () => {
-  it.each(['a/b', '..', '.', '', 'a\u0000', 'a\\b', '\uff0e\uff0e'])('rejects %j where a single name is expected', (name) => {
-    expect(() => parseName(name)).toThrow(AppError);
+  it.each([
+    ['a/b', SEPARATOR],
+    ['..', DOTS],
+    ['.', DOTS],
+    ['', 'must not be empty'],
+    ['a\u0000', CONTROL],
+    ['a\\b', SEPARATOR],
+    ['\uff0e\uff0e', DOTS],
+  ])('rejects %j where a single name is expected', (name, reason) => {
+    expect(refusal(() => parseName(name))).toEqual({ loc: ['body', 'name'], msg: reason, type: 'path_unsafe' });
+  });
+
+  it('returns the name in NFC', () => {
+    expect(parseName('cafe\u0301.txt')).toBe('caf\u00e9.txt');
   });
 });
 
@@ -114,9 +159,12 @@ describe('resolveInside', () => {
     await rm(outside, { recursive: true, force: true });
   });
 
-  it('allows plain paths, existing or not', async () => {
-    await expect(resolveInside(root, ['home', 'inner'])).resolves.toMatch(/home\/inner$/);
-    await expect(resolveInside(root, ['home', 'new', 'deeper.txt'])).resolves.toMatch(/deeper\.txt$/);
+  it('allows plain paths, existing or not, and the root itself', async () => {
+    const real = await realpath(root);
+    await expect(resolveInside(root, ['home', 'inner'])).resolves.toBe(join(real, 'home', 'inner'));
+    await expect(resolveInside(root, ['home', 'new', 'deeper.txt'])).resolves.toBe(join(real, 'home', 'new', 'deeper.txt'));
+    await expect(resolveInside(root, [])).resolves.toBe(real);
+    await expect(resolveInside(root, ['..looks-like-parent'])).resolves.toBe(join(real, '..looks-like-parent'));
   });
 
   it('allows a link that stays inside the root', async () => {
@@ -129,10 +177,15 @@ describe('resolveInside', () => {
     ['a new file below a symlink pointing outside', ['home', 'escape', 'new.txt']],
     ['a file symlink pointing outside', ['home', 'secret-link']],
   ])('refuses %s', async (_name, segments) => {
-    await expect(resolveInside(root, segments)).rejects.toMatchObject({ status: 403, code: 'path_outside_root' });
+    await expect(resolveInside(root, segments)).rejects.toMatchObject({ status: 403, code: 'path_outside_root', message: 'Path escapes the storage root through a link' });
   });
 
-  it('refuses unparsed parent segments even if a caller forgot to parse', async () => {
-    await expect(resolveInside(root, ['..', 'etc'])).rejects.toMatchObject({ status: 403 });
+  it.each([[['..', 'etc']], [['..']], [['home', '..', '..']]])('refuses unparsed parent segments %j even if a caller forgot to parse', async (segments) => {
+    await expect(resolveInside(root, segments)).rejects.toMatchObject({ status: 403, code: 'path_outside_root', message: 'Path escapes the storage root' });
+  });
+
+  it('passes on errors other than a missing path', async () => {
+    await writeFile(join(root, 'home', 'a-file'), 'x');
+    await expect(resolveInside(root, ['home', 'a-file', 'below'])).rejects.toMatchObject({ code: 'ENOTDIR' });
   });
 });

@@ -27,9 +27,11 @@ export function parseName(raw: string, field: (string | number)[] = ['body', 'na
   if (name.includes('/') || name.includes('\\')) reject(field, 'must be a single name without separators');
   // Compatibility forms fold look-alikes (fullwidth dots and solidus, one-dot leaders) onto ASCII.
   const folded = name.normalize('NFKC');
-  if (folded === '.' || folded === '..' || /^\.+$/.test(folded)) reject(field, 'must not be "." or ".."');
+  // Any run of dots: "." and ".." are the directory references, and "..." is one on some systems.
+  if (/^\.+$/.test(folded)) reject(field, 'must not be "." or ".."');
   if (folded.includes('/') || folded.includes('\\')) reject(field, 'must not contain characters that look like separators');
-  if (name.trim() !== name || name.trim().length === 0) reject(field, 'must not start or end with white space');
+  // Also catches all-white-space names: trimming changes them.
+  if (name.trim() !== name) reject(field, 'must not start or end with white space');
   if (Buffer.byteLength(name, 'utf8') > MAX_NAME_BYTES) reject(field, `must be at most ${MAX_NAME_BYTES} bytes`);
   return name;
 }
@@ -54,9 +56,10 @@ export function formatStoragePath(segments: readonly string[]): string {
   return segments.join('/');
 }
 
+/** POSIX only: `relative` between two absolute paths is never absolute there. */
 function isInside(root: string, candidate: string): boolean {
   const rel = relative(root, candidate);
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !rel.startsWith(sep));
+  return rel !== '..' && !rel.startsWith(`..${sep}`);
 }
 
 /**
@@ -77,6 +80,7 @@ export async function resolveInside(root: string, segments: readonly string[]): 
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       const parent = dirname(probe);
+      // Stryker disable next-line ConditionalExpression: equivalent: the root exists (realpath above), so the walk stops at it before "/"; this only ends the loop if the root vanishes mid-call
       if (parent === probe) throw err;
       probe = parent;
     }
