@@ -19,7 +19,7 @@ export const CRITICAL_MODULES: CriticalModule[] = [
   { concern: 'password policy', file: 'app/src/services/password-policy.ts', tests: ['tests/security/password-policy.test.ts'] },
   { concern: 'quota accounting on upload', file: 'app/src/services/uploads.service.ts', tests: ['tests/http/uploads.test.ts'] },
   { concern: 'share access', file: 'app/src/services/shares.service.ts', tests: ['tests/http/shares.test.ts'] },
-  { concern: 'migration verification', file: 'app/src/data-safety/verify.ts', tests: ['tests/integration/migrate-to-postgres.test.ts'] },
+  { concern: 'migration verification', file: 'app/src/data-safety/verify.ts', tests: ['tests/integration/migration-verification.test.ts'] },
   { concern: 'backup verification', file: 'app/src/backups/verify-backup.ts', tests: ['tests/integration/backup-verification.test.ts'] },
   { concern: 'app config validation', file: 'app/src/config/load-config.ts', tests: ['tests/unit/config.test.ts'] },
   { concern: 'stack config validation', file: 'stacks/config/stack-config.rules.ts', tests: ['tests/stacks/stack-config.test.ts'] },
