@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { createDatabase, migrateToLatest } from '../db/index.js';
@@ -25,14 +26,19 @@ export async function verifyByScratchRestore(extracted: string, manifest: Backup
   let restored: Record<string, { rows: number; hash: string }>;
   if (manifest.engine === 'sqlite') {
     const scratchFile = join(extracted, `scratch-${randomUUID()}.sqlite`);
-    const scratch = createDatabase({ kind: 'sqlite', file: scratchFile, busyTimeoutMs: 5000 });
     try {
-      await migrateToLatest(scratch.db, 'sqlite');
-      await restoreDatabase(scratch, { kind: 'sqlite', location: scratchFile }, dump);
+      const scratch = createDatabase({ kind: 'sqlite', file: scratchFile, busyTimeoutMs: 5000 });
+      try {
+        await migrateToLatest(scratch.db, 'sqlite');
+        await restoreDatabase(scratch, { kind: 'sqlite', location: scratchFile }, dump);
+      } finally {
+        await scratch.destroy();
+      }
+      restored = digestSqliteFile(scratchFile);
     } finally {
-      await scratch.destroy();
+      // A scratch copy as large as the database must not sit in the staging folder.
+      for (const suffix of ['', '-wal', '-shm']) await rm(`${scratchFile}${suffix}`, { force: true });
     }
-    restored = digestSqliteFile(scratchFile);
   } else {
     if (!postgresUrl) throw new BackupVerificationError('A PostgreSQL backup needs a server to verify on');
     const name = `baluhost_verify_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
