@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLoggedInUser } from '../helpers/factories.js';
@@ -77,6 +77,83 @@ describeEachDialect(
       expect(await tempFiles(env())).toEqual([]);
       expect(await listNames(env(), u.headers)).toEqual([]);
       expect(await usedBytes(env(), u.user.id)).toBe(0);
+    });
+
+    it('replaces a file of the same name and charges only the difference', async () => {
+      const u = await createLoggedInUser(env());
+      expect((await upload(env(), u.headers, '', [{ filename: 'report.pdf', content: Buffer.alloc(1000) }])).statusCode).toBe(200);
+      expect(await usedBytes(env(), u.user.id)).toBe(1000);
+      const again = await upload(env(), u.headers, '', [{ filename: 'report.pdf', content: Buffer.alloc(300) }]);
+      expect(again.statusCode).toBe(200);
+      expect(await usedBytes(env(), u.user.id)).toBe(300);
+      const list = await env().app.inject({ method: 'GET', url: '/api/files/list?path=', headers: u.headers });
+      expect(list.json().files).toEqual([expect.objectContaining({ name: 'report.pdf', size: 300, type: 'file', mime_type: 'application/pdf' })]);
+      await env().database.db.updateTable('users').set({ quota_bytes: 1000 }).where('id', '=', u.user.id).execute();
+      // Growing the file by 800 bytes needs 800 more, not 1100.
+      expect((await upload(env(), u.headers, '', [{ filename: 'report.pdf', content: Buffer.alloc(1100) }])).statusCode).toBe(507);
+      expect((await upload(env(), u.headers, '', [{ filename: 'report.pdf', content: Buffer.alloc(1000) }])).statusCode).toBe(200);
+      expect(await usedBytes(env(), u.user.id)).toBe(1000);
+    });
+
+    it('refuses a file named like an existing folder with 409, storing nothing of the request', async () => {
+      const u = await createLoggedInUser(env());
+      expect((await env().app.inject({ method: 'POST', url: '/api/files/folder', headers: u.headers, payload: { path: '', name: 'Photos' } })).statusCode).toBe(200);
+      const res = await upload(env(), u.headers, '', [{ filename: 'other.txt', content: Buffer.from('x') }, { filename: 'Photos', content: Buffer.from('y') }]);
+      expect(res.statusCode).toBe(409);
+      expect(res.json()).toMatchObject({ code: 'file_exists', detail: 'A folder has that name: path=Photos' });
+      expect(await listNames(env(), u.headers)).toEqual(['Photos']);
+      expect(await usedBytes(env(), u.user.id)).toBe(0);
+    });
+
+    it.each([
+      ['an unknown form field', { path: '', comment: 'hi' }, [{ filename: 'a.txt', content: Buffer.from('a') }], { loc: ['body', 'comment'], msg: 'unknown field' }],
+      ['a file under another field name', { path: '' }, [{ field: 'attachment', filename: 'a.txt', content: Buffer.from('a') }], { loc: ['body', 'attachment'], msg: 'unknown field; send files as "files"' }],
+      ['the same name twice', { path: '' }, [{ filename: 'a.txt', content: Buffer.from('a') }, { filename: 'a.txt', content: Buffer.from('b') }], { loc: ['body', 'files', 1], msg: 'duplicate file name "a.txt"' }],
+      ['no file at all', { path: '' }, [], { loc: ['body', 'files'], msg: 'field required' }],
+    ] as const)('refuses %s with 422, storing nothing', async (_name, fields, files, issue) => {
+      const u = await createLoggedInUser(env());
+      const body = multipart({ ...fields }, [...files]);
+      const res = await env().app.inject({ method: 'POST', url: '/api/files/upload', payload: body.payload, headers: { ...u.headers, ...body.headers } });
+      expect(res.statusCode).toBe(422);
+      expect(res.json().detail).toEqual([expect.objectContaining({ loc: [...issue.loc], msg: issue.msg })]);
+      expect(await listNames(env(), u.headers)).toEqual([]);
+      expect(await usedBytes(env(), u.user.id)).toBe(0);
+      expect(await tempFiles(env())).toEqual([]);
+    });
+
+    it('accepts the single-file field name "file" too', async () => {
+      const u = await createLoggedInUser(env());
+      expect((await upload(env(), u.headers, '', [{ field: 'file', filename: 'one.txt', content: Buffer.from('1') }])).statusCode).toBe(200);
+      expect(await listNames(env(), u.headers)).toEqual(['one.txt']);
+    });
+
+    it('refuses a target path that is a file', async () => {
+      const u = await createLoggedInUser(env());
+      await upload(env(), u.headers, '', [{ filename: 'notes.txt', content: Buffer.from('n') }]);
+      const res = await upload(env(), u.headers, 'notes.txt', [{ filename: 'a.txt', content: Buffer.from('a') }]);
+      expect(res.statusCode).toBe(422);
+      expect(res.json().detail).toEqual([expect.objectContaining({ loc: ['body', 'path'], msg: 'is a file, not a folder' })]);
+      expect(await usedBytes(env(), u.user.id)).toBe(1);
+    });
+
+    it('gives back the quota and metadata of files it could not put in place', async () => {
+      const u = await createLoggedInUser(env());
+      await upload(env(), u.headers, '', [{ filename: 'kept.bin', content: Buffer.alloc(50) }]);
+      const home = await env().app.services.repos.files.findHome(u.user.id);
+      // Something outside BaluHost put a folder where the second new file must go: its rename fails.
+      await mkdir(join(env().config.storageRoot, home!.name, 'blocked.bin', 'inside'), { recursive: true });
+      const res = await upload(env(), u.headers, '', [
+        { filename: 'first.bin', content: Buffer.alloc(100) },
+        { filename: 'blocked.bin', content: Buffer.alloc(200) },
+        { filename: 'kept.bin', content: Buffer.alloc(70) },
+      ]);
+      expect(res.statusCode).toBe(500);
+      // The first file made it; the blocked one and the replacement after it are undone.
+      expect(await listNames(env(), u.headers)).toEqual(['first.bin', 'kept.bin']);
+      expect(await usedBytes(env(), u.user.id)).toBe(150);
+      const list = await env().app.inject({ method: 'GET', url: '/api/files/list?path=', headers: u.headers });
+      expect(list.json().files.find((f: { name: string }) => f.name === 'kept.bin').size).toBe(50);
+      expect(await tempFiles(env())).toEqual([]);
     });
   },
   { env: { BALUHOST_UPLOAD_MAX_BYTES: String(MAX), BALUHOST_STORAGE_RESERVE_BYTES: '0' } },
