@@ -106,7 +106,8 @@ export function createAuthService(deps: AuthDeps) {
         const record = await r.sessions.findRefreshToken(tokens.hashToken(refreshToken));
         if (!record) return { error: 'unknown' as const };
         const { session } = record;
-        if (record.usedAt !== null || !(await r.sessions.markUsed(record.id, now))) {
+        // markUsed is a conditional update: only one caller can spend a token, even concurrently.
+        if (!(await r.sessions.markUsed(record.id, now))) {
           await r.sessions.revoke(session.id, 'refresh_token_reuse', now);
           return { error: 'reuse' as const, session };
         }
@@ -116,7 +117,7 @@ export function createAuthService(deps: AuthDeps) {
         await r.sessions.touch(session.id, now);
         return { tokens: await issueTokens(user, session.id, r) };
       });
-      if ('tokens' in outcome && outcome.tokens) return outcome.tokens;
+      if ('tokens' in outcome) return outcome.tokens;
       if (outcome.error === 'reuse') {
         await audit.record(ctx, {
           eventType: 'security',
