@@ -28,10 +28,11 @@ runCli(async () => {
   for (const module of modules) {
     const name = basename(module.file, '.ts');
     console.log(`\n== ${module.file}: ${module.tests.join(', ')}`);
+    // Read by vitest.mutation.config.ts in Stryker's test-runner processes, which inherit it.
+    process.env['BALUHOST_MUTATION_TEST_FILES'] = module.tests.join(',');
     const results = await new Stryker({
       configFile: 'stryker.config.mjs',
       mutate: [module.file],
-      testFiles: module.tests,
       incrementalFile: `reports/mutation/${name}.incremental.json`,
       jsonReporter: { fileName: `reports/mutation/${name}.json` },
       force: Boolean(args.force),

@@ -54,6 +54,8 @@ export function createAuthService(deps: AuthDeps) {
     return { accessToken: access.token, refreshToken, expiresIn: access.expiresIn, user };
   }
 
+  type RefreshOutcome = { tokens: AuthTokens } | { error: 'unknown' } | { error: 'reuse' | 'expired' | 'inactive'; session: Session };
+
   /** Live: not revoked, within its absolute lifetime, and used within the idle timeout. */
   function isLive(session: Session, now: Date): boolean {
     const idleUntil = Date.parse(session.lastUsedAt) + deps.sessionIdleTimeoutSeconds * 1000;
@@ -102,7 +104,7 @@ export function createAuthService(deps: AuthDeps) {
      */
     async refresh(ctx: RequestContext, refreshToken: string): Promise<AuthTokens> {
       const now = clock.now();
-      const outcome = await deps.transaction(async (r) => {
+      const outcome = await deps.transaction(async (r): Promise<RefreshOutcome> => {
         const record = await r.sessions.findRefreshToken(tokens.hashToken(refreshToken));
         if (!record) return { error: 'unknown' as const };
         const { session } = record;
