@@ -104,6 +104,7 @@ describe('parseStoragePath', () => {
     ['Ünïcödé/日本語.txt', ['Ünïcödé', '日本語.txt']],
     ['x'.repeat(255), ['x'.repeat(255)]],
     ['Documents//', ['Documents']],
+    ['to be continued...', ['to be continued...']],
     ['Re: minutes 10:30.txt', ['Re: minutes 10:30.txt']],
     ['back\u00a0up', ['back\u00a0up']],
   ])('accepts %j', (input, segments) => {

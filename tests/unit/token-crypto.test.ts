@@ -58,6 +58,12 @@ describe('token crypto', () => {
     await expect(tokens.verifyAccess(token)).rejects.toMatchObject({ code: 'invalid_token', message: 'Invalid access token' });
   });
 
+  it('accepts a token made the way every release has made them (across an upgrade)', async () => {
+    const key = new TextEncoder().encode(KEY);
+    const token = await new SignJWT({ type: 'access', sid: 'sess-9' }).setProtectedHeader({ alg: 'HS256', kid: KID, typ: 'JWT' }).setSubject('42').setExpirationTime('5m').sign(key);
+    await expect(tokens.verifyAccess(token)).resolves.toEqual({ userId: 42, sessionId: 'sess-9' });
+  });
+
   it('rejects alg=none', async () => {
     const body = Buffer.from(JSON.stringify({ type: 'access', sid: 's', sub: '1', exp: 9999999999 })).toString('base64url');
     const header = Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url');

@@ -32,7 +32,7 @@ export function parseName(raw: string, field: (string | number)[] = ['body', 'na
   if (folded.includes('/') || folded.includes('\\')) reject(field, 'must not contain characters that look like separators');
   // Also catches all-white-space names: trimming changes them.
   if (name.trim() !== name) reject(field, 'must not start or end with white space');
-  if (Buffer.byteLength(name, 'utf8') > MAX_NAME_BYTES) reject(field, `must be at most ${MAX_NAME_BYTES} bytes`);
+  if (Buffer.byteLength(name) > MAX_NAME_BYTES) reject(field, `must be at most ${MAX_NAME_BYTES} bytes`);
   return name;
 }
 
@@ -42,7 +42,7 @@ export function parseName(raw: string, field: (string | number)[] = ['body', 'na
  */
 export function parseStoragePath(raw: string, field: (string | number)[] = ['query', 'path']): string[] {
   if (typeof raw !== 'string') reject(field, 'must be a string');
-  if (Buffer.byteLength(raw, 'utf8') > MAX_PATH_BYTES) reject(field, `must be at most ${MAX_PATH_BYTES} bytes`);
+  if (Buffer.byteLength(raw) > MAX_PATH_BYTES) reject(field, `must be at most ${MAX_PATH_BYTES} bytes`);
   if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw) || raw.startsWith('\\')) reject(field, 'must be relative');
   const trimmed = raw.replace(/\/+$/, '');
   if (trimmed === '') return [];

@@ -44,7 +44,7 @@ export function createTokenCrypto(secretKey: string, accessTtlSeconds: number, p
     async verifyAccess(token) {
       try {
         const { payload } = await jwtVerify(token, (header) => {
-          const found = verificationKeys.get(header.kid ?? '');
+          const found = verificationKeys.get(String(header.kid));
           if (!found) throw new UnauthorizedError('Access token signed with an unknown key', 'invalid_token');
           return found;
         }, { algorithms: ['HS256'] });
