@@ -1,0 +1,178 @@
+/**
+ * The rules of share access, to the second and to the word: when a link stops working and what its
+ * visitor is told, who may see and change which shares, what a user share grants, and what the
+ * audit log keeps about each. The clock is moved by hand.
+ */
+import type { InjectOptions } from 'fastify';
+import { expect, it } from 'vitest';
+import { createLoggedInUser } from '../helpers/factories.js';
+import { fakeClock } from '../helpers/fake-clock.js';
+import { upload } from '../helpers/files.js';
+import { describeEachDialect, type TestEnv } from '../helpers/test-app.js';
+
+const clock = fakeClock(new Date('2026-06-01T12:00:00Z'));
+const inSeconds = (s: number) => new Date(clock.now().getTime() + s * 1000).toISOString();
+
+async function ownerWithFile(env: TestEnv) {
+  const owner = await createLoggedInUser(env);
+  await env.app.inject({ method: 'POST', url: '/api/files/folder', headers: owner.headers, payload: { path: '', name: 'Trips' } });
+  const res = await upload(env, owner.headers, 'Trips', [{ filename: 'map.txt', content: 'north' }]);
+  const folder = (await env.app.inject({ method: 'GET', url: '/api/files/list?path=', headers: owner.headers })).json().files[0] as { file_id: number };
+  return { owner, fileId: res.json().upload_ids[0] as number, folderId: folder.file_id };
+}
+
+describeEachDialect(
+  'share rules',
+  (env) => {
+    const inject = (options: InjectOptions) => env().app.inject(options);
+    const createLink = (headers: Record<string, string>, payload: Record<string, unknown>) => inject({ method: 'POST', url: '/api/shares/links', headers, payload });
+    const access = (token: string, password?: string) => inject({ method: 'POST', url: `/api/shares/public/${token}/access`, payload: password === undefined ? {} : { password } });
+    const download = (token: string, password?: string) => inject({ method: 'GET', url: `/api/shares/public/${token}/download`, headers: password === undefined ? {} : { 'x-share-password': password } });
+    const auditOf = async (action: string) => {
+      const admin = await createLoggedInUser(env(), { role: 'admin' });
+      const logs = (await inject({ method: 'GET', url: `/api/logging/audit?page_size=100&action=${action}`, headers: admin.headers })).json().logs as { id: number; success: boolean; error_message: string | null; resource: string | null; details: Record<string, unknown> | null; user: string | null; event_type: string }[];
+      return logs.sort((a, b) => a.id - b.id);
+    };
+
+    it('stops a link at the second it expires, telling the visitor so', async () => {
+      const { owner, fileId } = await ownerWithFile(env());
+      const link = (await createLink(owner.headers, { file_id: fileId, allow_download: true, expires_at: inSeconds(60) })).json();
+      clock.advance(59);
+      expect((await access(link.token)).statusCode).toBe(200);
+      clock.advance(1);
+      const gone = await access(link.token);
+      expect(gone.statusCode).toBe(410);
+      expect(gone.json()).toMatchObject({ code: 'share_expired', detail: 'This share link has expired' });
+      const listed = (await inject({ method: 'GET', url: `/api/shares/links/${link.id}`, headers: owner.headers })).json();
+      expect(listed).toMatchObject({ is_expired: true, is_accessible: false });
+    });
+
+    it('refuses an expiry that is not in the future, at creation and on change', async () => {
+      const { owner, fileId } = await ownerWithFile(env());
+      const now = await createLink(owner.headers, { file_id: fileId, expires_at: inSeconds(0) });
+      expect(now.statusCode).toBe(422);
+      expect(now.json().detail).toEqual([expect.objectContaining({ loc: ['body', 'expires_at'], msg: 'must be in the future' })]);
+      const link = (await createLink(owner.headers, { file_id: fileId })).json();
+      const change = await inject({ method: 'PATCH', url: `/api/shares/links/${link.id}`, headers: owner.headers, payload: { expires_at: inSeconds(-5) } });
+      expect(change.json().detail).toEqual([expect.objectContaining({ loc: ['body', 'expires_at'], msg: 'must be in the future' })]);
+    });
+
+    it('ends a link after its last allowed download and says why', async () => {
+      const { owner, fileId } = await ownerWithFile(env());
+      const link = (await createLink(owner.headers, { file_id: fileId, allow_download: true, max_downloads: 2 })).json();
+      expect((await download(link.token)).statusCode).toBe(200);
+      expect((await access(link.token)).statusCode).toBe(200); // viewing does not count
+      expect((await download(link.token)).statusCode).toBe(200);
+      const used = await download(link.token);
+      expect(used.statusCode).toBe(410);
+      expect(used.json()).toMatchObject({ code: 'share_used_up', detail: 'This share link has reached its download limit' });
+      expect((await access(link.token)).json()).toMatchObject({ code: 'share_used_up' });
+      const listed = (await inject({ method: 'GET', url: `/api/shares/links/${link.id}`, headers: owner.headers })).json();
+      expect(listed).toMatchObject({ download_count: 2, is_expired: false, is_accessible: false });
+    });
+
+    it('asks for a missing password and refuses a wrong one, in different words', async () => {
+      const { owner, fileId } = await ownerWithFile(env());
+      const link = (await createLink(owner.headers, { file_id: fileId, allow_download: true, password: 'sesame-street-42' })).json();
+      expect(link.has_password).toBe(true);
+      expect((await access(link.token)).json()).toMatchObject({ code: 'share_password_required', detail: 'This share link needs a password' });
+      expect((await access(link.token, 'wrong-one')).json()).toMatchObject({ code: 'share_password_required', detail: 'Wrong share password' });
+      expect((await access(link.token, 'sesame-street-42')).statusCode).toBe(200);
+      expect((await download(link.token, 'sesame-street-42')).body).toBe('north');
+
+      // The owner removes the password: the link opens without one.
+      const open = await inject({ method: 'PATCH', url: `/api/shares/links/${link.id}`, headers: owner.headers, payload: { password: null } });
+      expect(open.json().has_password).toBe(false);
+      expect((await access(link.token)).statusCode).toBe(200);
+      // ...and sets a new one: only the new one works.
+      await inject({ method: 'PATCH', url: `/api/shares/links/${link.id}`, headers: owner.headers, payload: { password: 'second-password-9' } });
+      expect((await access(link.token, 'sesame-street-42')).statusCode).toBe(403);
+      expect((await access(link.token, 'second-password-9')).statusCode).toBe(200);
+    });
+
+    it('refuses downloads when the owner turned them off, and folders as a single download', async () => {
+      const { owner, fileId, folderId } = await ownerWithFile(env());
+      const viewOnly = (await createLink(owner.headers, { file_id: fileId, allow_download: false })).json();
+      expect((await download(viewOnly.token)).json()).toMatchObject({ code: 'share_download_disabled', detail: 'Downloads are not allowed for this link' });
+      const folder = (await createLink(owner.headers, { file_id: folderId, allow_download: true })).json();
+      const res = await download(folder.token);
+      expect(res.statusCode).toBe(422);
+      expect(res.json().detail).toEqual([expect.objectContaining({ loc: ['path', 'token'], msg: 'links to a folder; folders cannot be downloaded as one file' })]);
+      expect((await inject({ method: 'GET', url: `/api/shares/links/${folder.id}`, headers: owner.headers })).json().download_count).toBe(0);
+    });
+
+    it('lets a user see and manage only their own links; an admin sees and manages all', async () => {
+      const a = await ownerWithFile(env());
+      const b = await ownerWithFile(env());
+      const admin = await createLoggedInUser(env(), { role: 'admin' });
+      const linkA = (await createLink(a.owner.headers, { file_id: a.fileId })).json();
+      const linkB = (await createLink(b.owner.headers, { file_id: b.fileId })).json();
+      const ids = async (headers: Record<string, string>) => ((await inject({ method: 'GET', url: '/api/shares/links', headers })).json() as { id: number }[]).map((l) => l.id);
+      expect(await ids(a.owner.headers)).toEqual([linkA.id]);
+      expect(await ids(admin.headers)).toEqual(expect.arrayContaining([linkA.id, linkB.id]));
+      const foreign = await inject({ method: 'GET', url: `/api/shares/links/${linkB.id}`, headers: a.owner.headers });
+      expect(foreign.json()).toMatchObject({ code: 'share_not_found', detail: `Share link not found: id=${linkB.id}` });
+      expect((await inject({ method: 'PATCH', url: `/api/shares/links/${linkB.id}`, headers: admin.headers, payload: { description: 'checked by admin' } })).json().description).toBe('checked by admin');
+      expect((await inject({ method: 'DELETE', url: `/api/shares/links/${linkB.id}`, headers: admin.headers })).statusCode).toBe(204);
+      expect((await access(linkB.token)).json()).toMatchObject({ code: 'share_not_found', detail: 'Share link not found' });
+    });
+
+    it('keeps every link visit and download in the audit log, failures with their reason', async () => {
+      const { owner, fileId } = await ownerWithFile(env());
+      const link = (await createLink(owner.headers, { file_id: fileId, allow_download: true, password: 'a-share-password' })).json();
+      await access(link.token, 'nope');
+      await access(link.token, 'a-share-password');
+      await download(link.token, 'a-share-password');
+      const created = (await auditOf('create_link')).filter((e) => e.details?.['link_id'] === link.id);
+      expect(created).toEqual([expect.objectContaining({ event_type: 'share', user: owner.user.username, success: true, resource: 'Trips/map.txt', details: { link_id: link.id, file_id: fileId } })]);
+      const visits = (await auditOf('access_link')).slice(-2);
+      expect(visits).toEqual([
+        expect.objectContaining({ event_type: 'share', user: null, success: false, error_message: 'Wrong share password', resource: null }),
+        expect.objectContaining({ event_type: 'share', user: null, success: true, error_message: null, resource: `link:${link.id}` }),
+      ]);
+      expect((await auditOf('download_link')).at(-1)).toMatchObject({ event_type: 'share', success: true, resource: `link:${link.id}`, details: { file_id: fileId } });
+    });
+
+    it('shares with a named user: not with the owner, not with nobody, not twice', async () => {
+      const { owner, fileId } = await ownerWithFile(env());
+      const friend = await createLoggedInUser(env());
+      const share = (payload: Record<string, unknown>) => inject({ method: 'POST', url: '/api/shares/user-shares', headers: owner.headers, payload: { file_id: fileId, can_read: false, can_write: false, can_delete: false, can_share: false, ...payload } });
+      expect((await share({ shared_with_user_id: owner.user.id })).json().detail).toEqual([expect.objectContaining({ loc: ['body', 'shared_with_user_id'], msg: 'is the owner, who always has every right' })]);
+      expect((await share({ shared_with_user_id: 987654 })).json().detail).toEqual([expect.objectContaining({ loc: ['body', 'shared_with_user_id'], msg: 'no user with id 987654' })]);
+      expect((await share({ shared_with_user_id: friend.user.id, expires_at: inSeconds(-1) })).statusCode).toBe(422);
+      // Write access implies read access.
+      const created = await share({ shared_with_user_id: friend.user.id, can_write: true, expires_at: inSeconds(3600) });
+      expect(created.statusCode).toBe(201);
+      expect(created.json()).toMatchObject({ can_read: true, can_write: true, can_delete: false, can_share: false, owner_username: owner.user.username });
+      const twice = await share({ shared_with_user_id: friend.user.id, can_read: true });
+      expect(twice.statusCode).toBe(409);
+      expect(twice.json()).toMatchObject({ code: 'share_exists', detail: 'Already shared with that user; change the existing share instead' });
+      const audit = (await auditOf('create_user_share')).filter((e) => e.details?.['share_id'] === created.json().id);
+      expect(audit).toEqual([expect.objectContaining({ event_type: 'share', user: owner.user.username, success: true, resource: 'Trips/map.txt', details: { share_id: created.json().id, shared_with_user_id: friend.user.id } })]);
+    });
+
+    it('lets owners and admins list and change user shares; others find nothing', async () => {
+      const { owner, fileId } = await ownerWithFile(env());
+      const friend = await createLoggedInUser(env());
+      const stranger = await createLoggedInUser(env());
+      const admin = await createLoggedInUser(env(), { role: 'admin' });
+      const created = (await inject({ method: 'POST', url: '/api/shares/user-shares', headers: owner.headers, payload: { file_id: fileId, shared_with_user_id: friend.user.id, can_read: true, can_write: false, can_delete: false, can_share: false } })).json();
+      const listIds = async (headers: Record<string, string>) => ((await inject({ method: 'GET', url: '/api/shares/user-shares', headers })).json() as { id: number }[]).map((s) => s.id);
+      expect(await listIds(owner.headers)).toEqual([created.id]);
+      expect(await listIds(stranger.headers)).toEqual([]);
+      expect(await listIds(admin.headers)).toContain(created.id);
+      const foreign = await inject({ method: 'PATCH', url: `/api/shares/user-shares/${created.id}`, headers: stranger.headers, payload: { can_write: true } });
+      expect(foreign.json()).toMatchObject({ code: 'share_not_found', detail: `User share not found: id=${created.id}` });
+      const changed = await inject({ method: 'PATCH', url: `/api/shares/user-shares/${created.id}`, headers: admin.headers, payload: { can_delete: true, expires_at: inSeconds(600) } });
+      expect(changed.json()).toMatchObject({ can_delete: true, expires_at: inSeconds(600) });
+      const cleared = await inject({ method: 'PATCH', url: `/api/shares/user-shares/${created.id}`, headers: owner.headers, payload: { expires_at: null } });
+      expect(cleared.json().expires_at).toBeNull();
+      clock.advance(700);
+      expect(((await inject({ method: 'GET', url: '/api/shares/shared-with-me', headers: friend.headers })).json() as { id: number }[]).map((s) => s.id)).toContain(created.id);
+      expect((await inject({ method: 'DELETE', url: `/api/shares/user-shares/${created.id}`, headers: stranger.headers })).statusCode).toBe(404);
+      expect((await inject({ method: 'DELETE', url: `/api/shares/user-shares/${created.id}`, headers: owner.headers })).statusCode).toBe(204);
+      expect((await inject({ method: 'GET', url: '/api/shares/shared-with-me', headers: friend.headers })).json()).toEqual([]);
+    });
+  },
+  { clock },
+);
