@@ -15,7 +15,7 @@ export const CRITICAL_MODULES: CriticalModule[] = [
   { concern: 'path safety', file: 'app/src/lib/path-safety.ts', tests: ['tests/unit/path-safety.test.ts'] },
   { concern: 'login, refresh rotation, password reset', file: 'app/src/services/auth.service.ts', tests: ['tests/security/auth-audit-and-freshness.test.ts', 'tests/http/auth.test.ts', 'tests/security/sessions-and-keys.test.ts', 'tests/security/password-reset.test.ts', 'tests/security/api-keys-and-reauth.test.ts'] },
   { concern: 'token signing and hashing', file: 'app/src/repositories/token-crypto.ts', tests: ['tests/unit/token-crypto.test.ts', 'tests/http/auth.test.ts'] },
-  { concern: 'lockout and rate limits', file: 'app/src/services/throttle.service.ts', tests: ['tests/security/brute-force.test.ts'] },
+  { concern: 'lockout and rate limits', file: 'app/src/services/throttle.service.ts', tests: ['tests/security/throttle-rules.test.ts', 'tests/security/brute-force.test.ts'] },
   { concern: 'password policy', file: 'app/src/services/password-policy.ts', tests: ['tests/security/password-policy.test.ts'] },
   { concern: 'quota accounting on upload', file: 'app/src/services/uploads.service.ts', tests: ['tests/http/uploads.test.ts'] },
   { concern: 'share access', file: 'app/src/services/shares.service.ts', tests: ['tests/http/share-rules.test.ts', 'tests/http/shares.test.ts'] },
