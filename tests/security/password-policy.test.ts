@@ -29,6 +29,34 @@ describe('password policy', () => {
     expect(check(password)).toMatch(expected);
   });
 
+  it.each([
+    ['exactly 10 characters', 'k7#mQ2vLp9', 'ok'],
+    ['9 characters', 'k7#mQ2vLp', 'must be at least 10 characters'],
+    ['10 characters counted as letters, not bytes', 'ü🔒ü🔒ü🔒ü🔒xy', 'ok'],
+    ['9 characters in 13 UTF-16 units', 'ü🔒ü🔒ü🔒ü🔒x', 'must be at least 10 characters'],
+    ['128 characters', '🔒a'.repeat(64), 'ok'],
+    ['129 characters', `${'🔒a'.repeat(64)}b`, 'must be at most 128 characters'],
+    ['the username itself, in other case', 'Longusername1', 'must not be the username', 'longUSERNAME1'],
+    ['a name of four letters inside', 'dave-rocks-hard-1', 'must not contain the username', 'Dave'],
+    ['a name of three letters inside (too short to judge)', 'bob-the-builder-99', 'ok', 'bob'],
+    ['a run down the alphabet', 'zyxwvutsrq', 'is too predictable (a repeated character or a straight run)'],
+    ['a run in mixed case', 'BcDeFgHiJk', 'is too predictable (a repeated character or a straight run)'],
+    ['every other letter', 'acegikmoqs', 'ok'],
+    ['nearly one character', 'aaaaaaaaab', 'ok'],
+    ['a common one in capitals', 'PASSWORD123', 'is one of the most common passwords; choose another'],
+  ])('judges %s exactly', (_name, password, expected, username = 'alice') => {
+    expect(check(password, username)).toBe(expected === 'ok' ? 'ok' : `body.password: ${expected}`);
+  });
+
+  it('names the field and the rule that refused it', () => {
+    try {
+      assertPasswordAllowed('short', 'alice', ['body', 'new_password']);
+      throw new Error('accepted');
+    } catch (err) {
+      expect((err as { issues: unknown[] }).issues).toEqual([{ loc: ['body', 'new_password'], msg: 'must be at least 10 characters', type: 'password_policy' }]);
+    }
+  });
+
   it('accepts a long, uncommon passphrase', () => {
     expect(check('correct horse battery staple')).toBe('ok');
     expect(check('tulip-passphrase-93')).toBe('ok');
