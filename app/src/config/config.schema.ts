@@ -64,7 +64,7 @@ export const envSpec = {
   BALUHOST_SECRET_KEY: {
     type: 'string',
     secret: true,
-    description: 'Signs access tokens. At least 32 characters; required in production. In development a random key is created in `<data dir>/secret.key` when unset.',
+    description: 'Signs access tokens. At least 32 characters; required in production, where placeholders (`change-me…`, `your-secret…`) and one repeated character are refused. In development a random key is created in `<data dir>/secret.key` when unset.',
   },
   BALUHOST_ADMIN_USERNAME: {
     type: 'string',

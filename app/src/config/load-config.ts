@@ -8,8 +8,8 @@ import { envJsonSchema, envSpec, type EnvVarName } from './config.schema.js';
 import type { Config, DatabaseConfig, LogLevel, RunMode } from './config.types.js';
 
 const MIN_SECRET_LENGTH = 32;
-/** Values that appear in examples and docs: never acceptable as a production key. */
-const KNOWN_DEFAULT_SECRETS = new Set(['change-me', 'changeme', 'secret', 'baluhost', 'dev-secret-key', 'your-secret-key']);
+/** Placeholders from examples and docs, often padded to the minimum length: never a production key. */
+const PLACEHOLDER_SECRETS = /change-?me|your-?secret|dev-?secret|example|placeholder/;
 
 const ajv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, strict: false });
 const validateEnv = ajv.compile(envJsonSchema());
@@ -51,7 +51,7 @@ export function parseConfig(env: Env): Config {
   }
   if (mode === 'production') {
     if (secretKey === null) issues.push('BALUHOST_SECRET_KEY: is required when NODE_ENV=production');
-    else if (KNOWN_DEFAULT_SECRETS.has(secretKey.toLowerCase()) || /^(.)\1*$/.test(secretKey)) {
+    else if (PLACEHOLDER_SECRETS.test(secretKey.toLowerCase()) || /^(.)\1*$/.test(secretKey)) {
       issues.push('BALUHOST_SECRET_KEY: is a default or trivially guessable value; generate one with `openssl rand -base64 48`');
     }
   }
