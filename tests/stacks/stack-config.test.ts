@@ -126,6 +126,57 @@ const INVALID: [string, Record<string, unknown>, string][] = [
   ['monitoring as a string', sectionsWith({ monitoring: { enabled: 'yes' } }), 'baluhost:monitoring.enabled: must be boolean'],
 ];
 
+/** Cross-key rules, message for message: what `pulumi up` prints before it touches the NAS. */
+const RULES: [string, Record<string, unknown>, string[]][] = [
+  ['a slot on the SSH port', sectionsWith({ app: { slots: { green: 22 } } }), ['baluhost:app.slots.green: port 22 is taken by nginx or SSH']],
+  ['a slot on the HTTP port', sectionsWith({ app: { slots: { blue: 80 } } }), ['baluhost:app.slots.blue: port 80 is taken by nginx or SSH']],
+  ['the database published on the blue slot', sectionsWith({ database: { publishPort: 8001 } }), ['baluhost:database.publishPort: port 8001 is already app.slots.blue']],
+  ['SSH on the HTTP port', sectionsWith({ host: { sshPort: 80 } }), ['baluhost:host.sshPort: port 80 is also an nginx port']],
+  ['equal slot ports', sectionsWith({ app: { slots: { blue: 8005, green: 8005 } } }), ['baluhost:app.slots.green: must differ from app.slots.blue (both 8005)']],
+  ['equal nginx ports', sectionsWith({ nginx: { httpPort: 8443, httpsPort: 8443 } }), ['baluhost:nginx.httpsPort: must differ from nginx.httpPort (both 8443)']],
+  ['letsencrypt without e-mail', sectionsWith({ tls: { mode: 'letsencrypt' }, firewall: { webAllowedRanges: ['0.0.0.0/0'] } }), ['baluhost:tls.email: is required when tls.mode is "letsencrypt"']],
+  ['letsencrypt behind a LAN-only firewall', sectionsWith({ tls: { mode: 'letsencrypt', email: 'a@example.com' } }), ['baluhost:firewall.webAllowedRanges: must include 0.0.0.0/0 or ::/0 when tls.mode is "letsencrypt" (the CA checks http://<domain>/.well-known/acme-challenge/ from the internet)']],
+  ['an ACME server without letsencrypt', sectionsWith({ tls: { acmeServer: 'https://acme.example.com/dir' } }), ['baluhost:tls.acmeServer: is only used when tls.mode is "letsencrypt" (it is "selfsigned")']],
+  ['a renew timer without letsencrypt', sectionsWith({ tls: { installRenewTimer: true } }), ['baluhost:tls.installRenewTimer: is only used when tls.mode is "letsencrypt" (it is "selfsigned")']],
+  ['provided TLS with only a certificate', sectionsWith({ tls: { mode: 'provided', certificatePath: '/etc/ssl/nas.pem' } }), ['baluhost:tls.keyPath: is required when tls.mode is "provided"']],
+  ['provided TLS with only a key', sectionsWith({ tls: { mode: 'provided', keyPath: '/etc/ssl/nas.key' } }), ['baluhost:tls.certificatePath: is required when tls.mode is "provided"']],
+  ['certificate files without provided TLS', sectionsWith({ tls: { certificatePath: '/etc/ssl/nas.pem', keyPath: '/etc/ssl/nas.key' } }), ['baluhost:tls.certificatePath: is only used when tls.mode is "provided" (it is "selfsigned")', 'baluhost:tls.keyPath: is only used when tls.mode is "provided" (it is "selfsigned")']],
+  ['OCSP stapling on a self-signed certificate', sectionsWith({ tls: { ocspStapling: true } }), ['baluhost:tls.ocspStapling: a self-signed certificate has no OCSP responder']],
+  ['slot images with the bare-metal runtime', sectionsWith({ app: { runtime: 'baremetal', slotImages: { blue: 'ghcr.io/x/y:1' } } }), ['baluhost:app.slotImages: is only used when app.runtime is "docker"']],
+  ['a secret-looking name in plain env', sectionsWith({ app: { env: { MAIL_API_KEY: 'x', SENTRY_DSN: 'y' } } }), ['baluhost:app.env.MAIL_API_KEY: looks like a secret: set it with `pulumi config set --secret`, never in plain config', 'baluhost:app.env.SENTRY_DSN: looks like a secret: set it with `pulumi config set --secret`, never in plain config']],
+  ['a managed name in plain env', sectionsWith({ app: { env: { BALUHOST_SECRET_KEY: 'x' } } }), ['baluhost:app.env.BALUHOST_SECRET_KEY: is set by the stack from other keys; remove it here']],
+  ['a data folder that is a system folder', sectionsWith({ app: { dataPath: '/tmp' } }), ['baluhost:app.dataPath: /tmp is inside the system folder /tmp']],
+  ['a log folder under /usr', sectionsWith({ app: { logPath: '/usr/local/baluhost-logs' } }), ['baluhost:app.logPath: /usr/local/baluhost-logs is inside the system folder /usr']],
+  ['two keys naming one folder', sectionsWith({ database: { dataPath: '/srv/baluhost/data' } }), ['baluhost:database.dataPath: /srv/baluhost/data overlaps app.dataPath (/srv/baluhost/data); each needs its own folder']],
+  ['a folder that contains an earlier one', sectionsWith({ backups: { destination: '/srv' } }), ['baluhost:backups.destination: /srv overlaps app.dataPath (/srv/baluhost/data); each needs its own folder', 'baluhost:backups.destination: /srv overlaps app.storagePath (/srv/baluhost/storage); each needs its own folder', 'baluhost:backups.destination: /srv overlaps database.dataPath (/srv/baluhost/postgres); each needs its own folder']],
+  ['a host key whose data holds another type', sectionsWith({ host: { hostKey: 'ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIInZ2C+aiWgwJKHjsz460HngGXs3yKPzHvmeI9LoGy1o' } }), ['baluhost:host.hostKey: the key data is not a ssh-rsa key (it holds ssh-ed25519)']],
+  ['a host key whose data is too short to be a key', sectionsWith({ host: { hostKey: 'ssh-ed25519 AAAAC3Nz' } }), ['baluhost:host.hostKey: the key data is not a ssh-ed25519 key']],
+  ['a host key whose first field runs past its end', sectionsWith({ host: { hostKey: 'ssh-ed25519 AAAAIHNzaC1lZDI1NTE5' } }), ['baluhost:host.hostKey: the key data is not a ssh-ed25519 key']],
+];
+
+/** Near misses the rules must let through. */
+const ACCEPTED: [string, Record<string, unknown>][] = [
+  ['letsencrypt open to the IPv6 internet', sectionsWith({ tls: { mode: 'letsencrypt', email: 'a@example.com' }, firewall: { webAllowedRanges: ['::/0'] } })],
+  ['letsencrypt with the firewall left to someone else', sectionsWith({ tls: { mode: 'letsencrypt', email: 'a@example.com' }, firewall: { enabled: false } })],
+  ['letsencrypt with its own ACME server and renew timer', sectionsWith({ tls: { mode: 'letsencrypt', email: 'a@example.com', acmeServer: 'https://acme.example.com/dir', installRenewTimer: true }, firewall: { webAllowedRanges: ['0.0.0.0/0'] } })],
+  ['provided TLS with both files', sectionsWith({ tls: { mode: 'provided', certificatePath: '/etc/ssl/nas.pem', keyPath: '/etc/ssl/nas.key' } })],
+  ['folders whose names only start alike', sectionsWith({ app: { dataPath: '/srv/baluhost/data', storagePath: '/srv/baluhost/data-files' }, database: { dataPath: '/srv/baluhost/database' } })],
+  ['folders beside system folders', sectionsWith({ app: { storagePath: '/srv/etc', logPath: '/usrdata/logs' } })],
+  ['ordinary plain env', sectionsWith({ app: { env: { LOG_LEVEL: 'debug', BALUHOST_TELEMETRY_SAMPLES: '30' } } })],
+  ['slot images for docker', sectionsWith({ app: { slotImages: { blue: 'ghcr.io/x/y:1', green: 'ghcr.io/x/y:2' } } })],
+  ['an ECDSA host key', sectionsWith({ host: { hostKey: 'ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBEmKSENjQEezOmxkZMy7opKgwFB9nkt5YRrYMjNuG5N87uRgg6CLrbo5wAdT/y6v0mKV9U2W2/B4Gw3PQ6GwqVo=' } })],
+];
+
+describe('cross-key rules', () => {
+  it.each(RULES)('refuses %s, saying exactly why', (_name, sections, expected) => {
+    expect(issuesOf(sections)).toEqual(expected.map((issue) => `stack config: ${issue}`));
+  });
+
+  it.each(ACCEPTED)('accepts %s', (_name, sections) => {
+    expect(() => parseStackConfig(sections)).not.toThrow();
+  });
+});
+
 describe('invalid configs are refused with the key named', () => {
   it(`covers at least 25 cases (${INVALID.length})`, () => {
     expect(INVALID.length).toBeGreaterThanOrEqual(25);
