@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { $ } from 'zx';
 import { loadStackConfig, type StackConfig } from '../../stacks/config/index.js';
 import { SshSession } from '../../stacks/remote/index.js';
-import { DEFAULT_TIMINGS, type ReleaseDeps, type StackDriver } from '../../stacks/release/index.js';
+import { DEFAULT_MIN_FREE_KIB, DEFAULT_TIMINGS, type ReleaseDeps, type StackDriver } from '../../stacks/release/index.js';
 import { dockerSlotCommands } from '../../stacks/release/docker-slot-commands.js';
 import { pulumiStackDriver } from '../../stacks/release/pulumi-stack-driver.js';
 import { UsageError, positiveInt } from './cli.js';
@@ -52,6 +52,7 @@ export async function openRelease(args: { stack?: string; project?: string; iden
       stack: driver ?? pulumiStackDriver(project, stack, (line) => console.log(line)),
       slots: dockerSlotCommands,
       timings,
+      minFreeKiB: DEFAULT_MIN_FREE_KIB,
       who: userInfo().username,
       ...(gitCommit ? { gitCommit } : {}),
       ...(args.root ? { root: resolve(args.root) } : {}),

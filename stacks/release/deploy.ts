@@ -91,7 +91,7 @@ export async function deployRelease(request: DeployRequest, deps: ReleaseDeps): 
   });
   if (reach.code !== 0) throw new ReleaseError('preflight', `SSH works but a trivial command failed (exit ${reach.code})`);
   const free = Number((await deps.host.run(freeSpaceScript(hostLayout(config, rootOf(deps)).backupDir))).stdout.trim());
-  if (!(free >= (deps.minFreeKiB ?? 1024 * 1024))) throw new ReleaseError('preflight', `only ${free} KiB free for the backup folder; need ${deps.minFreeKiB ?? 1024 * 1024}`);
+  if (!(free >= deps.minFreeKiB)) throw new ReleaseError('preflight', `only ${free} KiB free for the backup folder; need ${deps.minFreeKiB}`);
 
   return withDeployLock(deps, config, `deploy ${request.release}`, async () => {
     const started = Date.now();

@@ -49,6 +49,9 @@ export interface ReleaseTimings {
   maxServerErrorRatio: number;
 }
 
+/** A pre-deploy backup needs room: 1 GiB free on the backup file system, unless the caller says otherwise. */
+export const DEFAULT_MIN_FREE_KIB = 1024 * 1024;
+
 export const DEFAULT_TIMINGS: ReleaseTimings = { gateSuccesses: 5, gateTimeoutSeconds: 120, gateIntervalSeconds: 2, watchSeconds: 120, watchIntervalSeconds: 5, maxServerErrorRatio: 0.01 };
 
 export interface ReleaseDeps {
@@ -60,8 +63,8 @@ export interface ReleaseDeps {
   gitCommit?: string;
   now?: () => Date;
   log?: (line: string) => void;
-  /** Minimum free space on the backup file system before a release starts. */
-  minFreeKiB?: number;
+  /** Minimum free space (KiB) on the backup file system before a release starts. */
+  minFreeKiB: number;
   /** File-system root of the NAS's managed paths: `/`, or a folder when the NAS is simulated. */
   root?: string;
 }

@@ -14,7 +14,7 @@ import { DeployLockError, ReleaseError } from '../../app/src/errors/index.js';
 import type { Slot, StackConfig } from '../../stacks/config/index.js';
 import { deployRelease, withChanges, withDeployLock } from '../../stacks/release/deploy.js';
 import { parseHistory, rollbackRelease, type ReleaseDeps, type ReleaseHost, type ReleaseRecord, type ReleaseTimings, type StackDriver } from '../../stacks/release/index.js';
-import { q } from '../../stacks/remote/index.js';
+import { q, type RemoteResult } from '../../stacks/remote/index.js';
 import { renderIntoRoot, selfSignedCertificate, type HostRoot } from '../helpers/host-root.js';
 import { fetchVia, freePorts, startNginx, type RunningNginx } from '../helpers/nginx.js';
 import { stackConfig } from '../helpers/stack-configs.js';
@@ -31,8 +31,12 @@ interface SlotBehaviour {
 
 const healthy = (): SlotBehaviour => ({ readyAnswers: [], readyAfter: 200, requestsPerSample: 100, errorsPerSample: 0 });
 
-/** Runs host scripts with a local shell; a `fail` predicate makes chosen commands fail like a broken link. */
-function localHost(options: { unreachable?: boolean } = {}): ReleaseHost & { commands: string[] } {
+/**
+ * Runs host scripts with a local shell. `unreachable` makes every command fail like a dead SSH link;
+ * `answer` replaces the result of chosen commands, for host failures a real NAS would produce
+ * (a full disk, a file changed behind our back) that this machine cannot be made to.
+ */
+function localHost(options: { unreachable?: boolean; answer?: (command: string) => RemoteResult | undefined } = {}): ReleaseHost & { commands: string[] } {
   const commands: string[] = [];
   return {
     commands,
@@ -40,6 +44,8 @@ function localHost(options: { unreachable?: boolean } = {}): ReleaseHost & { com
     run(command, stdin) {
       commands.push(command);
       if (options.unreachable) return Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:22'));
+      const answered = options.answer?.(command);
+      if (answered) return Promise.resolve(answered);
       return new Promise((resolve, reject) => {
         const child = spawn('sh', ['-c', command], { stdio: 'pipe' });
         let stdout = '';
@@ -268,6 +274,46 @@ describe('release state machine', () => {
       await expect(deployRelease({ image: 'baluhost:v2', release: 'r2' }, d)).resolves.toMatchObject({ outcome: 'succeeded' });
     });
 
+    it('says who holds the lock when taking it fails for another reason, and changes nothing', async () => {
+      const stack = memoryStack(initial);
+      const host = localHost({ answer: (c) => (c.includes('deploy.lock') && c.includes('mkdir') ? { code: 1, stdout: '', stderr: 'install: cannot create directory: Read-only file system' } : undefined) });
+      const error = await failureOf(deployRelease({ image: 'baluhost:v2', release: 'r2' }, deps(stack.driver, { host })));
+      expect(error).not.toBeInstanceOf(DeployLockError);
+      expect(error.message).toBe('preflight: could not take the deploy lock: install: cannot create directory: Read-only file system');
+      expect(stack.state.calls).toEqual([]);
+    });
+
+    it('stops when the release history cannot be written, before changing anything', async () => {
+      const stack = memoryStack(initial);
+      const host = localHost({ answer: (c) => (c.includes('line=$(cat)') ? { code: 1, stdout: '', stderr: 'No space left on device' } : undefined) });
+      const error = await failureOf(deployRelease({ image: 'baluhost:v2', release: 'r2' }, deps(stack.driver, { host })));
+      expect(error.message).toBe('history: could not append to the release history: No space left on device');
+      expect(stack.state.calls).toEqual([]);
+      // The lock was given back on the way out.
+      await expect(deployRelease({ image: 'baluhost:v2', release: 'r2' }, deps(stack.driver))).resolves.toMatchObject({ outcome: 'succeeded' });
+    });
+
+    it('keeps the old slot serving when nginx refuses the switch', async () => {
+      const stack = memoryStack(initial);
+      const host = localHost({ answer: (c) => (c.includes('upstream: validation failed') && !c.includes('baluhost-app-blue') && c.includes(String(ports.green)) ? { code: 1, stdout: '', stderr: 'upstream: validation failed (nginx -t)' } : undefined) });
+      const error = await failureOf(deployRelease({ image: 'baluhost:v2', release: 'r2' }, deps(stack.driver, { host })));
+      expect(error.step).toBe('switch');
+      expect(error.message).toBe('switch: nginx was not switched to green: upstream: validation failed (nginx -t)');
+      expect(await served('blue')).toBe('blue');
+      expect(stack.state.config.app.activeSlot).toBe('blue');
+    });
+
+    it('stamps each record with the time it was written when no clock is given', async () => {
+      const stack = memoryStack(initial);
+      const before = Date.now();
+      const { now: _unused, ...withoutClock } = deps(stack.driver);
+      await deployRelease({ image: 'baluhost:v2', release: 'r2' }, withoutClock);
+      for (const record of await history()) {
+        expect(Date.parse(record.at)).toBeGreaterThanOrEqual(before - 1000);
+        expect(Date.parse(record.at)).toBeLessThanOrEqual(Date.now());
+      }
+    });
+
     it('stops before changing anything when the pre-deploy backup fails, and says why in the history', async () => {
       const stack = memoryStack(initial);
       const error = await failureOf(deployRelease({ image: 'baluhost:v2', release: 'r2' }, deps(stack.driver, { backup: `echo 'pg_dump: no space left on device' >&2; exit 3` })));
@@ -400,6 +446,30 @@ describe('release state machine', () => {
       expect(stack.state.calls.length).toBe(before);
       expect(await served('blue')).toBe('blue');
       await expect(rollbackRelease({}, deps(stack.driver))).resolves.toMatchObject({ mode: 'instant' });
+    });
+
+    it('refuses --with-data for a release that recorded no backup', async () => {
+      const stack = await twoReleases();
+      const text = await readFile(nas.layout.releaseHistory, 'utf8');
+      await writeFile(nas.layout.releaseHistory, text.split('\n').map((line) => (line.includes('"release":"r2"') ? JSON.stringify({ ...JSON.parse(line), backup: undefined }) : line)).join('\n'));
+      await expect(rollbackRelease({ withData: true, confirmed: true }, deps(stack.driver))).rejects.toThrow('restore: release r2 has no recorded pre-deploy backup');
+    });
+
+    it('refuses when the release history cannot be read', async () => {
+      const stack = await twoReleases();
+      const host = localHost({ answer: (c) => (c.includes('releases.jsonl') && c.includes('if [ -f') ? { code: 1, stdout: '', stderr: 'Permission denied' } : undefined) });
+      await expect(rollbackRelease({}, deps(stack.driver, { host }))).rejects.toThrow('history: could not read the release history: Permission denied');
+    });
+
+    it('fails loudly when the host files do not match the release after a redeploy', async () => {
+      const stack = await twoReleases();
+      await deployRelease({ image: 'baluhost:v4', release: 'r4' }, deps(stack.driver));
+      const upstream = nas.file('nginx-upstream').path;
+      // Something on the NAS rewrites the upstream file right after it is installed.
+      const host = localHost({ answer: (c) => (c.includes('sha256sum') ? { code: 0, stdout: `missing ${upstream}\n`, stderr: '' } : undefined) });
+      const error = await failureOf(rollbackRelease({ to: 'r2' }, deps(stack.driver, { host })));
+      expect(error.message.startsWith('rollback: host files do not match release r2: ')).toBe(true);
+      expect(error.message.split(': ').at(-1)?.split(', ')).toContain(upstream);
     });
 
     it('needs --yes before replacing the database', async () => {
