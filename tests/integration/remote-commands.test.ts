@@ -3,7 +3,8 @@
  * root with a real nginx. Docker and systemctl do not exist here: where a script calls them, a
  * logging stand-in on PATH records the calls; everything else (shell, files, nginx, openssl) is real.
  */
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { X509Certificate } from 'node:crypto';
+import { chmod, mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +24,7 @@ import {
   switchUpstreamScript,
   type StagedFile,
 } from '../../stacks/remote/index.js';
+import { containerStatesScript, fetchFilesScript, newestBackupAgeScript, pendingMigrationsScript, servedCertificateScript } from '../../stacks/release/release-host-commands.js';
 import { managedFolders, renderHostFiles, type HostFile } from '../../templates/index.js';
 import { renderIntoRoot, selfSignedCertificate, type HostRoot } from '../helpers/host-root.js';
 import { fetchVia, freePorts, startNginx, type RunningNginx } from '../helpers/nginx.js';
@@ -224,6 +226,67 @@ describe('remote commands over a real sshd', () => {
     expect(calls).toContain('node /app/dist/scripts/db-migrate.js up');
     expect(calls).not.toContain(secret);
     await writeFile(join(shims, 'docker.sh'), '');
+  });
+
+  it('reads container states, with absent containers named as such', async () => {
+    await writeFile(join(shims, 'docker.sh'), 'case "$4" in baluhost-postgres) echo "running healthy" ;; baluhost-app-blue) echo "running none" ;; *) exit 1 ;; esac\n');
+    const result = await remote(`PATH=${shims}:$PATH ${containerStatesScript(['baluhost-postgres', 'baluhost-app-blue', 'baluhost-app-green'])}`);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe('baluhost-postgres running healthy\nbaluhost-app-blue running none\nbaluhost-app-green absent none\n');
+    await writeFile(join(shims, 'docker.sh'), '');
+  });
+
+  it('asks a new image for pending migrations with only the database secrets, never on a command line', async () => {
+    const secret = 'postgres://baluhost:pl4n-s3cret@baluhost-postgres:5432/baluhost';
+    await writeFile(
+      join(shims, 'docker.sh'),
+      [
+        `if [ "$1" = exec ]; then printf 'PATH=/usr/bin\\nDATABASE_URL=${secret}\\nHOME=/home/app\\nBALUHOST_SECRET_KEY=k3y\\nNODE_ENV=production\\nSENTRY_DSN=https://x@y/1\\n'; fi`,
+        `if [ "$1" = run ]; then for a in "$@"; do if [ "$prev" = --env-file ]; then cat "$a" > ${shims}/plan-env.copy; fi; prev="$a"; done; echo "No pending migrations"; fi`,
+        '',
+      ].join('\n'),
+    );
+    await writeFile(join(shims, 'calls.log'), '');
+    const command = pendingMigrationsScript({ image: 'ghcr.io/baluhost/baluhost:2.0', runningContainer: 'baluhost-app-blue', network: 'baluhost-internal' });
+    const result = await remote(`PATH=${shims}:$PATH ${command}`);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe('No pending migrations\n');
+    expect(await readFile(join(shims, 'plan-env.copy'), 'utf8')).toBe(`DATABASE_URL=${secret}\nBALUHOST_SECRET_KEY=k3y\nNODE_ENV=production\n`);
+    const calls = await readFile(join(shims, 'calls.log'), 'utf8');
+    expect(calls).toContain('docker exec baluhost-app-blue env');
+    expect(calls).toMatch(/docker run --rm --network baluhost-internal --env-file \S+ ghcr\.io\/baluhost\/baluhost:2\.0 node \/app\/dist\/scripts\/db-migrate\.js status/);
+    expect(calls).not.toContain(secret);
+    await writeFile(join(shims, 'docker.sh'), '');
+  });
+
+  it('tells the age of the newest backup archive, ignoring checksums and other files', async () => {
+    const dir = join(host.root, 'backup-age');
+    await mkdir(dir, { recursive: true });
+    expect((await remote(newestBackupAgeScript(dir, NO_SUDO))).stdout).toBe('none\n');
+    const now = Date.now() / 1000;
+    for (const [name, age] of [['baluhost-full-1.tar.gz', 7200], ['baluhost-full-2.tar.gz.enc', 600], ['baluhost-full-3.tar.gz.sha256', 10], ['notes.txt', 5]] as const) {
+      await writeFile(join(dir, name), 'x');
+      await utimes(join(dir, name), now - age, now - age);
+    }
+    const age = Number((await remote(newestBackupAgeScript(dir, NO_SUDO))).stdout.trim());
+    expect(age).toBeGreaterThanOrEqual(600);
+    expect(age).toBeLessThan(660);
+  });
+
+  it('fetches several files in one round trip, marking the missing ones', async () => {
+    const present = join(host.root, 'fetch-a.txt');
+    await writeFile(present, 'line one\nline two\n');
+    const result = await remote(fetchFilesScript([present, join(host.root, 'fetch-missing.txt')], NO_SUDO));
+    expect(result.stdout).toBe(`=== baluhost-file ${present}\n${Buffer.from('line one\nline two\n').toString('base64')}\n=== baluhost-file ${join(host.root, 'fetch-missing.txt')}\nMISSING\n`);
+  });
+
+  it('reads the expiry and fingerprint of the certificate nginx serves', async () => {
+    const result = await remote(servedCertificateScript('nas.test', httpsPort));
+    expect(result.code, result.stderr).toBe(0);
+    const served = await readFile(host.layout.tlsCertificate, 'utf8');
+    const fingerprint = new X509Certificate(served).fingerprint256;
+    expect(result.stdout).toMatch(/^notAfter=.+ GMT$/m);
+    expect(result.stdout).toContain(`Fingerprint=${fingerprint}`);
   });
 
   it('makes a self-signed certificate once and remakes it when the names change', async () => {
