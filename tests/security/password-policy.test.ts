@@ -46,6 +46,10 @@ describe('password policy', () => {
     ['a common one in capitals', 'PASSWORD123', 'is one of the most common passwords; choose another'],
   ])('judges %s exactly', (_name, password, expected, username = 'alice') => {
     expect(check(password, username)).toBe(expected === 'ok' ? 'ok' : `body.password: ${expected}`);
+    if (expected !== 'ok') {
+      // Clients branch on the type: every refusal by the policy says so.
+      expect(() => assertPasswordAllowed(password, username, ['body', 'password'])).toThrow(expect.objectContaining({ issues: [{ loc: ['body', 'password'], msg: expected, type: 'password_policy' }] }));
+    }
   });
 
   it('names the field and the rule that refused it', () => {

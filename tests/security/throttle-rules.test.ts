@@ -81,6 +81,7 @@ describe('throttle rules [sqlite]', () => {
     expect(refused.headers['retry-after']).toBe('40');
     expect(refused.json()).toMatchObject({ detail: 'Too many requests from this address; try again in 40 seconds', retry_after: 40 });
     await login(env, 'someone', 'wrong-password-1', '203.0.113.5');
+    await login(env, 'someone', 'wrong-password-1', '203.0.113.5');
     const entries = await audit('rate_limited');
     expect(entries).toEqual([expect.objectContaining({ event_type: 'security', user: null, success: false, error_message: 'auth rate limit of 3/min reached', details: { scope: 'auth', ip: '203.0.113.5' } })]);
     clock.advance(40);
@@ -106,6 +107,25 @@ describe('throttle rules [sqlite]', () => {
     }
     const [changed] = await audit('rate_limits_changed');
     expect(changed).toMatchObject({ event_type: 'security', success: true, details: { lockoutThreshold: 4, lockoutSeconds: 30, authPerMinute: 2, apiPerMinute: 0 } });
+  });
+
+  it('limits the rest of the API on its own counter, and names that limit in the audit log', async () => {
+    env = await createTestEnv('sqlite', { env: { BALUHOST_API_RATE_LIMIT_PER_MINUTE: '2', BALUHOST_AUTH_RATE_LIMIT_PER_MINUTE: '5', BALUHOST_LOCKOUT_THRESHOLD: '100' } });
+    const get = () => env!.app.inject({ method: 'GET', url: '/api/system/info', remoteAddress: '203.0.113.7' });
+    expect((await get()).statusCode).not.toBe(429);
+    expect((await get()).statusCode).not.toBe(429);
+    expect((await get()).statusCode).toBe(429);
+    // Sign-ins from the same address still have their own allowance.
+    expect((await login(env, 'someone', 'wrong-password-1', '203.0.113.7')).statusCode).toBe(401);
+    const [entry] = await audit('rate_limited');
+    expect(entry).toMatchObject({ error_message: 'api rate limit of 2/min reached', details: { scope: 'api', ip: '203.0.113.7' } });
+  });
+
+  it('keeps limits an admin saved in an earlier release', async () => {
+    env = await createTestEnv('sqlite');
+    await env.database.db.insertInto('settings').values({ key: 'throttle.limits', value: JSON.stringify({ lockoutThreshold: 9, lockoutSeconds: 45, authPerMinute: 11, apiPerMinute: 0 }), updated_at: new Date().toISOString() }).execute();
+    const admin = await createLoggedInUser(env, { role: 'admin' });
+    expect((await env.app.inject({ method: 'GET', url: '/api/admin/rate-limits', headers: admin.headers })).json()).toEqual({ lockout_threshold: 9, lockout_seconds: 45, auth_per_minute: 11, api_per_minute: 0 });
   });
 
   it('never limits when the limit is 0, nor a request without a client address', async () => {

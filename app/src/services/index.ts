@@ -81,7 +81,7 @@ export function createServices(deps: ServiceDeps) {
   const transaction = createTransactionRunner(database.db);
   const tokens = createTokenCrypto(config.auth.secretKey, config.auth.accessTokenTtlSeconds, config.auth.previousSecretKeys);
   const audit = createAuditService({ repos, clock, logger });
-  const throttle = createThrottleService({ repos, clock, audit, limits: config.throttle, ...(deps.onLockout ? { onLockout: deps.onLockout } : {}) });
+  const throttle = createThrottleService({ repos, clock, audit, limits: config.throttle, onLockout: deps.onLockout ?? (() => undefined) });
   const dbTimeoutMs = config.database.kind === 'postgres' ? config.database.statementTimeoutMs : 5000;
   const storage = createStorage(config.storageRoot);
   const filesDeps = { repos, transaction, storage, clock, defaultQuotaBytes: config.files.defaultQuotaBytes, reserveBytes: config.files.reserveBytes };

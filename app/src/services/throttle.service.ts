@@ -25,7 +25,7 @@ interface ThrottleDeps {
   clock: Clock;
   audit: AuditService;
   limits: ThrottleLimits;
-  onLockout?: () => void;
+  onLockout: () => void;
 }
 
 export const lockoutSubject = (username: string) => `user:${username.trim().toLowerCase()}`;
@@ -47,6 +47,7 @@ export function createThrottleService(deps: ThrottleDeps) {
   async function limit(ctx: RequestContext, scope: 'auth' | 'api', perMinute: number): Promise<void> {
     if (perMinute <= 0 || ctx.ip === null) return;
     const now = clock.now();
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent: pruning more often costs only time; no request sees a difference
     if (++hitsSincePrune >= 1000) {
       hitsSincePrune = 0;
       await repos.throttle.pruneCounters(now);
@@ -90,7 +91,7 @@ export function createThrottleService(deps: ThrottleDeps) {
       if (state.failedCount < limits.lockoutThreshold) return;
       const seconds = Math.min(MAX_LOCKOUT_SECONDS, limits.lockoutSeconds * 2 ** state.lockoutLevel);
       await repos.throttle.lock(subject, new Date(now.getTime() + seconds * 1000), now);
-      deps.onLockout?.();
+      deps.onLockout();
       await audit.record(ctx, { eventType: 'security', action: 'account_locked', userId, username, success: false, errorMessage: `${state.failedCount} failed logins; locked for ${seconds} s`, details: { seconds, level: state.lockoutLevel + 1 } });
     },
 
