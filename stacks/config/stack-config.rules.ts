@@ -64,6 +64,7 @@ export function checkStackRules(config: StackConfig): RuleViolation[] {
     const system = SYSTEM_DIRS.find((dir) => value === dir || value.startsWith(`${dir}/`));
     if (system) add(path, `${value} is inside the system folder ${system}`);
   }
+  // Stryker disable next-line EqualityOperator: equivalent: one more outer pass has no pairs left to compare
   for (let i = 0; i < folders.length; i++) {
     for (let j = i + 1; j < folders.length; j++) {
       const [pa, a] = folders[i] as [string, string];
@@ -72,9 +73,10 @@ export function checkStackRules(config: StackConfig): RuleViolation[] {
     }
   }
 
-  const [type, blob] = host.hostKey.split(' ');
-  const embedded = embeddedKeyType(blob ?? '');
-  if (embedded !== KEY_TYPES[type ?? '']) add('host.hostKey', `the key data is not a ${type} key${embedded ? ` (it holds ${embedded})` : ''}`);
+  // The schema guarantees "<type> <base64>", so both parts exist.
+  const [type, blob] = host.hostKey.split(' ') as [string, string];
+  const embedded = embeddedKeyType(blob);
+  if (embedded !== KEY_TYPES[type]) add('host.hostKey', `the key data is not a ${type} key${embedded ? ` (it holds ${embedded})` : ''}`);
   return out;
 }
 

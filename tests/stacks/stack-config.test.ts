@@ -152,7 +152,22 @@ const RULES: [string, Record<string, unknown>, string[]][] = [
   ['a host key whose data holds another type', sectionsWith({ host: { hostKey: 'ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIInZ2C+aiWgwJKHjsz460HngGXs3yKPzHvmeI9LoGy1o' } }), ['baluhost:host.hostKey: the key data is not a ssh-rsa key (it holds ssh-ed25519)']],
   ['a host key whose data is too short to be a key', sectionsWith({ host: { hostKey: 'ssh-ed25519 AAAAC3Nz' } }), ['baluhost:host.hostKey: the key data is not a ssh-ed25519 key']],
   ['a host key whose first field runs past its end', sectionsWith({ host: { hostKey: 'ssh-ed25519 AAAAIHNzaC1lZDI1NTE5' } }), ['baluhost:host.hostKey: the key data is not a ssh-ed25519 key']],
+  ['a host key of three bytes', sectionsWith({ host: { hostKey: 'ssh-ed25519 AAAA' } }), ['baluhost:host.hostKey: the key data is not a ssh-ed25519 key']],
+  ['a host key of eight bytes naming a short type', sectionsWith({ host: { hostKey: `ssh-ed25519 ${keyBlob('abcd', 0)}` } }), ['baluhost:host.hostKey: the key data is not a ssh-ed25519 key (it holds abcd)']],
+  ['a host key naming a 64-character type', sectionsWith({ host: { hostKey: `ssh-ed25519 ${keyBlob('t'.repeat(64), 0)}` } }), [`baluhost:host.hostKey: the key data is not a ssh-ed25519 key (it holds ${'t'.repeat(64)})`]],
+  ['a host key naming a 65-character type', sectionsWith({ host: { hostKey: `ssh-ed25519 ${keyBlob('t'.repeat(65), 0)}` } }), ['baluhost:host.hostKey: the key data is not a ssh-ed25519 key']],
 ];
+
+/** An SSH public key blob whose first field names `type` (what the rule reads), padded to `size` bytes. */
+function keyBlob(type: string, padding = 32): string {
+  const name = Buffer.from(type, 'latin1');
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(name.length);
+  return Buffer.concat([length, name, Buffer.alloc(padding, 7)]).toString('base64');
+}
+
+/** Names the stack sets itself: each must be refused in `app.env`. */
+const MANAGED_NAMES = ['NODE_ENV', 'HOST', 'PORT', 'DATABASE_URL', 'BALUHOST_SECRET_KEY', 'BALUHOST_DATA_DIR', 'BALUHOST_STORAGE_ROOT', 'BALUHOST_BACKUP_DIR', 'BALUHOST_LOG_FILE', 'BALUHOST_UPLOAD_MAX_BYTES', 'BALUHOST_TRUSTED_PROXIES', 'BALUHOST_DB_POOL_MAX', 'BALUHOST_RELEASE', 'BALUHOST_PG_TOOLS_CONTAINER'];
 
 /** Near misses the rules must let through. */
 const ACCEPTED: [string, Record<string, unknown>][] = [
@@ -165,11 +180,22 @@ const ACCEPTED: [string, Record<string, unknown>][] = [
   ['ordinary plain env', sectionsWith({ app: { env: { LOG_LEVEL: 'debug', BALUHOST_TELEMETRY_SAMPLES: '30' } } })],
   ['slot images for docker', sectionsWith({ app: { slotImages: { blue: 'ghcr.io/x/y:1', green: 'ghcr.io/x/y:2' } } })],
   ['an ECDSA host key', sectionsWith({ host: { hostKey: 'ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBEmKSENjQEezOmxkZMy7opKgwFB9nkt5YRrYMjNuG5N87uRgg6CLrbo5wAdT/y6v0mKV9U2W2/B4Gw3PQ6GwqVo=' } })],
+  ['an ECDSA P-384 host key', sectionsWith({ host: { hostKey: `ecdsa-sha2-nistp384 ${keyBlob('ecdsa-sha2-nistp384')}` } })],
+  ['an ECDSA P-521 host key', sectionsWith({ host: { hostKey: `ecdsa-sha2-nistp521 ${keyBlob('ecdsa-sha2-nistp521')}` } })],
+  ['an RSA host key', sectionsWith({ host: { hostKey: `ssh-rsa ${keyBlob('ssh-rsa', 256)}` } })],
+  ['a key blob that ends right after its type', sectionsWith({ host: { hostKey: `ssh-ed25519 ${keyBlob('ssh-ed25519', 0)}` } })],
+  ['web ranges that include the internet among others', sectionsWith({ tls: { mode: 'letsencrypt', email: 'a@example.com' }, firewall: { webAllowedRanges: ['192.168.1.0/24', '0.0.0.0/0'] } })],
+  ['OCSP stapling with a provided certificate', sectionsWith({ tls: { mode: 'provided', certificatePath: '/etc/ssl/nas.pem', keyPath: '/etc/ssl/nas.key', ocspStapling: true } })],
+  ['an env name with _KEY inside', sectionsWith({ app: { env: { APP_KEYMAP: 'de' } } })],
 ];
 
 describe('cross-key rules', () => {
   it.each(RULES)('refuses %s, saying exactly why', (_name, sections, expected) => {
     expect(issuesOf(sections)).toEqual(expected.map((issue) => `stack config: ${issue}`));
+  });
+
+  it.each(MANAGED_NAMES)('refuses %s in app.env: the stack sets it', (name) => {
+    expect(issuesOf(sectionsWith({ app: { env: { [name]: 'x' } } }))).toEqual([`stack config: baluhost:app.env.${name}: is set by the stack from other keys; remove it here`]);
   });
 
   it.each(ACCEPTED)('accepts %s', (_name, sections) => {

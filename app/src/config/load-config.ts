@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import { Ajv } from 'ajv';
+import { Ajv, type ErrorObject } from 'ajv';
 import { ConfigError } from '../errors/index.js';
 import { envJsonSchema, envSpec, type EnvVarName } from './config.schema.js';
 import type { Config, DatabaseConfig, LogLevel, RunMode } from './config.types.js';
@@ -11,7 +11,7 @@ const MIN_SECRET_LENGTH = 32;
 /** Placeholders from examples and docs, often padded to the minimum length: never a production key. */
 const PLACEHOLDER_SECRETS = /change-?me|your-?secret|dev-?secret|example|placeholder/;
 
-const ajv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, strict: false });
+const ajv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true });
 const validateEnv = ajv.compile(envJsonSchema());
 
 const packageVersion: string = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
@@ -32,15 +32,16 @@ export function parseConfig(env: Env): Config {
   for (const name of Object.keys(envSpec)) {
     const raw = env[name];
     // An empty variable means "unset": docker/systemd env files often carry `KEY=`.
-    if (raw !== undefined && raw !== '') known[name] = raw;
+    if (raw) known[name] = raw;
   }
   const issues: string[] = [];
   if (!validateEnv(known)) {
-    for (const err of validateEnv.errors ?? []) {
-      const key = err.instancePath.replace(/^\//, '') || String(err.params['missingProperty'] ?? '');
-      const spec = (envSpec as Record<string, { secret?: boolean }>)[key];
-      const shown = spec?.secret ? '' : ` (got ${JSON.stringify(env[key])})`;
-      issues.push(`${key}: ${err.message ?? 'is invalid'}${shown}`);
+    // Every variable is optional, so each error is about a value: its path is "/NAME".
+    for (const err of validateEnv.errors as ErrorObject[]) {
+      const key = err.instancePath.slice(1) as EnvVarName;
+      const spec = envSpec[key] as { secret?: boolean };
+      const shown = spec.secret ? '' : ` (got ${JSON.stringify(env[key])})`;
+      issues.push(`${key}: ${err.message}${shown}`);
     }
   }
   const v = known as Record<EnvVarName, unknown>;
@@ -156,8 +157,19 @@ export async function loadConfig(env: Env): Promise<Config> {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     await mkdir(config.dataDir, { recursive: true });
     key = randomBytes(48).toString('base64url');
-    await writeFile(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
-    await chmod(file, 0o600);
+    // Written whole under a private name, then linked into place: link() fails if the file exists,
+    // so when two processes start at once one key wins, both use it, and nobody reads a half-written file.
+    const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    try {
+      await writeFile(draft, `${key}\n`, { mode: 0o600 });
+      await chmod(draft, 0o600);
+      await link(draft, file);
+    } catch (raced) {
+      if ((raced as NodeJS.ErrnoException).code !== 'EEXIST') throw raced;
+      key = (await readFile(file, 'utf8')).trim();
+    } finally {
+      await rm(draft, { force: true });
+    }
   }
   if (key.length < MIN_SECRET_LENGTH) throw new ConfigError([`${file}: secret key is shorter than ${MIN_SECRET_LENGTH} characters`]);
   return deepFreeze({ ...config, auth: { ...config.auth, secretKey: key } });
