@@ -17,7 +17,7 @@ export const CRITICAL_MODULES: CriticalModule[] = [
   { concern: 'token signing and hashing', file: 'app/src/repositories/token-crypto.ts', tests: ['tests/unit/token-crypto.test.ts', 'tests/http/auth.test.ts'] },
   { concern: 'lockout and rate limits', file: 'app/src/services/throttle.service.ts', tests: ['tests/security/throttle-rules.test.ts', 'tests/security/brute-force.test.ts'] },
   { concern: 'password policy', file: 'app/src/services/password-policy.ts', tests: ['tests/security/password-policy.test.ts'] },
-  { concern: 'quota accounting on upload', file: 'app/src/services/uploads.service.ts', tests: ['tests/http/uploads.test.ts'] },
+  { concern: 'quota accounting on upload', file: 'app/src/services/uploads.service.ts', tests: ['tests/http/uploads.test.ts', 'tests/security/upload-inspection.test.ts'] },
   { concern: 'share access', file: 'app/src/services/shares.service.ts', tests: ['tests/http/share-rules.test.ts', 'tests/http/shares.test.ts'] },
   { concern: 'migration verification', file: 'app/src/data-safety/verify.ts', tests: ['tests/integration/migration-verification.test.ts'] },
   { concern: 'backup verification', file: 'app/src/backups/verify-backup.ts', tests: ['tests/integration/backup-verification.test.ts'] },

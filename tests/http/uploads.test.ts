@@ -2,12 +2,20 @@ import { connect } from 'node:net';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { buildApp } from '../../app/src/app.js';
+import { createLogger } from '../../app/src/logger.js';
 import { createLoggedInUser } from '../helpers/factories.js';
 import { listNames, tempFiles, upload, usedBytes } from '../helpers/files.js';
 import { multipart } from '../helpers/multipart.js';
-import { describeEachDialect } from '../helpers/test-app.js';
+import { describeEachDialect, type TestEnv } from '../helpers/test-app.js';
 
 const MAX = 4096;
+
+/** The app's address on loopback, listening once per test environment. */
+async function baseUrl(e: TestEnv): Promise<string> {
+  const bound = e.app.server.address();
+  return bound && typeof bound === 'object' ? `http://127.0.0.1:${bound.port}` : e.app.listen({ port: 0, host: '127.0.0.1' });
+}
 
 describeEachDialect(
   'upload guarantees',
@@ -16,7 +24,7 @@ describeEachDialect(
       const u = await createLoggedInUser(env());
       const res = await upload(env(), u.headers, '', [{ filename: 'big.bin', content: Buffer.alloc(MAX + 1) }]);
       expect(res.statusCode).toBe(413);
-      expect(res.json().code).toBe('file_too_large');
+      expect(res.json()).toMatchObject({ code: 'file_too_large', detail: `File "big.bin" is larger than the ${MAX}-byte limit` });
       expect(await listNames(env(), u.headers)).toEqual([]);
       expect(await usedBytes(env(), u.user.id)).toBe(0);
       expect(await tempFiles(env())).toEqual([]);
@@ -35,7 +43,7 @@ describeEachDialect(
         { filename: 'two.bin', content: Buffer.alloc(1000) },
       ]);
       expect(res.statusCode).toBe(507);
-      expect(res.json().code).toBe('quota_exceeded');
+      expect(res.json()).toMatchObject({ code: 'quota_exceeded', detail: 'Storage quota exceeded' });
       expect(await listNames(env(), u.headers)).toEqual([]);
       expect(await usedBytes(env(), u.user.id)).toBe(0);
       expect(await tempFiles(env())).toEqual([]);
@@ -59,8 +67,7 @@ describeEachDialect(
 
     it('leaves no file, no temp file and no quota when the client disconnects mid-upload', async () => {
       const u = await createLoggedInUser(env());
-      const address = await env().app.listen({ port: 0, host: '127.0.0.1' });
-      const port = Number(new URL(address).port);
+      const port = Number(new URL(await baseUrl(env())).port);
       const body = multipart({ path: '' }, [{ filename: 'partial.bin', content: Buffer.alloc(3000, 1) }]);
       const socket = connect(port, '127.0.0.1');
       await new Promise((r) => socket.once('connect', r));
@@ -136,6 +143,51 @@ describeEachDialect(
       expect(await usedBytes(env(), u.user.id)).toBe(1);
     });
 
+    it('names the part and the field of a refused file name or target path', async () => {
+      const u = await createLoggedInUser(env());
+      const badName = await upload(env(), u.headers, '', [{ filename: 'ok.txt', content: Buffer.from('1') }, { filename: '..', content: Buffer.from('2') }]);
+      expect(badName.json().detail).toEqual([expect.objectContaining({ loc: ['body', 'files', 1], msg: 'must not be "." or ".."' })]);
+      const badPath = await upload(env(), u.headers, '../elsewhere', [{ filename: 'ok.txt', content: Buffer.from('1') }]);
+      expect(badPath.json().detail).toEqual([expect.objectContaining({ loc: ['body', 'path'], msg: 'must not be "." or ".."' })]);
+      expect(await usedBytes(env(), u.user.id)).toBe(0);
+      expect(await tempFiles(env())).toEqual([]);
+    });
+
+    it('puts files without a target path in the home folder', async () => {
+      const u = await createLoggedInUser(env());
+      const body = multipart({}, [{ filename: 'top.txt', content: Buffer.from('top') }]);
+      const res = await env().app.inject({ method: 'POST', url: '/api/files/upload', payload: body.payload, headers: { ...u.headers, ...body.headers } });
+      expect(res.statusCode).toBe(200);
+      expect(await listNames(env(), u.headers)).toEqual(['top.txt']);
+    });
+
+    it('lets a user upload into a folder shared with them only when the share allows writing', async () => {
+      const owner = await createLoggedInUser(env());
+      const friend = await createLoggedInUser(env());
+      await env().app.inject({ method: 'POST', url: '/api/files/folder', headers: owner.headers, payload: { path: '', name: 'Inbox' } });
+      const folder = (await env().app.inject({ method: 'GET', url: '/api/files/list?path=', headers: owner.headers })).json().files[0] as { file_id: number };
+      const share = (await env().app.inject({ method: 'POST', url: '/api/shares/user-shares', headers: owner.headers, payload: { file_id: folder.file_id, shared_with_user_id: friend.user.id, can_read: true, can_write: false, can_delete: false, can_share: false } })).json();
+      const readOnly = await upload(env(), friend.headers, 'Inbox', [{ filename: 'drop.txt', content: Buffer.from('d') }], `?owner_id=${owner.user.id}`);
+      expect(readOnly.statusCode).toBe(403);
+      await env().app.inject({ method: 'PATCH', url: `/api/shares/user-shares/${share.id}`, headers: owner.headers, payload: { can_write: true } });
+      const writable = await upload(env(), friend.headers, 'Inbox', [{ filename: 'drop.txt', content: Buffer.from('d') }], `?owner_id=${owner.user.id}`);
+      expect(writable.statusCode).toBe(200);
+      expect(await listNames(env(), owner.headers, 'Inbox')).toEqual(['drop.txt']);
+      // The owner pays for what lands in their folder.
+      expect(await usedBytes(env(), owner.user.id)).toBe(1);
+      expect(await usedBytes(env(), friend.user.id)).toBe(0);
+    });
+
+    it('answers a file under an unknown field at once over a real connection, without reading it into the store', async () => {
+      const u = await createLoggedInUser(env());
+      const address = await baseUrl(env());
+      const body = multipart({ path: '' }, [{ field: 'attachment', filename: 'big.bin', content: Buffer.alloc(2 * 1024 * 1024, 1) }]);
+      const res = await fetch(`${address}/api/files/upload`, { method: 'POST', headers: { ...u.headers, ...body.headers }, body: body.payload, signal: AbortSignal.timeout(10_000) });
+      expect(res.status).toBe(422);
+      expect(((await res.json()) as { detail: { msg: string }[] }).detail[0]?.msg).toBe('unknown field; send files as "files"');
+      expect(await tempFiles(env())).toEqual([]);
+    });
+
     it('gives back the quota and metadata of files it could not put in place', async () => {
       const u = await createLoggedInUser(env());
       await upload(env(), u.headers, '', [{ filename: 'kept.bin', content: Buffer.alloc(50) }]);
@@ -167,11 +219,39 @@ describe('disk space', () => {
         const u = await createLoggedInUser(env());
         const res = await upload(env(), u.headers, '', [{ filename: 'a.bin', content: Buffer.alloc(10) }]);
         expect(res.statusCode).toBe(507);
-        expect(res.json().code).toBe('disk_full');
+        expect(res.json()).toMatchObject({ code: 'disk_full', detail: 'Not enough free disk space for this upload' });
+        expect(await tempFiles(env())).toEqual([]);
+      });
+
+      it('checks the room again once the size is known (no Content-Length), and lets a file shrink on a full disk', async () => {
+        const u = await createLoggedInUser(env());
+        // Seed a file through a second instance on the same database and storage that has no reserve.
+        const roomy = await buildApp({ config: { ...env().config, files: { ...env().config.files, reserveBytes: 0 } }, database: env().database, logger: createLogger({ logLevel: 'silent' }) });
+        try {
+          const seeded = await upload({ ...env(), app: roomy }, u.headers, '', [{ filename: 'keep.bin', content: Buffer.alloc(300) }]);
+          expect(seeded.statusCode).toBe(200);
+        } finally {
+          await roomy.close();
+        }
+        const address = await baseUrl(env());
+        const chunked = (files: { filename: string; content: Buffer }[]) => {
+          const body = multipart({ path: '' }, files);
+          const stream = new ReadableStream({ start(controller) { controller.enqueue(body.payload); controller.close(); } });
+          const { 'content-length': _length, ...headers } = body.headers;
+          return fetch(`${address}/api/files/upload`, { method: 'POST', headers: { ...u.headers, ...headers }, body: stream, duplex: 'half' } as RequestInit & { duplex: 'half' });
+        };
+        const grow = await chunked([{ filename: 'new.bin', content: Buffer.alloc(10) }]);
+        expect(grow.status).toBe(507);
+        expect(await grow.json()).toMatchObject({ code: 'disk_full', detail: 'Not enough free disk space for this upload' });
+        const shrink = await chunked([{ filename: 'keep.bin', content: Buffer.alloc(100) }]);
+        expect(shrink.status).toBe(200);
+        const same = await chunked([{ filename: 'keep.bin', content: Buffer.alloc(100) }]);
+        expect(same.status).toBe(200);
+        expect(await usedBytes(env(), u.user.id)).toBe(100);
         expect(await tempFiles(env())).toEqual([]);
       });
     },
     // A reserve larger than any disk: every upload is refused, as on a full NAS.
-    { env: { BALUHOST_STORAGE_RESERVE_BYTES: String(2 ** 60) } },
+    { env: { BALUHOST_STORAGE_RESERVE_BYTES: String(2 ** 60), BALUHOST_UPLOAD_MAX_BYTES: String(MAX) } },
   );
 });
