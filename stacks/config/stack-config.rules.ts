@@ -64,11 +64,8 @@ export function checkStackRules(config: StackConfig): RuleViolation[] {
     const system = SYSTEM_DIRS.find((dir) => value === dir || value.startsWith(`${dir}/`));
     if (system) add(path, `${value} is inside the system folder ${system}`);
   }
-  // Stryker disable next-line EqualityOperator: equivalent: one more outer pass has no pairs left to compare
-  for (let i = 0; i < folders.length; i++) {
-    for (let j = i + 1; j < folders.length; j++) {
-      const [pa, a] = folders[i] as [string, string];
-      const [pb, b] = folders[j] as [string, string];
+  for (const [i, [pa, a]] of folders.entries()) {
+    for (const [pb, b] of folders.slice(i + 1)) {
       if (a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`)) add(pb, `${b} overlaps ${pa} (${a}); each needs its own folder`);
     }
   }

@@ -79,10 +79,8 @@ export async function resolveInside(root: string, segments: readonly string[]): 
       return target;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      const parent = dirname(probe);
-      // Stryker disable next-line ConditionalExpression: equivalent: the root exists (realpath above), so the walk stops at it before "/"; this only ends the loop if the root vanishes mid-call
-      if (parent === probe) throw err;
-      probe = parent;
+      // Walks up to the deepest existing ancestor; it ends at "/" at the latest, which always resolves.
+      probe = dirname(probe);
     }
   }
 }

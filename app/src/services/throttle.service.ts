@@ -47,7 +47,6 @@ export function createThrottleService(deps: ThrottleDeps) {
   async function limit(ctx: RequestContext, scope: 'auth' | 'api', perMinute: number): Promise<void> {
     if (perMinute <= 0 || ctx.ip === null) return;
     const now = clock.now();
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent: pruning more often costs only time; no request sees a difference
     if (++hitsSincePrune >= 1000) {
       hitsSincePrune = 0;
       await repos.throttle.pruneCounters(now);
