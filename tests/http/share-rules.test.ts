@@ -47,6 +47,15 @@ describeEachDialect(
       expect(listed).toMatchObject({ is_expired: true, is_accessible: false });
     });
 
+    it('sets, keeps and clears a link\'s expiry', async () => {
+      const { owner, fileId } = await ownerWithFile(env());
+      const link = (await createLink(owner.headers, { file_id: fileId })).json();
+      const patch = (payload: Record<string, unknown>) => inject({ method: 'PATCH', url: `/api/shares/links/${link.id}`, headers: owner.headers, payload });
+      expect((await patch({ expires_at: inSeconds(3600) })).json().expires_at).toBe(inSeconds(3600));
+      expect((await patch({ description: 'unchanged expiry' })).json().expires_at).toBe(inSeconds(3600));
+      expect((await patch({ expires_at: null })).json().expires_at).toBeNull();
+    });
+
     it('refuses an expiry that is not in the future, at creation and on change', async () => {
       const { owner, fileId } = await ownerWithFile(env());
       const now = await createLink(owner.headers, { file_id: fileId, expires_at: inSeconds(0) });
@@ -80,6 +89,9 @@ describeEachDialect(
       expect((await access(link.token, 'sesame-street-42')).statusCode).toBe(200);
       expect((await download(link.token, 'sesame-street-42')).body).toBe('north');
 
+      // Changing something else keeps the password.
+      expect((await inject({ method: 'PATCH', url: `/api/shares/links/${link.id}`, headers: owner.headers, payload: { description: 'for the family' } })).json()).toMatchObject({ has_password: true, description: 'for the family' });
+      expect((await access(link.token)).statusCode).toBe(403);
       // The owner removes the password: the link opens without one.
       const open = await inject({ method: 'PATCH', url: `/api/shares/links/${link.id}`, headers: owner.headers, payload: { password: null } });
       expect(open.json().has_password).toBe(false);
@@ -139,8 +151,11 @@ describeEachDialect(
       const share = (payload: Record<string, unknown>) => inject({ method: 'POST', url: '/api/shares/user-shares', headers: owner.headers, payload: { file_id: fileId, can_read: false, can_write: false, can_delete: false, can_share: false, ...payload } });
       expect((await share({ shared_with_user_id: owner.user.id })).json().detail).toEqual([expect.objectContaining({ loc: ['body', 'shared_with_user_id'], msg: 'is the owner, who always has every right' })]);
       expect((await share({ shared_with_user_id: 987654 })).json().detail).toEqual([expect.objectContaining({ loc: ['body', 'shared_with_user_id'], msg: 'no user with id 987654' })]);
-      expect((await share({ shared_with_user_id: friend.user.id, expires_at: inSeconds(-1) })).statusCode).toBe(422);
-      // Write access implies read access.
+      expect((await share({ shared_with_user_id: friend.user.id, expires_at: inSeconds(-1) })).json().detail).toEqual([expect.objectContaining({ loc: ['body', 'expires_at'], msg: 'must be in the future' })]);
+      // A share that grants nothing does not grant reading either...
+      const other = await createLoggedInUser(env());
+      expect((await share({ shared_with_user_id: other.user.id })).json()).toMatchObject({ can_read: false, can_write: false, can_delete: false, can_share: false });
+      // ...while write access implies read access.
       const created = await share({ shared_with_user_id: friend.user.id, can_write: true, expires_at: inSeconds(3600) });
       expect(created.statusCode).toBe(201);
       expect(created.json()).toMatchObject({ can_read: true, can_write: true, can_delete: false, can_share: false, owner_username: owner.user.username });
@@ -165,6 +180,9 @@ describeEachDialect(
       expect(foreign.json()).toMatchObject({ code: 'share_not_found', detail: `User share not found: id=${created.id}` });
       const changed = await inject({ method: 'PATCH', url: `/api/shares/user-shares/${created.id}`, headers: admin.headers, payload: { can_delete: true, expires_at: inSeconds(600) } });
       expect(changed.json()).toMatchObject({ can_delete: true, expires_at: inSeconds(600) });
+      const past = await inject({ method: 'PATCH', url: `/api/shares/user-shares/${created.id}`, headers: owner.headers, payload: { expires_at: inSeconds(-1) } });
+      expect(past.json().detail).toEqual([expect.objectContaining({ loc: ['body', 'expires_at'], msg: 'must be in the future' })]);
+      expect((await inject({ method: 'PATCH', url: `/api/shares/user-shares/${created.id}`, headers: owner.headers, payload: { can_share: false } })).json().expires_at).toBe(inSeconds(600));
       const cleared = await inject({ method: 'PATCH', url: `/api/shares/user-shares/${created.id}`, headers: owner.headers, payload: { expires_at: null } });
       expect(cleared.json().expires_at).toBeNull();
       clock.advance(700);
