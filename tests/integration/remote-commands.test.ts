@@ -12,21 +12,26 @@ import type { StackConfig } from '../../stacks/config/index.js';
 import {
   HostKeyMismatchError,
   baseDirectoriesScript,
+  certbotIssueScript,
   healthProbeScript,
+  installGroupScript,
   installNginxScript,
   installUnitsScript,
   migrationScript,
   nginxCommands,
   preDeployBackupScript,
+  providedCertificateScript,
   runRemote,
   selfSignedCertificateScript,
   stagedPath,
   switchUpstreamScript,
+  waitForHostScript,
+  writeSecretFileScript,
   type StagedFile,
 } from '../../stacks/remote/index.js';
 import { containerStatesScript, fetchFilesScript, newestBackupAgeScript, pendingMigrationsScript, servedCertificateScript } from '../../stacks/release/release-host-commands.js';
 import { managedFolders, renderHostFiles, type HostFile } from '../../templates/index.js';
-import { renderIntoRoot, selfSignedCertificate, type HostRoot } from '../helpers/host-root.js';
+import { renderIntoRoot, run, selfSignedCertificate, type HostRoot } from '../helpers/host-root.js';
 import { fetchVia, freePorts, startNginx, type RunningNginx } from '../helpers/nginx.js';
 import { startSshd, type RunningSshd } from '../helpers/sshd.js';
 import { nasUnitPath } from '../helpers/nas-units.js';
@@ -226,6 +231,82 @@ describe('remote commands over a real sshd', () => {
     expect(calls).toContain('node /app/dist/scripts/db-migrate.js up');
     expect(calls).not.toContain(secret);
     await writeFile(join(shims, 'docker.sh'), '');
+  });
+
+  it('checks the NAS answers before anything else: SSH, then Docker when the stack needs it', async () => {
+    const plain = await remote(waitForHostScript({ sudo: false, needsDocker: false }));
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).toMatch(/^ssh: connected to \S+ as root\n$/);
+    await writeFile(join(shims, 'docker.sh'), 'exit 1\n');
+    const noDocker = await remote(`PATH=${shims}:$PATH ${waitForHostScript({ sudo: false, needsDocker: true })}`);
+    expect(noDocker.code).toBe(1);
+    expect(noDocker.stderr).toBe('docker does not answer for root (is the user in the docker group?)\n');
+    await writeFile(join(shims, 'docker.sh'), '');
+    expect((await remote(`PATH=${shims}:$PATH ${waitForHostScript({ sudo: false, needsDocker: true })}`)).code).toBe(0);
+    // sudo that would ask for a password (here: a sudo that always refuses) stops the run with the reason.
+    await writeFile(join(shims, 'sudo'), '#!/bin/sh\nexit 1\n');
+    await chmod(join(shims, 'sudo'), 0o755);
+    const asks = await remote(`PATH=${shims}:$PATH ${waitForHostScript({ sudo: true, needsDocker: false }).replace(/^sudo -n /, '')}`);
+    expect(asks.code).toBe(1);
+    expect(asks.stderr).toBe('sudo asks for a password for root; BaluHost needs passwordless sudo\n');
+  });
+
+  it('installs a group of files with its own check, and skips the apply step when nothing changed', async () => {
+    const target = join(host.root, 'etc/baluhost/extra.conf');
+    const staged = await stage([{ path: target, content: 'answer=42\n', mode: '0640', owner: 'root', group: 'root', sha256: 'extra-1', role: 'app-env' } as HostFile]);
+    const applied = join(host.root, 'applied.log');
+    const steps = { validate: `grep -q answer= ${target}`, apply: `echo applied >> ${applied}` };
+    const first = await remote(installGroupScript('extra', staged, steps, NO_SUDO));
+    expect(first.stdout).toBe(`extra: installed ${target}\nextra: applied\n`);
+    expect(((await stat(target)).mode & 0o777).toString(8)).toBe('640');
+    expect((await remote(installGroupScript('extra', staged, steps, NO_SUDO))).stdout).toBe('extra: unchanged\n');
+    expect(await readFile(applied, 'utf8')).toBe('applied\n');
+    const bad = await stage([{ path: target, content: 'nothing useful\n', mode: '0640', owner: 'root', group: 'root', sha256: 'extra-2', role: 'app-env' } as HostFile]);
+    const refused = await remote(installGroupScript('extra', bad, steps, NO_SUDO));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(`extra: validation failed (grep -q answer= ${target}); the previous files were restored and nothing was reloaded:\n\n`);
+    expect(await readFile(target, 'utf8')).toBe('answer=42\n');
+    const missing = await remote(installGroupScript('extra', [{ staged: join(staging, 'not-there'), target, mode: '0640', owner: 'root', group: 'root' }], steps, NO_SUDO));
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(`extra: staged file ${join(staging, 'not-there')} for ${target} is missing\n`);
+  });
+
+  it('writes the secrets file from stdin, mode 0600, never naming a secret on the command line', async () => {
+    const target = join(host.root, 'etc/baluhost/secrets/app.env');
+    const command = writeSecretFileScript(target, 'root', NO_SUDO);
+    const secret = 'BALUHOST_SECRET_KEY=s3cret-value-that-must-not-leak-0123456789\n';
+    expect(command).not.toContain('s3cret');
+    const result = await remote(command, secret);
+    expect(result.code, result.stderr).toBe(0);
+    expect(await readFile(target, 'utf8')).toBe(secret);
+    expect(((await stat(target)).mode & 0o777).toString(8)).toBe('600');
+  });
+
+  it('accepts a provided certificate only with its own key', async () => {
+    const dir = join(host.root, 'provided');
+    await mkdir(dir, { recursive: true });
+    const pair = async (name: string) => {
+      await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=nas.test', '-keyout', join(dir, `${name}.key`), '-out', join(dir, `${name}.pem`)]);
+      return { certificate: join(dir, `${name}.pem`), key: join(dir, `${name}.key`) };
+    };
+    const a = await pair('a');
+    const b = await pair('b');
+    expect((await remote(providedCertificateScript(a, NO_SUDO))).code).toBe(0);
+    const mismatch = await remote(providedCertificateScript({ certificate: a.certificate, key: b.key }, NO_SUDO));
+    expect(mismatch.code).toBe(1);
+    expect(mismatch.stderr).toBe(`provided key ${b.key} does not match ${a.certificate}\n`);
+    const missing = await remote(providedCertificateScript({ certificate: join(dir, 'none.pem'), key: a.key }, NO_SUDO));
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`provided certificate ${join(dir, 'none.pem')} is missing or not a certificate`);
+  });
+
+  it('asks certbot for one certificate covering every domain, with the rendered settings', async () => {
+    await writeFile(join(shims, 'certbot'), `#!/bin/sh\necho "certbot $*" >> ${shims}/calls.log\n`);
+    await chmod(join(shims, 'certbot'), 0o755);
+    await writeFile(join(shims, 'calls.log'), '');
+    const result = await remote(`PATH=${shims}:$PATH ${certbotIssueScript({ configFile: '/etc/letsencrypt/cli.ini', domains: ['nas.example.com', 'files.example.com'] }, NO_SUDO)}`);
+    expect(result.code, result.stderr).toBe(0);
+    expect(await readFile(join(shims, 'calls.log'), 'utf8')).toBe('certbot certonly --config /etc/letsencrypt/cli.ini -d nas.example.com -d files.example.com\n');
   });
 
   it('reads container states, with absent containers named as such', async () => {
