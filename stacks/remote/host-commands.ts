@@ -150,7 +150,7 @@ export function writeSecretFileScript(target: string, owner: string, options: Re
   return script([`umask 077`, `tmp=$(mktemp)`, `trap 'rm -f "$tmp"' EXIT`, `cat > "$tmp"`, `install -D -m 0600 -o ${q(owner)} -g ${q(owner)} "$tmp" ${q(target)}`], options);
 }
 
-/** A self-signed certificate for LAN-only NASes: made once, remade when the names change or it nears expiry. */
+/** A self-signed certificate for LAN-only NASes: made once, remade when the names change or it nears expiry. `domains` is never empty (the stack schema). */
 export function selfSignedCertificateScript(cert: { certificate: string; key: string; domains: string[]; days: number }, options: RemoteOptions): string {
   const san = cert.domains.map((d) => `DNS:${d}`).join(',');
   return script(
@@ -161,7 +161,7 @@ export function selfSignedCertificateScript(cert: { certificate: string; key: st
       `fi`,
       `install -d -m 0755 "$(dirname ${q(cert.certificate)})"`,
       `umask 077`,
-      `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days ${cert.days} -subj ${q(`/CN=${cert.domains[0] ?? 'baluhost'}`)} -addext ${q(`subjectAltName=${san}`)} -keyout ${q(cert.key)} -out ${q(cert.certificate)} 2>/dev/null`,
+      `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days ${cert.days} -subj ${q(`/CN=${cert.domains[0] as string}`)} -addext ${q(`subjectAltName=${san}`)} -keyout ${q(cert.key)} -out ${q(cert.certificate)} 2>/dev/null`,
       `chmod 0644 ${q(cert.certificate)}`,
       `echo "self-signed certificate: created for ${cert.domains.join(', ')}"`,
     ],

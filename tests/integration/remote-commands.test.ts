@@ -271,6 +271,25 @@ describe('remote commands over a real sshd', () => {
     expect(missing.stderr).toBe(`extra: staged file ${join(staging, 'not-there')} for ${target} is missing\n`);
   });
 
+  it('installs a group without a check or an apply step, and units-only groups without units', async () => {
+    const target = join(host.root, 'etc/baluhost/plain.env');
+    const staged = await stage([{ path: target, content: 'LOG_LEVEL=info\n', mode: '0600', owner: 'root', group: 'root', sha256: 'plain-1', role: 'app-env' } as HostFile]);
+    const plain = await remote(installGroupScript('app env', staged, {}, NO_SUDO));
+    expect(plain.stdout).toBe(`app env: installed ${target}\n`);
+    const script = join(host.root, 'usr/local/lib/baluhost/backup.sh');
+    const onlyScript = await stage([{ path: script, content: '#!/bin/sh\necho backup\n', mode: '0755', owner: 'root', group: 'root', sha256: 'script-1', role: 'script' } as HostFile]);
+    await writeFile(join(shims, 'calls.log'), '');
+    const units = await remote(`PATH=${shims}:$PATH ${installUnitsScript(onlyScript, [], NO_SUDO)}`);
+    expect(units.code, units.stderr).toBe(0);
+    expect(units.stdout).toBe(`systemd units: installed ${script}\nsystemd units: applied\n`);
+    expect(await readFile(join(shims, 'calls.log'), 'utf8')).toBe('systemctl daemon-reload\n');
+  });
+
+  it('stages into the NAS staging folder unless told otherwise', () => {
+    expect(baseDirectoriesScript([], 'admin', NO_SUDO)).toContain("install -d -m 0700 -o admin -g admin /var/lib/baluhost/incoming");
+    expect(switchUpstreamScript({ content: 'x', target: '/etc/nginx/conf.d/u.conf' }, nginxCommands(host.layout), NO_SUDO)).toContain('install -d -m 0700 /var/lib/baluhost/incoming');
+  });
+
   it('writes the secrets file from stdin, mode 0600, never naming a secret on the command line', async () => {
     const target = join(host.root, 'etc/baluhost/secrets/app.env');
     const command = writeSecretFileScript(target, 'root', NO_SUDO);
