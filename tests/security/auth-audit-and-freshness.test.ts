@@ -129,6 +129,30 @@ describe('authentication audit trail, refusals and time limits [sqlite]', () => 
     expect((await post('/api/auth/reset-password', { token: issued.json().reset_token, new_password: 'violet-harbor-lamp-83' })).json()).toEqual({ message: expect.any(String) });
   });
 
+  it('records password resets that worked and the ones that did not, and says why a session stopped working', async () => {
+    const u = await createLoggedInUser(env);
+    const issued = (await post(`/api/users/${u.user.id}/reset-token`, {}, admin.headers)).json().reset_token as string;
+    const bogus = await post('/api/auth/reset-password', { token: 'not-a-real-token', new_password: 'violet-harbor-lamp-84' });
+    expect(bogus.json()).toMatchObject({ code: 'invalid_reset_token', detail: 'Invalid or expired reset token' });
+    const weak = await post('/api/auth/reset-password', { token: issued, new_password: 'short' });
+    expect(weak.json().detail).toEqual([expect.objectContaining({ loc: ['body', 'new_password'], msg: 'must be at least 10 characters' })]);
+    expect((await post('/api/auth/reset-password', { token: issued, new_password: 'violet-harbor-lamp-84' })).statusCode).toBe(200);
+    const ended = await env.app.inject({ method: 'GET', url: '/api/auth/me', headers: u.headers });
+    expect(ended.json()).toMatchObject({ code: 'session_revoked', detail: 'Session has ended' });
+
+    const resets = (await env.app.inject({ method: 'GET', url: '/api/logging/audit?page_size=100&action=password_reset', headers: admin.headers })).json().logs as (AuditEntry & { id: number })[];
+    const mine = resets.sort((a, b) => a.id - b.id).slice(-2).map(({ event_type, user, success, error_message, details }) => ({ event_type, user, success, error_message, details }));
+    expect(mine).toEqual([
+      { event_type: 'security', user: null, success: false, error_message: 'unknown, used or expired token', details: null },
+      { event_type: 'security', user: u.user.username, success: true, error_message: null, details: { revoked_sessions: 1 } },
+    ]);
+
+    const other = await createLoggedInUser(env);
+    await env.app.inject({ method: 'PUT', url: `/api/users/${other.user.id}`, headers: admin.headers, payload: { is_active: false } });
+    const disabled = await env.app.inject({ method: 'GET', url: '/api/auth/me', headers: other.headers });
+    expect(disabled.statusCode).toBe(401);
+  });
+
   it('asks for the password again after five minutes before an admin action, and counts from the latest proof', async () => {
     const fresh = await createLoggedInUser(env, { role: 'admin' });
     const victim = async () => (await createUser(env)).user.id;
