@@ -49,6 +49,11 @@ describeEachDialect('backup verification by scratch restore', (env) => {
     expect((error as Error).message).toBe(`Restored copy differs from the backup's manifest: users (expected ${rows + 1} rows, found ${rows})`);
   });
 
+  it('names every table that differs', async () => {
+    const lying = { ...manifest, digests: { ...manifest.digests, users: { rows: 99, hash: 'x' }, files: { rows: 98, hash: 'y' } } };
+    await expect(verifyByScratchRestore(extracted(), lying, pgUrl)).rejects.toThrow(/^Restored copy differs from the backup's manifest: users \(expected 99 rows, found \d+\); files \(expected 98 rows, found \d+\)$/);
+  });
+
   it('fails when only the content differs', async () => {
     const lying = { ...manifest, digests: { ...manifest.digests, audit_log: { rows: manifest.digests['audit_log']?.rows as number, hash: '0'.repeat(32) } } };
     await expect(verifyByScratchRestore(extracted(), lying, pgUrl)).rejects.toThrow(/^Restored copy differs from the backup's manifest: audit_log \(expected \d+ rows, found \d+\)$/);
@@ -74,6 +79,14 @@ describeEachDialect('backup verification by scratch restore', (env) => {
       await new Promise((r) => setTimeout(r, 200));
     }
     expect(leftover).toEqual([]);
+    // The restore went into the scratch database, not into the server's own (where a wrong URL would land).
+    const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+    await admin.connect();
+    try {
+      expect((await admin.query(`select tablename from pg_tables where schemaname = 'public'`)).rows).toEqual([]);
+    } finally {
+      await admin.end();
+    }
   });
 });
 

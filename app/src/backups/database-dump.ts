@@ -138,16 +138,23 @@ const SQLITE_RESTORE_ORDER: readonly string[] = [...MIGRATION_TABLES, ...DATA_TA
  * never see a half-restored database.
  */
 export async function restoreDatabase(database: Database, target: DumpTarget, dumpFile: string): Promise<void> {
-  if (target.kind === 'postgres') {
-    if (target.container) {
-      const env = containerEnv(target.location);
-      await runStreaming(dockerPgRestoreArgv(target.container, env, env['PGDATABASE'] as string), env, { stdinFile: dumpFile });
-      return;
-    }
-    const env = libpqEnv(target.location);
-    await runTool('pg_restore', pgRestoreArgs(dumpFile, env['PGDATABASE'] as string), env);
+  if (target.kind === 'postgres') await restorePostgresDump(target, dumpFile);
+  else await restoreSqliteDump(database, dumpFile);
+}
+
+/** pg_restore of a dump into the database `target` names, locally or in the tools container. */
+export async function restorePostgresDump(target: DumpTarget, dumpFile: string): Promise<void> {
+  if (target.container) {
+    const env = containerEnv(target.location);
+    await runStreaming(dockerPgRestoreArgv(target.container, env, env['PGDATABASE'] as string), env, { stdinFile: dumpFile });
     return;
   }
+  const env = libpqEnv(target.location);
+  await runTool('pg_restore', pgRestoreArgs(dumpFile, env['PGDATABASE'] as string), env);
+}
+
+/** A SQLite dump's rows copied into `database` in one transaction. */
+export async function restoreSqliteDump(database: Database, dumpFile: string): Promise<void> {
   const { db } = database;
   await sql`attach database ${dumpFile} as restore_src`.execute(db);
   try {
