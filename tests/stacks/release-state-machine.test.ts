@@ -98,6 +98,7 @@ describe('release state machine', () => {
   let ports: { http: number; https: number; blue: number; green: number };
   const behaviour: Record<Slot, SlotBehaviour> = { blue: healthy(), green: healthy() };
   const samples: Record<Slot, { requests: number; errors: number }> = { blue: { requests: 0, errors: 0 }, green: { requests: 0, errors: 0 } };
+  const metricsHits: Record<Slot, number> = { blue: 0, green: 0 };
   const servers: Server[] = [];
   let nas: HostRoot;
   let nginx: RunningNginx;
@@ -114,6 +115,7 @@ describe('release state machine', () => {
           res.statusCode = answer;
           res.end(answer === 200 ? '{"status":"ready"}' : '{"status":"not ready"}');
         } else if (req.url === '/metrics') {
+          metricsHits[slot] += 1;
           const s = samples[slot];
           s.requests += b.requestsPerSample;
           s.errors += b.errorsPerSample;
@@ -203,11 +205,22 @@ describe('release state machine', () => {
   describe('deploy', () => {
     it('puts the new image on the idle slot, gates it, switches nginx and records every step', async () => {
       const stack = memoryStack(initial);
-      const d = deps(stack.driver);
+      const logged: string[] = [];
+      metricsHits.green = 0;
+      const d = deps(stack.driver, { log: (line) => logged.push(line) });
       const result = await deployRelease({ image: 'baluhost:v2', release: 'r2' }, d);
 
       expect(result).toMatchObject({ release: 'r2', outcome: 'succeeded', slot: 'green' });
       expect(result.switchMs).toBeGreaterThanOrEqual(0);
+      expect(result.switchMs).toBeLessThan(60_000);
+      expect(logged).toEqual([
+        'release r2: baluhost:v2 → green slot (serving: blue)',
+        `backup: ${backupFile()} (verified)`,
+        `switched to green in ${result.switchMs} ms; watching for ${TIMINGS.watchSeconds} s`,
+        'release r2 is live on green',
+      ]);
+      // The watch samples at its interval, not in a tight loop.
+      expect(metricsHits.green).toBeLessThan(20);
       expect(await served('green')).toBe('green');
       expect(stack.state.config.app).toMatchObject({ activeSlot: 'green', release: 'r2', slotImages: { blue: 'baluhost:v1', green: 'baluhost:v2' } });
       expect(stack.state.calls).toEqual(['apply {"slotImages":{"green":"baluhost:v2"},"release":"r2"}', 'record {"activeSlot":"green"}']);
@@ -224,14 +237,31 @@ describe('release state machine', () => {
       expect(finished.configHash).toBe(records[0]?.configHash);
       expect(finished.manifestHash).toBe(records[4]?.manifestHash);
       expect(finished.durationMs).toBeGreaterThanOrEqual(0);
+      expect(finished.durationMs).toBeLessThan(60_000);
       // The lock is given back: the next release can start.
       await expect(deployRelease({ image: 'baluhost:v3', release: 'r3' }, deps(stack.driver))).resolves.toMatchObject({ outcome: 'succeeded', slot: 'blue' });
     });
 
     it('records a backup without a verification line as unverified', async () => {
       const stack = memoryStack(initial);
-      await deployRelease({ image: 'baluhost:v2', release: 'r2' }, deps(stack.driver, { backup: `echo "Backup written: ${backupFile()}"` }));
+      const logged: string[] = [];
+      await deployRelease({ image: 'baluhost:v2', release: 'r2' }, deps(stack.driver, { backup: `echo "Backup written: ${backupFile()}"; echo "Not Verified: skipped"`, log: (line) => logged.push(line) }));
       expect((await history())[1]?.backup).toEqual({ file: backupFile(), verified: false });
+      expect(logged).toContain(`backup: ${backupFile()}`);
+    });
+
+    it('holds the deploy lock in the release\'s name while it works', async () => {
+      const stack = memoryStack(initial);
+      const holder = `${nas.layout.hostLock}/holder`;
+      await failureOf(deployRelease({ image: 'baluhost:v2', release: 'r2' }, deps(stack.driver, { backup: `cat ${q(holder)}; exit 1` })));
+      expect((await history())[1]?.reason).toBe('pre-deploy backup failed: deploy r2 by operator since 2026-11-29T01:00:00.000Z');
+    });
+
+    it('treats a backup that names its file but exits non-zero as failed', async () => {
+      const stack = memoryStack(initial);
+      const error = await failureOf(deployRelease({ image: 'baluhost:v2', release: 'r2' }, deps(stack.driver, { backup: `echo "Backup written: ${backupFile()}"; echo 'verification failed' >&2; exit 1` })));
+      expect(error.message).toBe('backup: pre-deploy backup failed (exit 1); nothing was changed: verification failed');
+      expect(stack.state.calls).toEqual([]);
     });
 
     it('refuses an unreachable NAS before writing anything', async () => {
@@ -276,7 +306,7 @@ describe('release state machine', () => {
 
     it('says who holds the lock when taking it fails for another reason, and changes nothing', async () => {
       const stack = memoryStack(initial);
-      const host = localHost({ answer: (c) => (c.includes('deploy.lock') && c.includes('mkdir') ? { code: 1, stdout: '', stderr: 'install: cannot create directory: Read-only file system' } : undefined) });
+      const host = localHost({ answer: (c) => (c.includes('deploy.lock') && c.includes('mkdir') ? { code: 1, stdout: '', stderr: 'install: cannot create directory: Read-only file system\n' } : undefined) });
       const error = await failureOf(deployRelease({ image: 'baluhost:v2', release: 'r2' }, deps(stack.driver, { host })));
       expect(error).not.toBeInstanceOf(DeployLockError);
       expect(error.message).toBe('preflight: could not take the deploy lock: install: cannot create directory: Read-only file system');
@@ -285,7 +315,7 @@ describe('release state machine', () => {
 
     it('stops when the release history cannot be written, before changing anything', async () => {
       const stack = memoryStack(initial);
-      const host = localHost({ answer: (c) => (c.includes('line=$(cat)') ? { code: 1, stdout: '', stderr: 'No space left on device' } : undefined) });
+      const host = localHost({ answer: (c) => (c.includes('line=$(cat)') ? { code: 1, stdout: '', stderr: 'No space left on device\n' } : undefined) });
       const error = await failureOf(deployRelease({ image: 'baluhost:v2', release: 'r2' }, deps(stack.driver, { host })));
       expect(error.message).toBe('history: could not append to the release history: No space left on device');
       expect(stack.state.calls).toEqual([]);
@@ -295,7 +325,7 @@ describe('release state machine', () => {
 
     it('keeps the old slot serving when nginx refuses the switch', async () => {
       const stack = memoryStack(initial);
-      const host = localHost({ answer: (c) => (c.includes('upstream: validation failed') && !c.includes('baluhost-app-blue') && c.includes(String(ports.green)) ? { code: 1, stdout: '', stderr: 'upstream: validation failed (nginx -t)' } : undefined) });
+      const host = localHost({ answer: (c) => (c.includes('upstream: validation failed') && !c.includes('baluhost-app-blue') && c.includes(String(ports.green)) ? { code: 1, stdout: '', stderr: 'upstream: validation failed (nginx -t)\n' } : undefined) });
       const error = await failureOf(deployRelease({ image: 'baluhost:v2', release: 'r2' }, deps(stack.driver, { host })));
       expect(error.step).toBe('switch');
       expect(error.message).toBe('switch: nginx was not switched to green: upstream: validation failed (nginx -t)');
@@ -348,7 +378,10 @@ describe('release state machine', () => {
     it('never switches to a release that fails its health gate', async () => {
       behaviour.green.readyAfter = 503;
       const stack = memoryStack(initial);
-      const result = await deployRelease({ image: 'baluhost:v2', release: 'r2' }, deps(stack.driver));
+      const logged: string[] = [];
+      const result = await deployRelease({ image: 'baluhost:v2', release: 'r2' }, deps(stack.driver, { log: (line) => logged.push(line) }));
+      expect(result.reason).toBe(result.reason?.trim());
+      expect(logged.at(-1)).toBe(`health gate failed; traffic stays on blue: ${result.reason}`);
       expect(result).toMatchObject({ release: 'r2', outcome: 'failed', slot: 'blue' });
       expect(result.reason).toContain(`unhealthy: http://127.0.0.1:${ports.green}/api/ready had 0 of 2 consecutive successes`);
       expect(stack.state.config.app.activeSlot).toBe('blue');
@@ -368,6 +401,8 @@ describe('release state machine', () => {
       const result = await deployRelease({ image: 'baluhost:v2', release: 'r2' }, deps(stack.driver));
       expect(result).toMatchObject({ outcome: 'rolled-back', slot: 'blue', reason: '/api/ready through nginx answered 503 during the watch window' });
       expect(result.rollbackMs).toBeGreaterThanOrEqual(0);
+      expect(result.rollbackMs).toBeLessThan(60_000);
+      expect((await history()).at(-1)?.durationMs).toBeLessThan(60_000);
       expect(await served('blue')).toBe('blue');
       expect(stack.state.config.app.activeSlot).toBe('blue');
       expect(stack.state.calls.slice(1)).toEqual(['record {"activeSlot":"green"}', 'record {"activeSlot":"blue"}']);
@@ -457,7 +492,7 @@ describe('release state machine', () => {
 
     it('refuses when the release history cannot be read', async () => {
       const stack = await twoReleases();
-      const host = localHost({ answer: (c) => (c.includes('releases.jsonl') && c.includes('if [ -f') ? { code: 1, stdout: '', stderr: 'Permission denied' } : undefined) });
+      const host = localHost({ answer: (c) => (c.includes('releases.jsonl') && c.includes('if [ -f') ? { code: 1, stdout: '', stderr: 'Permission denied\n' } : undefined) });
       await expect(rollbackRelease({}, deps(stack.driver, { host }))).rejects.toThrow('history: could not read the release history: Permission denied');
     });
 
