@@ -449,12 +449,34 @@ describe('release state machine', () => {
       expect(finished).toMatchObject({ image: 'baluhost:v2', slot: 'green', previousSlot: 'blue' });
       expect((finished.config as StackConfig).app).toMatchObject({ activeSlot: 'green', release: 'r2' });
       expect(finished.manifestHash).toMatch(/^[0-9a-f]{64}$/);
+      expect(finished.durationMs).toBeLessThan(60_000);
+      expect((await history()).at(-2)?.reason).toBe('instant: the other slot still runs this release');
       expect(d.host.commands.some((c) => c.includes('docker'))).toBe(false);
+    });
+
+    it('returns to the last good deploy, skipping failed ones and rollbacks', async () => {
+      const stack = await twoReleases(); // r2 on green, r3 on blue
+      behaviour.green.readyAfter = 503;
+      expect((await deployRelease({ image: 'baluhost:v4', release: 'r4' }, deps(stack.driver))).outcome).toBe('failed');
+      behaviour.green.readyAfter = 200;
+      expect(await rollbackRelease({}, deps(stack.driver))).toMatchObject({ release: 'r2' }); // not the failed r4
+      // r2 now serves again; going back once more means the deploy before it: r3, not the rollback to r2.
+      expect(await rollbackRelease({}, deps(stack.driver))).toMatchObject({ release: 'r3' });
+    });
+
+    it('redeploys rather than flips when the other slot runs the release\'s image but not as that release\'s slot', async () => {
+      const stack = memoryStack(initial);
+      await deployRelease({ image: 'baluhost:v2', release: 'r2' }, deps(stack.driver)); // green
+      await deployRelease({ image: 'baluhost:v2', release: 'r3' }, deps(stack.driver)); // blue, same image
+      await deployRelease({ image: 'baluhost:v4', release: 'r4' }, deps(stack.driver)); // green; blue still runs v2
+      const result = await rollbackRelease({ to: 'r2' }, deps(stack.driver));
+      expect(result).toMatchObject({ release: 'r2', mode: 'redeploy', slot: 'green' });
     });
 
     it('redeploys an older release from its recorded config when no slot runs it', async () => {
       const stack = await twoReleases();
       await deployRelease({ image: 'baluhost:v4', release: 'r4' }, deps(stack.driver)); // green now runs r4
+      await deployRelease({ image: 'baluhost:v5', release: 'r5' }, deps(stack.driver)); // blue runs r5: green, r2's slot, is the other one
       const result = await rollbackRelease({ to: 'r2' }, deps(stack.driver));
       expect(result).toMatchObject({ release: 'r2', mode: 'redeploy', slot: 'green' });
       expect(result.restoredBackup).toBeUndefined();
@@ -470,12 +492,21 @@ describe('release state machine', () => {
       expect(result).toMatchObject({ release: 'r2', mode: 'redeploy', restoredBackup: backupFile() });
       expect(await readFile(join(nas.root, 'restores.log'), 'utf8')).toBe(`restored ${backupFile()}\n`);
       expect((await steps()).slice(-3)).toEqual(['rollback r2 restored-data', 'rollback r2 restored-files', 'rollback r2 finished succeeded']);
+      expect((await history()).at(-3)?.backup).toEqual({ file: backupFile(), verified: true });
+      expect((await history()).at(-1)?.durationMs).toBeLessThan(60_000);
+    });
+
+    it('holds the deploy lock in the rollback\'s name while it restores', async () => {
+      const stack = await twoReleases();
+      const d = deps(stack.driver);
+      d.slots.restore = () => `cat ${q(`${nas.layout.hostLock}/holder`)} >&2; exit 1`;
+      await expect(rollbackRelease({ withData: true, confirmed: true }, d)).rejects.toThrow(`restore: restoring ${backupFile()} failed; the database is as it was: rollback to r2 by operator since 2026-11-29T01:00:00.000Z`);
     });
 
     it('leaves the database and config alone when restoring the backup fails', async () => {
       const stack = await twoReleases();
       const d = deps(stack.driver);
-      d.slots.restore = () => `echo 'archive checksum mismatch' >&2; exit 1`;
+      d.slots.restore = () => `echo 'archive checksum mismatch' >&2; echo >&2; exit 1`;
       const before = stack.state.calls.length;
       await expect(rollbackRelease({ withData: true, confirmed: true }, d)).rejects.toThrow(`restore: restoring ${backupFile()} failed; the database is as it was: archive checksum mismatch`);
       expect(stack.state.calls.length).toBe(before);
@@ -511,7 +542,9 @@ describe('release state machine', () => {
       const stack = await twoReleases();
       const d = deps(stack.driver);
       const sent = d.host.commands.length;
-      await expect(rollbackRelease({ withData: true }, d)).rejects.toThrow('--with-data replaces the database');
+      const error = await failureOf(rollbackRelease({ withData: true }, d));
+      expect(error.step).toBe('rollback');
+      expect(error.message).toBe("rollback: --with-data replaces the database with the release's backup; confirm with --yes");
       expect(d.host.commands.length).toBe(sent);
     });
 
@@ -532,7 +565,9 @@ describe('release state machine', () => {
       const text = await readFile(nas.layout.releaseHistory, 'utf8');
       const stripped = text.split('\n').map((line) => (line.includes('"release":"r2"') ? JSON.stringify({ ...JSON.parse(line), config: undefined }) : line)).join('\n');
       await writeFile(nas.layout.releaseHistory, stripped);
-      await expect(rollbackRelease({ to: 'r2' }, deps(stack.driver))).rejects.toThrow('release r2 has no recorded config');
+      const error = await failureOf(rollbackRelease({ to: 'r2' }, deps(stack.driver)));
+      expect(error.step).toBe('rollback');
+      expect(error.message).toBe('rollback: release r2 has no recorded config');
     });
   });
 });
