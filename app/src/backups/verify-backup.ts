@@ -42,7 +42,7 @@ export async function verifyByScratchRestore(extracted: string, manifest: Backup
     }
   } else {
     if (!postgresUrl) throw new BackupVerificationError('A PostgreSQL backup needs a server to verify on');
-    // Stryker disable next-line MethodExpression,StringLiteral: equivalent: any unique valid name does
+    // Stryker disable next-line MethodExpression: equivalent: any unique valid name does
     const name = `baluhost_verify_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
     const admin = new pg.Client({ connectionString: postgresUrl });
     await admin.connect();

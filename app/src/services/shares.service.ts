@@ -72,7 +72,7 @@ export function createSharesService(deps: SharesDeps) {
 
   async function viewUserShare(share: UserShare): Promise<UserShareView> {
     const names = await repos.users.usernames([share.ownerId, share.sharedWithUserId]);
-    // Stryker disable next-line StringLiteral,LogicalOperator: equivalent: a share is deleted with either of its users, so both names exist
+    // Stryker disable next-line StringLiteral: equivalent: a share is deleted with either of its users, so both names exist
     return { share, located: await access.locateForShareLink(share.fileId), ownerUsername: names.get(share.ownerId) ?? '', sharedWithUsername: names.get(share.sharedWithUserId) ?? '' };
   }
 
@@ -130,7 +130,7 @@ export function createSharesService(deps: SharesDeps) {
         expiresAt: changes.expiresAt && new Date(changes.expiresAt).toISOString(),
         description: changes.description,
       });
-      // Stryker disable next-line all: equivalent: ownLink found the link a moment ago; only a concurrent delete gets here
+      // Stryker disable next-line StringLiteral: equivalent: ownLink found the link a moment ago; only a concurrent delete reads this
       if (!updated) throw new NotFoundError(`Share link not found: id=${id}`, 'share_not_found');
       return viewLink(updated);
     },
@@ -201,7 +201,7 @@ export function createSharesService(deps: SharesDeps) {
       await ownUserShare(principal, id);
       assertFuture(changes.expiresAt, 'expires_at');
       const updated = await repos.shares.updateUserShare(id, { ...changes, expiresAt: changes.expiresAt && new Date(changes.expiresAt).toISOString() });
-      // Stryker disable next-line all: equivalent: ownUserShare found it a moment ago; only a concurrent delete gets here
+      // Stryker disable next-line StringLiteral: equivalent: ownUserShare found it a moment ago; only a concurrent delete reads this
       if (!updated) throw new NotFoundError(`User share not found: id=${id}`, 'share_not_found');
       return viewUserShare(updated);
     },
