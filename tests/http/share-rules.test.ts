@@ -5,6 +5,7 @@
  */
 import type { InjectOptions } from 'fastify';
 import { expect, it } from 'vitest';
+import { auditEntries } from '../helpers/audit.js';
 import { createLoggedInUser } from '../helpers/factories.js';
 import { fakeClock } from '../helpers/fake-clock.js';
 import { upload } from '../helpers/files.js';
@@ -28,11 +29,7 @@ describeEachDialect(
     const createLink = (headers: Record<string, string>, payload: Record<string, unknown>) => inject({ method: 'POST', url: '/api/shares/links', headers, payload });
     const access = (token: string, password?: string) => inject({ method: 'POST', url: `/api/shares/public/${token}/access`, payload: password === undefined ? {} : { password } });
     const download = (token: string, password?: string) => inject({ method: 'GET', url: `/api/shares/public/${token}/download`, headers: password === undefined ? {} : { 'x-share-password': password } });
-    const auditOf = async (action: string) => {
-      const admin = await createLoggedInUser(env(), { role: 'admin' });
-      const logs = (await inject({ method: 'GET', url: `/api/logging/audit?page_size=100&action=${action}`, headers: admin.headers })).json().logs as { id: number; success: boolean; error_message: string | null; resource: string | null; details: Record<string, unknown> | null; user: string | null; event_type: string }[];
-      return logs.sort((a, b) => a.id - b.id);
-    };
+    const auditOf = async (action: string) => auditEntries(env(), (await createLoggedInUser(env(), { role: 'admin' })).headers, { action });
 
     it('stops a link at the second it expires, telling the visitor so', async () => {
       const { owner, fileId } = await ownerWithFile(env());

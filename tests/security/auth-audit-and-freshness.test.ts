@@ -6,18 +6,13 @@
  * are tested on both elsewhere), so this runs on SQLite only.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditEntries, type AuditEntry } from '../helpers/audit.js';
 import { bearer, createLoggedInUser, createUser, login } from '../helpers/factories.js';
 import { fakeClock } from '../helpers/fake-clock.js';
 import { createTestEnv, type TestEnv } from '../helpers/test-app.js';
 
-interface AuditEntry {
-  event_type: string;
-  user: string | null;
-  action: string;
-  success: boolean;
-  error_message: string | null;
-  details: Record<string, unknown> | null;
-}
+/** The fields an admin reads in these tests. */
+const seen = ({ event_type, user, action, success, error_message, details }: AuditEntry) => ({ event_type, user, action, success, error_message, details });
 
 describe('authentication audit trail, refusals and time limits [sqlite]', () => {
   const clock = fakeClock();
@@ -33,12 +28,9 @@ describe('authentication audit trail, refusals and time limits [sqlite]', () => 
   const post = (url: string, payload: unknown, headers: Record<string, string> = {}) => env.app.inject({ method: 'POST', url, payload: payload as object, headers });
 
   /** The audit entries about one user name (as actor or as the name tried), oldest first, read as an admin. */
-  async function trail(username: string): Promise<AuditEntry[]> {
+  async function trail(username: string): Promise<ReturnType<typeof seen>[]> {
     await post('/api/auth/reauthenticate', { password: admin.password }, admin.headers); // keeps the admin's session in use
-    const res = await env.app.inject({ method: 'GET', url: `/api/logging/audit?page_size=100&user=${encodeURIComponent(username)}`, headers: admin.headers });
-    expect(res.statusCode).toBe(200);
-    const logs = res.json().logs as (AuditEntry & { id: number })[];
-    return logs.sort((a, b) => a.id - b.id).map(({ event_type, user, action, success, error_message, details }) => ({ event_type, user, action, success, error_message, details }));
+    return (await auditEntries(env, admin.headers, { user: username })).map(seen);
   }
 
   it('records sign-ins that worked and the ones that did not, saying why', async () => {
@@ -57,8 +49,8 @@ describe('authentication audit trail, refusals and time limits [sqlite]', () => 
     expect(await trail('nobody-by-that-name')).toEqual([{ event_type: 'auth', user: 'nobody-by-that-name', action: 'login', success: false, error_message: 'unknown user', details: null }]);
     expect(await trail(disabled.user.username)).toEqual([{ event_type: 'auth', user: disabled.user.username, action: 'login', success: false, error_message: 'account disabled', details: null }]);
     // A wrong password is tied to the account it was tried on, so the account's own log shows it.
-    const own = await env.app.inject({ method: 'GET', url: '/api/logging/audit?page_size=100', headers: bearer((await login(env, user.username, password)).access_token) });
-    expect((own.json().logs as AuditEntry[]).filter((l) => l.success === false)).toHaveLength(1);
+    const own = await auditEntries(env, bearer((await login(env, user.username, password)).access_token));
+    expect(own.filter((l) => l.success === false)).toHaveLength(1);
   });
 
   it('records sign-out, password changes (and how many other sessions they ended)', async () => {
@@ -88,7 +80,7 @@ describe('authentication audit trail, refusals and time limits [sqlite]', () => 
     expect((await post('/api/auth/refresh', { refresh_token: rotated.json().refresh_token })).json()).toMatchObject({ code: 'invalid_refresh_token', detail: 'Invalid or expired refresh token' });
     const sessions = await env.app.services.repos.sessions.listLive(u.user.id, clock.now());
     expect(sessions).toEqual([]);
-    const security = (await env.app.inject({ method: 'GET', url: '/api/logging/audit?page_size=100&event_type=security', headers: admin.headers })).json().logs as (AuditEntry & { error_message: string })[];
+    const security = await auditEntries(env, admin.headers, { event_type: 'security' });
     // The replayed token proves nothing about who sent it, so the entry names no actor, only the session.
     expect(security.filter((l) => l.action === 'refresh_token_reuse')).toEqual([
       expect.objectContaining({ event_type: 'security', success: false, error_message: 'rotated refresh token presented again; session revoked', details: { session_id: expect.any(String) } }),
@@ -122,7 +114,7 @@ describe('authentication audit trail, refusals and time limits [sqlite]', () => 
     expect(issued.statusCode).toBe(201);
     expect((await post('/api/users/999999/reset-token', {}, admin.headers)).json()).toMatchObject({ code: 'user_not_found', detail: 'User not found: id=999999' });
     await env.app.services.auth.issueResetToken({ ip: null, userAgent: null, requestId: 'cli' }, null, user.id);
-    const events = (await env.app.inject({ method: 'GET', url: '/api/logging/audit?page_size=100&action=password_reset_issued', headers: admin.headers })).json().logs as AuditEntry[];
+    const events = await auditEntries(env, admin.headers, { action: 'password_reset_issued' });
     const mine = events.filter((e) => (e.details as { target_user_id: number }).target_user_id === user.id);
     expect(mine.map((e) => [e.event_type, e.user, e.success])).toEqual(expect.arrayContaining([['security', admin.user.username, true], ['security', 'host-cli', true]]));
     expect(mine).toHaveLength(2);
@@ -140,8 +132,8 @@ describe('authentication audit trail, refusals and time limits [sqlite]', () => 
     const ended = await env.app.inject({ method: 'GET', url: '/api/auth/me', headers: u.headers });
     expect(ended.json()).toMatchObject({ code: 'session_revoked', detail: 'Session has ended' });
 
-    const resets = (await env.app.inject({ method: 'GET', url: '/api/logging/audit?page_size=100&action=password_reset', headers: admin.headers })).json().logs as (AuditEntry & { id: number })[];
-    const mine = resets.sort((a, b) => a.id - b.id).slice(-2).map(({ event_type, user, success, error_message, details }) => ({ event_type, user, success, error_message, details }));
+    const resets = await auditEntries(env, admin.headers, { action: 'password_reset' });
+    const mine = resets.slice(-2).map(({ event_type, user, success, error_message, details }) => ({ event_type, user, success, error_message, details }));
     expect(mine).toEqual([
       { event_type: 'security', user: null, success: false, error_message: 'unknown, used or expired token', details: null },
       { event_type: 'security', user: u.user.username, success: true, error_message: null, details: { revoked_sessions: 1 } },

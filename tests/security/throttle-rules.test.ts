@@ -8,6 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../app/src/app.js';
 import { createLogger } from '../../app/src/logger.js';
+import { auditEntries } from '../helpers/audit.js';
 import { createLoggedInUser, createUser } from '../helpers/factories.js';
 import { fakeClock } from '../helpers/fake-clock.js';
 import { createTestEnv, type TestEnv } from '../helpers/test-app.js';
@@ -24,8 +25,7 @@ describe('throttle rules [sqlite]', () => {
 
   async function audit(action: string) {
     const admin = await createLoggedInUser(env as Env, { role: 'admin' });
-    const logs = (await (env as Env).app.inject({ method: 'GET', url: `/api/logging/audit?page_size=100&action=${action}`, headers: admin.headers })).json().logs as { id: number }[];
-    return logs.sort((a, b) => a.id - b.id);
+    return auditEntries(env as Env, admin.headers, { action });
   }
 
   it('keeps a lock to the second, locks only at the threshold, and treats any spelling of the name as one account', async () => {
