@@ -21,8 +21,14 @@ export const stagedPath = (sha256: string, stagingDir = STAGING_DIR) => `${stagi
 export function waitForHostScript(options: RemoteOptions & { needsDocker: boolean }): string {
   return script([
     `echo "ssh: connected to $(uname -n) as $(id -un)"`,
-    ...(options.sudo ? [`sudo -n true 2>/dev/null || { echo "sudo asks for a password for $(id -un); BaluHost needs passwordless sudo" >&2; exit 1; }`] : []),
-    ...(options.needsDocker ? [`docker version --format '{{.Server.Version}}' >/dev/null || { echo "docker does not answer for $(id -un) (is the user in the docker group?)" >&2; exit 1; }`] : []),
+    ...(options.sudo
+      ? [`sudo -n true 2>/dev/null || { echo "sudo asks for a password for $(id -un); BaluHost needs passwordless sudo" >&2; exit 1; }`]
+      : []),
+    ...(options.needsDocker
+      ? [
+          `docker version --format '{{.Server.Version}}' >/dev/null || { echo "docker does not answer for $(id -un) (is the user in the docker group?)" >&2; exit 1; }`,
+        ]
+      : []),
   ]);
 }
 
@@ -31,9 +37,11 @@ export function baseDirectoriesScript(folders: ManagedFolder[], sshUser: string,
   const dir = (f: ManagedFolder) => `install -d -m ${q(f.mode)} -o ${q(f.owner)} -g ${q(f.group)} ${q(f.path)}`;
   return script(
     [
-      // The image's user has the same ids, so host folders and container writes agree.
-      `getent group ${q(APP_USER)} >/dev/null || groupadd --system --gid ${APP_UID} ${q(APP_USER)}`,
-      `getent passwd ${q(APP_USER)} >/dev/null || useradd --system --uid ${APP_UID} --gid ${q(APP_USER)} --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin ${q(APP_USER)}`,
+      // The image's user has the same ids, so host folders and container writes agree. The ids sit
+      // above the distribution's system range on purpose (they must not collide with the NAS's own
+      // system users): -K widens the range for this one call so useradd/groupadd do not warn.
+      `getent group ${q(APP_USER)} >/dev/null || groupadd --system -K SYS_GID_MAX=${APP_UID} --gid ${APP_UID} ${q(APP_USER)}`,
+      `getent passwd ${q(APP_USER)} >/dev/null || useradd --system -K SYS_UID_MAX=${APP_UID} --uid ${APP_UID} --gid ${q(APP_USER)} --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin ${q(APP_USER)}`,
       ...folders.map(dir),
       dir({ path: options.stagingDir ?? STAGING_DIR, mode: '0700', owner: sshUser, group: sshUser }),
     ],
@@ -71,7 +79,12 @@ export function installUnitsScript(files: StagedFile[], enable: string[], option
 }
 
 /** Any other group of files with its own check and apply step (firewall: `nft -c`, then `nft -f`). */
-export function installGroupScript(name: string, files: StagedFile[], steps: { validate?: string; apply?: string }, options: RemoteOptions): string {
+export function installGroupScript(
+  name: string,
+  files: StagedFile[],
+  steps: { validate?: string; apply?: string },
+  options: RemoteOptions,
+): string {
   return script(installFilesLines({ name, files, ...steps }), options);
 }
 
@@ -79,13 +92,22 @@ export function installGroupScript(name: string, files: StagedFile[], steps: { v
  * Points nginx at a slot: writes the rendered upstream file, validates, reloads. Idempotent; on a
  * failed `nginx -t` the previous upstream stays and nginx keeps serving the old slot.
  */
-export function switchUpstreamScript(upstream: { content: string; target: string }, nginx: NginxCommands, options: RemoteOptions & { stagingDir?: string }): string {
+export function switchUpstreamScript(
+  upstream: { content: string; target: string },
+  nginx: NginxCommands,
+  options: RemoteOptions & { stagingDir?: string },
+): string {
   const staged = stagedPath(createHash('sha256').update(upstream.content).digest('hex'), options.stagingDir);
   return script(
     [
       `install -d -m 0700 ${q(options.stagingDir ?? STAGING_DIR)}`,
       `printf '%s' ${q(upstream.content)} > ${q(staged)}`,
-      ...installFilesLines({ name: 'upstream', files: [{ staged, target: upstream.target, mode: '0644', owner: 'root', group: 'root' }], validate: nginx.test, apply: nginx.reload }),
+      ...installFilesLines({
+        name: 'upstream',
+        files: [{ staged, target: upstream.target, mode: '0644', owner: 'root', group: 'root' }],
+        validate: nginx.test,
+        apply: nginx.reload,
+      }),
     ],
     options,
   );
@@ -147,11 +169,23 @@ export function migrationScript(migration: { image: string; network: string }): 
 
 /** Writes the app's secrets file (bare-metal mode) from stdin with mode 0600; the bytes never appear in the command. */
 export function writeSecretFileScript(target: string, owner: string, options: RemoteOptions): string {
-  return script([`umask 077`, `tmp=$(mktemp)`, `trap 'rm -f "$tmp"' EXIT`, `cat > "$tmp"`, `install -D -m 0600 -o ${q(owner)} -g ${q(owner)} "$tmp" ${q(target)}`], options);
+  return script(
+    [
+      `umask 077`,
+      `tmp=$(mktemp)`,
+      `trap 'rm -f "$tmp"' EXIT`,
+      `cat > "$tmp"`,
+      `install -D -m 0600 -o ${q(owner)} -g ${q(owner)} "$tmp" ${q(target)}`,
+    ],
+    options,
+  );
 }
 
 /** A self-signed certificate for LAN-only NASes: made once, remade when the names change or it nears expiry. `domains` is never empty (the stack schema). */
-export function selfSignedCertificateScript(cert: { certificate: string; key: string; domains: string[]; days: number }, options: RemoteOptions): string {
+export function selfSignedCertificateScript(
+  cert: { certificate: string; key: string; domains: string[]; days: number },
+  options: RemoteOptions,
+): string {
   const san = cert.domains.map((d) => `DNS:${d}`).join(',');
   return script(
     [

@@ -29,8 +29,14 @@ import {
   writeSecretFileScript,
   type StagedFile,
 } from '../../stacks/remote/index.js';
-import { containerStatesScript, fetchFilesScript, newestBackupAgeScript, pendingMigrationsScript, servedCertificateScript } from '../../stacks/release/release-host-commands.js';
-import { managedFolders, renderHostFiles, type HostFile } from '../../templates/index.js';
+import {
+  containerStatesScript,
+  fetchFilesScript,
+  newestBackupAgeScript,
+  pendingMigrationsScript,
+  servedCertificateScript,
+} from '../../stacks/release/release-host-commands.js';
+import { APP_UID, APP_USER, managedFolders, renderHostFiles, type HostFile } from '../../templates/index.js';
 import { renderIntoRoot, run, selfSignedCertificate, type HostRoot } from '../helpers/host-root.js';
 import { fetchVia, freePorts, startNginx, type RunningNginx } from '../helpers/nginx.js';
 import { startSshd, type RunningSshd } from '../helpers/sshd.js';
@@ -38,6 +44,21 @@ import { nasUnitPath } from '../helpers/nas-units.js';
 import { stackConfig } from '../helpers/stack-configs.js';
 
 const NO_SUDO = { sudo: false };
+
+async function succeeds(command: string, args: string[]): Promise<boolean> {
+  return run(command, args).then(
+    () => true,
+    () => false,
+  );
+}
+
+const appUserExists = () => succeeds('getent', ['passwd', APP_USER]);
+
+/** Leaves the machine without the app's user and group, as a NAS is before its first deploy. */
+async function removeAppUser(): Promise<void> {
+  if (await appUserExists()) await run('userdel', [APP_USER]);
+  if (await succeeds('getent', ['group', APP_USER])) await run('groupdel', [APP_USER]);
+}
 
 describe('remote commands over a real sshd', () => {
   let sshd: RunningSshd;
@@ -66,7 +87,10 @@ describe('remote commands over a real sshd', () => {
     const [http, https, blue, green] = await freePorts(4);
     httpsPort = https as number;
     config = stackConfig({ domains: ['nas.test'], nginx: { httpPort: http, httpsPort }, app: { slots: { blue, green } } });
-    for (const [name, port] of [['blue', blue], ['green', green]] as const) {
+    for (const [name, port] of [
+      ['blue', blue],
+      ['green', green],
+    ] as const) {
       const server = createServer((_req, res) => res.end(name));
       await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
       slots.push(server);
@@ -79,7 +103,10 @@ describe('remote commands over a real sshd', () => {
     shims = join(host.root, 'shims');
     await mkdir(shims, { recursive: true });
     for (const tool of ['docker', 'systemctl']) {
-      await writeFile(join(shims, tool), `#!/bin/sh\necho "${tool} $*" >> ${shims}/calls.log\n[ -f ${shims}/${tool}.sh ] && . ${shims}/${tool}.sh\nexit 0\n`);
+      await writeFile(
+        join(shims, tool),
+        `#!/bin/sh\necho "${tool} $*" >> ${shims}/calls.log\n[ -f ${shims}/${tool}.sh ] && . ${shims}/${tool}.sh\nexit 0\n`,
+      );
       await chmod(join(shims, tool), 0o755);
     }
   });
@@ -97,12 +124,23 @@ describe('remote commands over a real sshd', () => {
     await expect(runRemote({ ...sshd.target, hostKey: wrongKey }, 'echo should-not-run')).rejects.toBeInstanceOf(HostKeyMismatchError);
   });
 
-  it('creates the base folders with owners and modes, idempotently', async () => {
-    const command = baseDirectoriesScript(managedFolders(config, host.layout), 'root', { sudo: false, stagingDir: staging });
-    for (let i = 0; i < 2; i++) {
-      const result = await remote(command);
-      expect(result.stderr).toBe('');
-      expect(result.code).toBe(0);
+  it('creates the app user and the base folders with owners and modes, quietly and idempotently, on a host that has never seen BaluHost', async () => {
+    // The first deploy meets a NAS without the user: start from there whatever an earlier run left.
+    const hadUser = await appUserExists();
+    await removeAppUser();
+    try {
+      const command = baseDirectoriesScript(managedFolders(config, host.layout), 'root', { sudo: false, stagingDir: staging });
+      for (let i = 0; i < 2; i++) {
+        const result = await remote(command);
+        expect(result.stderr).toBe('');
+        expect(result.code).toBe(0);
+      }
+      expect((await run('getent', ['passwd', APP_USER])).stdout).toBe(
+        `${APP_USER}:x:${APP_UID}:${APP_UID}::/nonexistent:/usr/sbin/nologin\n`,
+      );
+      expect((await stat(host.layout.storageDir)).uid).toBe(APP_UID);
+    } finally {
+      if (!hadUser) await removeAppUser();
     }
     const storage = await stat(host.layout.storageDir);
     expect((storage.mode & 0o777).toString(8)).toBe('750');
@@ -127,7 +165,11 @@ describe('remote commands over a real sshd', () => {
 
   it('never reloads a config nginx -t rejects: the previous files come back and the old slot keeps serving', async () => {
     const before = await readFile(host.layout.nginxUpstream, 'utf8');
-    const broken: HostFile = { ...(host.files.find((f) => f.role === 'nginx-upstream') as HostFile), content: 'upstream baluhost_app { server; }\n', sha256: 'broken-upstream' };
+    const broken: HostFile = {
+      ...(host.files.find((f) => f.role === 'nginx-upstream') as HostFile),
+      content: 'upstream baluhost_app { server; }\n',
+      sha256: 'broken-upstream',
+    };
     const result = await remote(installNginxScript(await stage([broken]), nginxCommands(host.layout), NO_SUDO));
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('nginx: validation failed');
@@ -138,15 +180,29 @@ describe('remote commands over a real sshd', () => {
 
   it('a file that did not exist before is removed again when validation fails', async () => {
     const extra = join(host.root, 'etc/nginx/conf.d/zz-extra.conf');
-    const bad: HostFile = { path: extra, mode: '0644', owner: 'root', group: 'root', role: 'nginx-support', content: 'this is not nginx;\n', sha256: 'bad-extra' };
+    const bad: HostFile = {
+      path: extra,
+      mode: '0644',
+      owner: 'root',
+      group: 'root',
+      role: 'nginx-support',
+      content: 'this is not nginx;\n',
+      sha256: 'bad-extra',
+    };
     const result = await remote(installNginxScript(await stage([bad]), nginxCommands(host.layout), NO_SUDO));
     expect(result.code).toBe(1);
     await expect(stat(extra)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('switches the upstream to the other slot with a validated reload, idempotently', async () => {
-    const green = renderHostFiles(stackConfig({ ...config, domains: ['nas.test'], nginx: config.nginx, app: { ...config.app, activeSlot: 'green' } }), host.root).find((f) => f.role === 'nginx-upstream') as HostFile;
-    const command = switchUpstreamScript({ content: green.content, target: green.path }, nginxCommands(host.layout), { sudo: false, stagingDir: staging });
+    const green = renderHostFiles(
+      stackConfig({ ...config, domains: ['nas.test'], nginx: config.nginx, app: { ...config.app, activeSlot: 'green' } }),
+      host.root,
+    ).find((f) => f.role === 'nginx-upstream') as HostFile;
+    const command = switchUpstreamScript({ content: green.content, target: green.path }, nginxCommands(host.layout), {
+      sudo: false,
+      stagingDir: staging,
+    });
     const first = await remote(command);
     expect(first.code, first.stderr).toBe(0);
     await new Promise((r) => setTimeout(r, 300));
@@ -156,7 +212,14 @@ describe('remote commands over a real sshd', () => {
   });
 
   it('the health probe passes after N consecutive successes and fails with the last answer otherwise', async () => {
-    const healthy = await remote(healthProbeScript({ url: `https://127.0.0.1:${httpsPort}/robots.txt`.replace('https', 'http').replace(String(httpsPort), String(config.app.slots.blue)), successes: 3, timeoutSeconds: 10, intervalSeconds: 0.1 }));
+    const healthy = await remote(
+      healthProbeScript({
+        url: `https://127.0.0.1:${httpsPort}/robots.txt`.replace('https', 'http').replace(String(httpsPort), String(config.app.slots.blue)),
+        successes: 3,
+        timeoutSeconds: 10,
+        intervalSeconds: 0.1,
+      }),
+    );
     expect(healthy.code).toBe(0);
     expect(healthy.stdout).toContain('healthy: 3 consecutive answers');
 
@@ -167,7 +230,9 @@ describe('remote commands over a real sshd', () => {
     const [port] = await freePorts(1);
     await new Promise<void>((r) => failing.listen(port, '127.0.0.1', r));
     try {
-      const unhealthy = await remote(healthProbeScript({ url: `http://127.0.0.1:${port}/api/ready`, successes: 2, timeoutSeconds: 1, intervalSeconds: 0.2 }));
+      const unhealthy = await remote(
+        healthProbeScript({ url: `http://127.0.0.1:${port}/api/ready`, successes: 2, timeoutSeconds: 1, intervalSeconds: 0.2 }),
+      );
       expect(unhealthy.code).toBe(1);
       expect(unhealthy.stderr).toMatch(/unhealthy: .* had 0 of 2 consecutive successes within 1s \(last: .*503/);
     } finally {
@@ -182,7 +247,9 @@ describe('remote commands over a real sshd', () => {
     const command = installUnitsScript(await stage(units), ['baluhost-backup.timer'], NO_SUDO);
     const result = await remote(`${nasEnv} ${command}`);
     expect(result.code, result.stderr).toBe(0);
-    expect(await readFile(join(shims, 'calls.log'), 'utf8')).toContain('systemctl daemon-reload\nsystemctl enable --now baluhost-backup.timer\n');
+    expect(await readFile(join(shims, 'calls.log'), 'utf8')).toContain(
+      'systemctl daemon-reload\nsystemctl enable --now baluhost-backup.timer\n',
+    );
 
     const badUnit: HostFile = { ...(units[0] as HostFile), content: '[Service]\nExecStart=/nonexistent/binary\n', sha256: 'bad-unit' };
     const before = await readFile(badUnit.path, 'utf8');
@@ -193,14 +260,23 @@ describe('remote commands over a real sshd', () => {
   });
 
   it('the pre-deploy backup runs inside the running slot, passes on a first deploy, and is a hard gate otherwise', async () => {
-    const backup = preDeployBackupScript({ containers: ['baluhost-app-blue', 'baluhost-app-green'], outDir: '/backups', keepLast: 7, keepDays: 30 });
+    const backup = preDeployBackupScript({
+      containers: ['baluhost-app-blue', 'baluhost-app-green'],
+      outDir: '/backups',
+      keepLast: 7,
+      keepDays: 30,
+    });
     const withDocker = (setup: string) => writeFile(join(shims, 'docker.sh'), setup);
     await writeFile(join(shims, 'calls.log'), '');
 
-    await withDocker('case "$1" in inspect) [ "$4" = baluhost-app-green ] && echo true || echo false ;; ps) printf "baluhost-app-blue\\nbaluhost-app-green\\n" ;; esac\n');
+    await withDocker(
+      'case "$1" in inspect) [ "$4" = baluhost-app-green ] && echo true || echo false ;; ps) printf "baluhost-app-blue\\nbaluhost-app-green\\n" ;; esac\n',
+    );
     const running = await remote(`PATH=${shims}:$PATH ${backup}`);
     expect(running.code, running.stderr).toBe(0);
-    expect(await readFile(join(shims, 'calls.log'), 'utf8')).toContain('docker exec baluhost-app-green node /app/dist/scripts/backup-database.js --out-dir /backups --keep-last 7 --keep-days 30');
+    expect(await readFile(join(shims, 'calls.log'), 'utf8')).toContain(
+      'docker exec baluhost-app-green node /app/dist/scripts/backup-database.js --out-dir /backups --keep-last 7 --keep-days 30',
+    );
 
     await withDocker('case "$1" in inspect) echo false ;; ps) echo baluhost-app-blue ;; esac\n');
     const stopped = await remote(`PATH=${shims}:$PATH ${backup}`);
@@ -217,7 +293,10 @@ describe('remote commands over a real sshd', () => {
   it('the migration gets its secrets on stdin, in a 0600 file that is gone afterwards, never on a command line', async () => {
     const secret = 'postgres://baluhost:s3cr3t-pw@baluhost-postgres:5432/baluhost';
     // The stand-in docker records the env file it was given: its mode and content while the migration runs.
-    await writeFile(join(shims, 'docker.sh'), `for a in "$@"; do if [ -n "$prev" ] && [ "$prev" = --env-file ]; then stat -c %a "$a" > ${shims}/envfile.mode; cp "$a" ${shims}/envfile.copy; echo "$a" > ${shims}/envfile.path; fi; prev="$a"; done\n`);
+    await writeFile(
+      join(shims, 'docker.sh'),
+      `for a in "$@"; do if [ -n "$prev" ] && [ "$prev" = --env-file ]; then stat -c %a "$a" > ${shims}/envfile.mode; cp "$a" ${shims}/envfile.copy; echo "$a" > ${shims}/envfile.path; fi; prev="$a"; done\n`,
+    );
     await writeFile(join(shims, 'calls.log'), '');
     const command = migrationScript({ image: 'ghcr.io/baluhost/baluhost@sha256:' + 'a'.repeat(64), network: 'baluhost-internal' });
     expect(command).not.toContain(secret);
@@ -253,7 +332,9 @@ describe('remote commands over a real sshd', () => {
 
   it('installs a group of files with its own check, and skips the apply step when nothing changed', async () => {
     const target = join(host.root, 'etc/baluhost/extra.conf');
-    const staged = await stage([{ path: target, content: 'answer=42\n', mode: '0640', owner: 'root', group: 'root', sha256: 'extra-1', role: 'app-env' } as HostFile]);
+    const staged = await stage([
+      { path: target, content: 'answer=42\n', mode: '0640', owner: 'root', group: 'root', sha256: 'extra-1', role: 'app-env' },
+    ]);
     const applied = join(host.root, 'applied.log');
     const steps = { validate: `grep -q answer= ${target}`, apply: `echo applied >> ${applied}` };
     const first = await remote(installGroupScript('extra', staged, steps, NO_SUDO));
@@ -261,23 +342,38 @@ describe('remote commands over a real sshd', () => {
     expect(((await stat(target)).mode & 0o777).toString(8)).toBe('640');
     expect((await remote(installGroupScript('extra', staged, steps, NO_SUDO))).stdout).toBe('extra: unchanged\n');
     expect(await readFile(applied, 'utf8')).toBe('applied\n');
-    const bad = await stage([{ path: target, content: 'nothing useful\n', mode: '0640', owner: 'root', group: 'root', sha256: 'extra-2', role: 'app-env' } as HostFile]);
+    const bad = await stage([
+      { path: target, content: 'nothing useful\n', mode: '0640', owner: 'root', group: 'root', sha256: 'extra-2', role: 'app-env' },
+    ]);
     const refused = await remote(installGroupScript('extra', bad, steps, NO_SUDO));
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toBe(`extra: validation failed (grep -q answer= ${target}); the previous files were restored and nothing was reloaded:\n\n`);
+    expect(refused.stderr).toBe(
+      `extra: validation failed (grep -q answer= ${target}); the previous files were restored and nothing was reloaded:\n\n`,
+    );
     expect(await readFile(target, 'utf8')).toBe('answer=42\n');
-    const missing = await remote(installGroupScript('extra', [{ staged: join(staging, 'not-there'), target, mode: '0640', owner: 'root', group: 'root' }], steps, NO_SUDO));
+    const missing = await remote(
+      installGroupScript(
+        'extra',
+        [{ staged: join(staging, 'not-there'), target, mode: '0640', owner: 'root', group: 'root' }],
+        steps,
+        NO_SUDO,
+      ),
+    );
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe(`extra: staged file ${join(staging, 'not-there')} for ${target} is missing\n`);
   });
 
   it('installs a group without a check or an apply step, and units-only groups without units', async () => {
     const target = join(host.root, 'etc/baluhost/plain.env');
-    const staged = await stage([{ path: target, content: 'LOG_LEVEL=info\n', mode: '0600', owner: 'root', group: 'root', sha256: 'plain-1', role: 'app-env' } as HostFile]);
+    const staged = await stage([
+      { path: target, content: 'LOG_LEVEL=info\n', mode: '0600', owner: 'root', group: 'root', sha256: 'plain-1', role: 'app-env' },
+    ]);
     const plain = await remote(installGroupScript('app env', staged, {}, NO_SUDO));
     expect(plain.stdout).toBe(`app env: installed ${target}\n`);
     const script = join(host.root, 'usr/local/lib/baluhost/backup.sh');
-    const onlyScript = await stage([{ path: script, content: '#!/bin/sh\necho backup\n', mode: '0755', owner: 'root', group: 'root', sha256: 'script-1', role: 'script' } as HostFile]);
+    const onlyScript = await stage([
+      { path: script, content: '#!/bin/sh\necho backup\n', mode: '0755', owner: 'root', group: 'root', sha256: 'script-1', role: 'script' },
+    ]);
     await writeFile(join(shims, 'calls.log'), '');
     const units = await remote(`PATH=${shims}:$PATH ${installUnitsScript(onlyScript, [], NO_SUDO)}`);
     expect(units.code, units.stderr).toBe(0);
@@ -286,8 +382,10 @@ describe('remote commands over a real sshd', () => {
   });
 
   it('stages into the NAS staging folder unless told otherwise', () => {
-    expect(baseDirectoriesScript([], 'admin', NO_SUDO)).toContain("install -d -m 0700 -o admin -g admin /var/lib/baluhost/incoming");
-    expect(switchUpstreamScript({ content: 'x', target: '/etc/nginx/conf.d/u.conf' }, nginxCommands(host.layout), NO_SUDO)).toContain('install -d -m 0700 /var/lib/baluhost/incoming');
+    expect(baseDirectoriesScript([], 'admin', NO_SUDO)).toContain('install -d -m 0700 -o admin -g admin /var/lib/baluhost/incoming');
+    expect(switchUpstreamScript({ content: 'x', target: '/etc/nginx/conf.d/u.conf' }, nginxCommands(host.layout), NO_SUDO)).toContain(
+      'install -d -m 0700 /var/lib/baluhost/incoming',
+    );
   });
 
   it('writes the secrets file from stdin, mode 0600, never naming a secret on the command line', async () => {
@@ -305,7 +403,23 @@ describe('remote commands over a real sshd', () => {
     const dir = join(host.root, 'provided');
     await mkdir(dir, { recursive: true });
     const pair = async (name: string) => {
-      await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=nas.test', '-keyout', join(dir, `${name}.key`), '-out', join(dir, `${name}.pem`)]);
+      await run('openssl', [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=nas.test',
+        '-keyout',
+        join(dir, `${name}.key`),
+        '-out',
+        join(dir, `${name}.pem`),
+      ]);
       return { certificate: join(dir, `${name}.pem`), key: join(dir, `${name}.key`) };
     };
     const a = await pair('a');
@@ -323,14 +437,23 @@ describe('remote commands over a real sshd', () => {
     await writeFile(join(shims, 'certbot'), `#!/bin/sh\necho "certbot $*" >> ${shims}/calls.log\n`);
     await chmod(join(shims, 'certbot'), 0o755);
     await writeFile(join(shims, 'calls.log'), '');
-    const result = await remote(`PATH=${shims}:$PATH ${certbotIssueScript({ configFile: '/etc/letsencrypt/cli.ini', domains: ['nas.example.com', 'files.example.com'] }, NO_SUDO)}`);
+    const result = await remote(
+      `PATH=${shims}:$PATH ${certbotIssueScript({ configFile: '/etc/letsencrypt/cli.ini', domains: ['nas.example.com', 'files.example.com'] }, NO_SUDO)}`,
+    );
     expect(result.code, result.stderr).toBe(0);
-    expect(await readFile(join(shims, 'calls.log'), 'utf8')).toBe('certbot certonly --config /etc/letsencrypt/cli.ini -d nas.example.com -d files.example.com\n');
+    expect(await readFile(join(shims, 'calls.log'), 'utf8')).toBe(
+      'certbot certonly --config /etc/letsencrypt/cli.ini -d nas.example.com -d files.example.com\n',
+    );
   });
 
   it('reads container states, with absent containers named as such', async () => {
-    await writeFile(join(shims, 'docker.sh'), 'case "$4" in baluhost-postgres) echo "running healthy" ;; baluhost-app-blue) echo "running none" ;; *) exit 1 ;; esac\n');
-    const result = await remote(`PATH=${shims}:$PATH ${containerStatesScript(['baluhost-postgres', 'baluhost-app-blue', 'baluhost-app-green'])}`);
+    await writeFile(
+      join(shims, 'docker.sh'),
+      'case "$4" in baluhost-postgres) echo "running healthy" ;; baluhost-app-blue) echo "running none" ;; *) exit 1 ;; esac\n',
+    );
+    const result = await remote(
+      `PATH=${shims}:$PATH ${containerStatesScript(['baluhost-postgres', 'baluhost-app-blue', 'baluhost-app-green'])}`,
+    );
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toBe('baluhost-postgres running healthy\nbaluhost-app-blue running none\nbaluhost-app-green absent none\n');
     await writeFile(join(shims, 'docker.sh'), '');
@@ -347,14 +470,22 @@ describe('remote commands over a real sshd', () => {
       ].join('\n'),
     );
     await writeFile(join(shims, 'calls.log'), '');
-    const command = pendingMigrationsScript({ image: 'ghcr.io/baluhost/baluhost:2.0', runningContainer: 'baluhost-app-blue', network: 'baluhost-internal' });
+    const command = pendingMigrationsScript({
+      image: 'ghcr.io/baluhost/baluhost:2.0',
+      runningContainer: 'baluhost-app-blue',
+      network: 'baluhost-internal',
+    });
     const result = await remote(`PATH=${shims}:$PATH ${command}`);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toBe('No pending migrations\n');
-    expect(await readFile(join(shims, 'plan-env.copy'), 'utf8')).toBe(`DATABASE_URL=${secret}\nBALUHOST_SECRET_KEY=k3y\nNODE_ENV=production\n`);
+    expect(await readFile(join(shims, 'plan-env.copy'), 'utf8')).toBe(
+      `DATABASE_URL=${secret}\nBALUHOST_SECRET_KEY=k3y\nNODE_ENV=production\n`,
+    );
     const calls = await readFile(join(shims, 'calls.log'), 'utf8');
     expect(calls).toContain('docker exec baluhost-app-blue env');
-    expect(calls).toMatch(/docker run --rm --network baluhost-internal --env-file \S+ ghcr\.io\/baluhost\/baluhost:2\.0 node \/app\/dist\/scripts\/db-migrate\.js status/);
+    expect(calls).toMatch(
+      /docker run --rm --network baluhost-internal --env-file \S+ ghcr\.io\/baluhost\/baluhost:2\.0 node \/app\/dist\/scripts\/db-migrate\.js status/,
+    );
     expect(calls).not.toContain(secret);
     await writeFile(join(shims, 'docker.sh'), '');
   });
@@ -364,7 +495,12 @@ describe('remote commands over a real sshd', () => {
     await mkdir(dir, { recursive: true });
     expect((await remote(newestBackupAgeScript(dir, NO_SUDO))).stdout).toBe('none\n');
     const now = Date.now() / 1000;
-    for (const [name, age] of [['baluhost-full-1.tar.gz', 7200], ['baluhost-full-2.tar.gz.enc', 600], ['baluhost-full-3.tar.gz.sha256', 10], ['notes.txt', 5]] as const) {
+    for (const [name, age] of [
+      ['baluhost-full-1.tar.gz', 7200],
+      ['baluhost-full-2.tar.gz.enc', 600],
+      ['baluhost-full-3.tar.gz.sha256', 10],
+      ['notes.txt', 5],
+    ] as const) {
       await writeFile(join(dir, name), 'x');
       await utimes(join(dir, name), now - age, now - age);
     }
@@ -377,7 +513,9 @@ describe('remote commands over a real sshd', () => {
     const present = join(host.root, 'fetch-a.txt');
     await writeFile(present, 'line one\nline two\n');
     const result = await remote(fetchFilesScript([present, join(host.root, 'fetch-missing.txt')], NO_SUDO));
-    expect(result.stdout).toBe(`=== baluhost-file ${present}\n${Buffer.from('line one\nline two\n').toString('base64')}\n=== baluhost-file ${join(host.root, 'fetch-missing.txt')}\nMISSING\n`);
+    expect(result.stdout).toBe(
+      `=== baluhost-file ${present}\n${Buffer.from('line one\nline two\n').toString('base64')}\n=== baluhost-file ${join(host.root, 'fetch-missing.txt')}\nMISSING\n`,
+    );
   });
 
   it('reads the expiry and fingerprint of the certificate nginx serves', async () => {
@@ -390,7 +528,11 @@ describe('remote commands over a real sshd', () => {
   });
 
   it('makes a self-signed certificate once and remakes it when the names change', async () => {
-    const cert = { certificate: join(host.root, 'etc/baluhost/tls2/cert.pem'), key: join(host.root, 'etc/baluhost/tls2/key.pem'), days: 825 };
+    const cert = {
+      certificate: join(host.root, 'etc/baluhost/tls2/cert.pem'),
+      key: join(host.root, 'etc/baluhost/tls2/key.pem'),
+      days: 825,
+    };
     const first = await remote(selfSignedCertificateScript({ ...cert, domains: ['nas.test'] }, NO_SUDO));
     expect(first.stdout).toContain('created for nas.test');
     expect(((await stat(cert.key)).mode & 0o777).toString(8)).toBe('600');
@@ -404,12 +546,21 @@ describe('remote commands over a real sshd', () => {
 describe('remote command strings', () => {
   it('run privileged work through sudo -n when the SSH user is not root', () => {
     const layout = renderHostFiles(stackConfig()).find((f) => f.role === 'nginx-upstream') as HostFile;
-    expect(switchUpstreamScript({ content: layout.content, target: layout.path }, { test: 'nginx -t', reload: 'nginx -s reload' }, { sudo: true })).toMatch(/^sudo -n bash -c '/);
+    expect(
+      switchUpstreamScript(
+        { content: layout.content, target: layout.path },
+        { test: 'nginx -t', reload: 'nginx -s reload' },
+        { sudo: true },
+      ),
+    ).toMatch(/^sudo -n bash -c '/);
   });
 
   it('quote hostile values so they stay data', () => {
-    const command = selfSignedCertificateScript({ certificate: "/tmp/x'; touch /tmp/pwned; '", key: '/tmp/k', domains: ['a.test'], days: 1 }, NO_SUDO);
+    const command = selfSignedCertificateScript(
+      { certificate: "/tmp/x'; touch /tmp/pwned; '", key: '/tmp/k', domains: ['a.test'], days: 1 },
+      NO_SUDO,
+    );
     expect(command).not.toMatch(/[^\\']touch \/tmp\/pwned; '[^\\]/);
-    expect(command).toContain("set -euo pipefail");
+    expect(command).toContain('set -euo pipefail');
   });
 });
