@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { parseConfig } from '../app/src/config/index.js';
 import { createDatabase } from '../app/src/db/index.js';
-import { fmt, login, startServer } from './lib/server.js';
+import { BENCH_PASSWORD, fmt, login, startServer } from './lib/server.js';
+import { benchSize } from './lib/sizes.js';
 
-const STORED = Number(process.env['BENCH_STORED_FILES'] ?? 100_000);
-const UPLOADS = Number(process.env['BENCH_UPLOADS'] ?? 200);
-const PASSWORD = 'bench-admin-passphrase';
+const STORED = benchSize('BENCH_STORED_FILES', 100_000, 2_000);
+const UPLOADS = benchSize('BENCH_UPLOADS', 200, 10);
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -43,7 +43,12 @@ async function preload(dataDir: string, count: number): Promise<void> {
   const database = createDatabase(parseConfig({ BALUHOST_DATA_DIR: dataDir }).database);
   try {
     const { db } = database;
-    const home = await db.selectFrom('files').select('id').where('parent_id', 'is', null).where('owner_id', '=', 1).executeTakeFirstOrThrow();
+    const home = await db
+      .selectFrom('files')
+      .select('id')
+      .where('parent_id', 'is', null)
+      .where('owner_id', '=', 1)
+      .executeTakeFirstOrThrow();
     const now = new Date().toISOString();
     const archive = await db
       .insertInto('files')
@@ -64,13 +69,19 @@ async function run(stored: number): Promise<number[]> {
   const work = await mkdtemp(join(tmpdir(), 'baluhost-bench-'));
   try {
     // First start creates the schema and the admin; the store is filled while the server is down.
-    let server = await startServer({ BALUHOST_DATA_DIR: work, BALUHOST_ADMIN_PASSWORD: PASSWORD });
-    await login(server.url, 'admin', PASSWORD).then((t) => fetch(`${server.url}/api/files/list`, { headers: { authorization: `Bearer ${t}` } }));
+    let server = await startServer({ BALUHOST_DATA_DIR: work, BALUHOST_ADMIN_PASSWORD: BENCH_PASSWORD });
+    await login(server.url, 'admin', BENCH_PASSWORD).then((t) =>
+      fetch(`${server.url}/api/files/list`, { headers: { authorization: `Bearer ${t}` } }),
+    );
     await server.stop();
     if (stored > 0) await preload(work, stored);
-    server = await startServer({ BALUHOST_DATA_DIR: work, BALUHOST_ADMIN_PASSWORD: PASSWORD, BALUHOST_DEFAULT_QUOTA_BYTES: String(10 * 1024 ** 3) });
+    server = await startServer({
+      BALUHOST_DATA_DIR: work,
+      BALUHOST_ADMIN_PASSWORD: BENCH_PASSWORD,
+      BALUHOST_DEFAULT_QUOTA_BYTES: String(10 * 1024 ** 3),
+    });
     try {
-      const token = await login(server.url, 'admin', PASSWORD);
+      const token = await login(server.url, 'admin', BENCH_PASSWORD);
       return await uploadLatencies(server.url, token, '');
     } finally {
       await server.stop();

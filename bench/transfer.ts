@@ -10,10 +10,10 @@ import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fmt, freePort, login, peakRssMiB, resetPeakRss, startServer } from './lib/server.js';
+import { BENCH_PASSWORD, fmt, freePort, login, peakRssMiB, resetPeakRss, startServer } from './lib/server.js';
+import { benchSize } from './lib/sizes.js';
 
-const SIZE_MIB = Number(process.env['BENCH_SIZE_MIB'] ?? 1024);
-const PASSWORD = 'bench-admin-passphrase';
+const SIZE_MIB = benchSize('BENCH_SIZE_MIB', 1024, 4);
 
 function download(url: string, headers: Record<string, string> = {}): Promise<{ bytes: number; seconds: number }> {
   return new Promise((done, fail) => {
@@ -32,18 +32,32 @@ function download(url: string, headers: Record<string, string> = {}): Promise<{ 
 
 function uploadFile(url: string, token: string, file: string, size: number): Promise<number> {
   const boundary = '----baluhostbench';
-  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="path"\r\n\r\n\r\n--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="upload.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="path"\r\n\r\n\r\n--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="upload.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+  );
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
   return new Promise((done, fail) => {
     const started = process.hrtime.bigint();
-    const req = request(`${url}/api/files/upload`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': head.length + size + tail.length },
-    }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => (res.statusCode === 200 ? done(Number(process.hrtime.bigint() - started) / 1e9) : fail(new Error(`upload: ${res.statusCode} ${body}`))));
-    });
+    const req = request(
+      `${url}/api/files/upload`,
+      {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': `multipart/form-data; boundary=${boundary}`,
+          'content-length': head.length + size + tail.length,
+        },
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () =>
+          res.statusCode === 200
+            ? done(Number(process.hrtime.bigint() - started) / 1e9)
+            : fail(new Error(`upload: ${res.statusCode} ${body}`)),
+        );
+      },
+    );
     req.on('error', fail);
     req.write(head);
     const source = createReadStream(file);
@@ -72,9 +86,14 @@ async function main(): Promise<void> {
   const source = join(work, 'source.bin');
   execFileSync('dd', ['if=/dev/urandom', `of=${source}`, 'bs=1M', `count=${SIZE_MIB}`, 'status=none']);
   const size = (await stat(source)).size;
-  const server = await startServer({ BALUHOST_DATA_DIR: data, BALUHOST_ADMIN_PASSWORD: PASSWORD, BALUHOST_UPLOAD_MAX_BYTES: String(size * 2), BALUHOST_STORAGE_RESERVE_BYTES: '0' });
+  const server = await startServer({
+    BALUHOST_DATA_DIR: data,
+    BALUHOST_ADMIN_PASSWORD: BENCH_PASSWORD,
+    BALUHOST_UPLOAD_MAX_BYTES: String(size * 2),
+    BALUHOST_STORAGE_RESERVE_BYTES: '0',
+  });
   try {
-    const token = await login(server.url, 'admin', PASSWORD);
+    const token = await login(server.url, 'admin', BENCH_PASSWORD);
     const idleRss = await peakRssMiB(server.pid);
 
     // Upload: API vs dd writing the same bytes with an fsync at the end.
@@ -99,12 +118,17 @@ async function main(): Promise<void> {
       const api = await download(`${server.url}/api/files/download/upload.bin`, { authorization: `Bearer ${token}` });
       const downloadRss = await peakRssMiB(server.pid);
       const nginx = await download(`http://127.0.0.1:${nginxPort}/upload.bin`);
-      if (api.bytes !== size || nginx.bytes !== size) throw new Error(`short read: api ${api.bytes}, nginx ${nginx.bytes}, expected ${size}`);
+      if (api.bytes !== size || nginx.bytes !== size)
+        throw new Error(`short read: api ${api.bytes}, nginx ${nginx.bytes}, expected ${size}`);
 
       const mibs = (bytes: number, s: number) => bytes / 1048576 / s;
       console.log(`transfer benchmark — ${SIZE_MIB} MiB file, one run; API server peak RSS at idle ${fmt(idleRss)} MiB`);
-      console.log(`download  API ${fmt(mibs(size, api.seconds))} MiB/s | nginx static ${fmt(mibs(size, nginx.seconds))} MiB/s | API/nginx ${fmt(nginx.seconds / api.seconds, 2)}x | API peak RSS ${uploadRss > 0 ? fmt(downloadRss) : '?'} MiB`);
-      console.log(`upload    API ${fmt(mibs(size, uploadSeconds))} MiB/s | dd (conv=fsync) ${fmt(mibs(size, ddSeconds))} MiB/s | API/dd ${fmt(ddSeconds / uploadSeconds, 2)}x | API peak RSS ${fmt(uploadRss)} MiB`);
+      console.log(
+        `download  API ${fmt(mibs(size, api.seconds))} MiB/s | nginx static ${fmt(mibs(size, nginx.seconds))} MiB/s | API/nginx ${fmt(nginx.seconds / api.seconds, 2)}x | API peak RSS ${uploadRss > 0 ? fmt(downloadRss) : '?'} MiB`,
+      );
+      console.log(
+        `upload    API ${fmt(mibs(size, uploadSeconds))} MiB/s | dd (conv=fsync) ${fmt(mibs(size, ddSeconds))} MiB/s | API/dd ${fmt(ddSeconds / uploadSeconds, 2)}x | API peak RSS ${fmt(uploadRss)} MiB`,
+      );
     } finally {
       stopNginx();
     }

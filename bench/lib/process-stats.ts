@@ -22,7 +22,9 @@ async function rssKiB(pid: number): Promise<number> {
 export function measure(argv: string[], options: { env?: Record<string, string>; shell?: boolean } = {}): Promise<Measured> {
   return new Promise((done) => {
     const started = process.hrtime.bigint();
-    const child = options.shell ? spawn('/bin/sh', ['-c', argv.join(' ')], { env: { ...process.env, ...options.env } }) : spawn(argv[0] as string, argv.slice(1), { env: { ...process.env, ...options.env } });
+    const child = options.shell
+      ? spawn('/bin/sh', ['-c', argv.join(' ')], { env: { ...process.env, ...options.env } })
+      : spawn(argv[0] as string, argv.slice(1), { env: { ...process.env, ...options.env } });
     let peak = 0;
     let stdout = '';
     let stderr = '';

@@ -16,6 +16,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** The benchmarks' admin password: passes the password policy (it must not contain the username). */
+export const BENCH_PASSWORD = 'quiet-harbor-lantern-7431';
+
 export interface BenchServer {
   url: string;
   pid: number;
@@ -23,12 +26,24 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-/** The real server entry point, as `npm start` runs it, with logging quieted for measuring. */
+/**
+ * The real server entry point, as `npm start` runs it, with logging quieted for measuring. The
+ * per-address rate limits are off: every benchmark client is one address, and a limited run would
+ * measure 429s.
+ */
 export async function startServer(env: Record<string, string>): Promise<BenchServer> {
   const port = await freePort();
   const child = spawn(resolve(ROOT, 'node_modules/.bin/tsx'), ['app/src/server.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'warn', PORT: String(port), BALUHOST_TELEMETRY_INTERVAL_MS: '0', ...env },
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      LOG_LEVEL: 'warn',
+      PORT: String(port),
+      BALUHOST_TELEMETRY_INTERVAL_MS: '0',
+      BALUHOST_API_RATE_LIMIT_PER_MINUTE: '0',
+      BALUHOST_AUTH_RATE_LIMIT_PER_MINUTE: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
@@ -51,7 +66,11 @@ export async function startServer(env: Record<string, string>): Promise<BenchSer
 async function appPid(parent: number): Promise<number> {
   const { execFileSync } = await import('node:child_process');
   try {
-    const children = execFileSync('pgrep', ['-P', String(parent)]).toString().trim().split('\n').filter(Boolean);
+    const children = execFileSync('pgrep', ['-P', String(parent)])
+      .toString()
+      .trim()
+      .split('\n')
+      .filter(Boolean);
     return children.length ? Number(children[children.length - 1]) : parent;
   } catch {
     return parent;
@@ -71,7 +90,11 @@ export async function resetPeakRss(pid: number): Promise<void> {
 }
 
 export async function login(url: string, username: string, password: string): Promise<string> {
-  const res = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  const res = await fetch(`${url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
   if (!res.ok) throw new Error(`login failed: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { access_token: string }).access_token;
 }

@@ -15,6 +15,8 @@ const REQUIRED_TOOLS: [string, string][] = [
   ['openssl', 'openssl'],
   ['promtool', 'prometheus'],
   ['docker-compose', 'docker-compose'],
+  ['pgloader', 'pgloader'],
+  ['sqlite3', 'sqlite3'],
 ];
 
 export function assertToolsInstalled(): void {
@@ -28,7 +30,9 @@ export function assertToolsInstalled(): void {
     }
   });
   if (missing.length) {
-    throw new Error(`Missing tools the tests run for real: ${missing.map(([t]) => t).join(', ')}. Install them with: apt-get install -y ${[...new Set(missing.map(([, p]) => p))].join(' ')} (or run .ci/run, which does).`);
+    throw new Error(
+      `Missing tools the tests run for real: ${missing.map(([t]) => t).join(', ')}. Install them with: apt-get install -y ${[...new Set(missing.map(([, p]) => p))].join(' ')} (or run .ci/run, which does).`,
+    );
   }
 }
 
