@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import base from './vitest.config.js';
+import base, { SYSTEM_SETUP } from './vitest.config.js';
 
 /**
  * The vitest Stryker runs: the base config narrowed to the test files of the module under test,
@@ -9,6 +9,8 @@ import base from './vitest.config.js';
 const files = (process.env['BALUHOST_MUTATION_TEST_FILES'] ?? '').split(',').filter(Boolean);
 if (files.length === 0) throw new Error('vitest.mutation.config.ts is for npm run test:mutation, which names the test files');
 
+const { projects: _tiers, ...shared } = base.test ?? {};
+
 export default defineConfig({
-  test: { ...base.test, include: files, reporters: ['default'] },
+  test: { ...shared, include: files, globalSetup: [SYSTEM_SETUP], reporters: ['default'] },
 });
