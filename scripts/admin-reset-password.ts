@@ -22,7 +22,8 @@ runCli(async () => {
   const logger = createLogger({ logLevel: 'warn' });
   const database = createDatabase(config.database, logger);
   try {
-    if (!(await schemaStatus(database.db, database.dialect)).current) throw new Error('Database schema is not current; run `npm run db:migrate` first');
+    if (!(await schemaStatus(database.db, database.dialect)).current)
+      throw new Error('Database schema is not current; run `npm run db:migrate` first');
     const services = createServices({ config, database, logger });
     const found = await services.repos.users.findCredentials(username);
     if (!found) throw new UsageError(`no user named ${username}`);

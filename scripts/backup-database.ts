@@ -6,7 +6,15 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { backupsToDelete, dumpTargetFor, encryptFile, openBackupArchive, sha256File, verifyByScratchRestore, writeBackupArchive } from '../app/src/backups/index.js';
+import {
+  backupsToDelete,
+  dumpTargetFor,
+  encryptFile,
+  openBackupArchive,
+  sha256File,
+  verifyByScratchRestore,
+  writeBackupArchive,
+} from '../app/src/backups/index.js';
 import { parseConfig } from '../app/src/config/index.js';
 import { createDatabase } from '../app/src/db/index.js';
 import { withHostLock } from '../app/src/lib/host-lock.js';
@@ -18,7 +26,17 @@ const USAGE = 'usage: backup-database [--out-dir <dir>] [--keep-last N] [--keep-
 const NAME = /^baluhost-database-(\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z)\.tar\.gz(\.enc)?$/;
 
 runCli(async () => {
-  const args = parseCli(process.argv.slice(2), { 'out-dir': { type: 'string' }, 'keep-last': { type: 'string' }, 'keep-days': { type: 'string' }, 'passphrase-file': { type: 'string' }, 'no-verify': { type: 'boolean' } }, USAGE);
+  const args = parseCli(
+    process.argv.slice(2),
+    {
+      'out-dir': { type: 'string' },
+      'keep-last': { type: 'string' },
+      'keep-days': { type: 'string' },
+      'passphrase-file': { type: 'string' },
+      'no-verify': { type: 'boolean' },
+    },
+    USAGE,
+  );
   const keepLast = args['keep-last'] === undefined ? undefined : positiveInt(args['keep-last'], 'keep-last', 1);
   const keepDays = args['keep-days'] === undefined ? undefined : positiveInt(args['keep-days'], 'keep-days', 1);
   const passphrase = await readPassphrase(args['passphrase-file']);
@@ -32,13 +50,25 @@ runCli(async () => {
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       const file = join(outDir, `baluhost-database-${stamp}.tar.gz`);
       const started = process.hrtime.bigint();
-      const written = await writeBackupArchive({ database, dumpTarget: dumpTargetFor(config.database), outFile: file, backupType: 'database_only', includes: { database: true, files: false, config: false }, appVersion: config.version });
+      const written = await writeBackupArchive({
+        database,
+        dumpTarget: dumpTargetFor(config.database),
+        outFile: file,
+        backupType: 'database_only',
+        includes: { database: true, files: false, config: false },
+        appVersion: config.version,
+      });
       let verified = false;
       if (!args['no-verify']) {
         const staging = join(outDir, `.verify-${randomUUID()}`);
         try {
           const manifest = await openBackupArchive(file, written.sha256, staging);
-          await verifyByScratchRestore(staging, manifest, config.database.kind === 'postgres' ? config.database.url : null, config.database.kind === 'postgres' ? (config.database.toolsContainer ?? null) : null);
+          await verifyByScratchRestore(
+            staging,
+            manifest,
+            config.database.kind === 'postgres' ? config.database.url : null,
+            config.database.kind === 'postgres' ? (config.database.toolsContainer ?? null) : null,
+          );
           verified = true;
         } catch (err) {
           await rm(file, { force: true });
@@ -59,7 +89,12 @@ runCli(async () => {
       const removed = await applyRetention(outDir, { keepLast, keepDays }, basename(final));
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const rows = Object.values(written.manifest.row_counts).reduce((n, r) => n + r, 0);
-      await appendOperation(paths.log, { action: 'backup-database', outcome: 'succeeded', release: config.version, details: { file: final, sha256: written.sha256, rows, verified, encrypted: Boolean(passphrase) } });
+      await appendOperation(paths.log, {
+        action: 'backup-database',
+        outcome: 'succeeded',
+        release: config.version,
+        details: { file: final, sha256: written.sha256, rows, verified, encrypted: Boolean(passphrase) },
+      });
       console.log(`Backup written: ${final} (${(await stat(final)).size} bytes, ${rows} rows, engine ${written.manifest.engine})`);
       console.log(verified ? 'Verified: restored into a scratch database; every table matches.' : 'Not verified (--no-verify).');
       if (passphrase) console.log('Encrypted with the passphrase; keep it safe: without it the backup cannot be restored.');
@@ -76,7 +111,10 @@ async function applyRetention(dir: string, policy: { keepLast?: number; keepDays
   const entries = (await readdir(dir))
     .map((file) => ({ file, match: NAME.exec(file) }))
     .filter((e): e is { file: string; match: RegExpExecArray } => e.match !== null)
-    .map((e) => ({ file: e.file, createdAt: new Date((e.match[1] as string).replace(/T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z/, 'T$1:$2:$3.$4Z')) }));
+    .map((e) => ({
+      file: e.file,
+      createdAt: new Date((e.match[1] as string).replace(/T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z/, 'T$1:$2:$3.$4Z')),
+    }));
   const doomed = backupsToDelete(entries, policy, new Date()).filter((f) => f !== keep);
   for (const file of doomed) {
     await rm(join(dir, file), { force: true });

@@ -12,7 +12,8 @@ type Action = (typeof ACTIONS)[number];
 
 async function main(): Promise<void> {
   const action = process.argv[2];
-  if (!ACTIONS.includes(action as Action)) throw new Error(`usage: db-migrate <${ACTIONS.join('|')}> (got ${JSON.stringify(action ?? '')})`);
+  if (!ACTIONS.includes(action as Action))
+    throw new Error(`usage: db-migrate <${ACTIONS.join('|')}> (got ${JSON.stringify(action ?? '')})`);
   const config = parseConfig(process.env);
   const database = createDatabase(config.database);
   try {

@@ -23,10 +23,20 @@ runCli(async () => {
     const image = cli.config.app.slotImages[next] ?? cli.config.app.image;
     let pendingMigrations: string[] | null = null;
     if (cli.config.app.runtime === 'docker' && image && current) {
-      const status = await cli.deps.host.run(pendingMigrationsScript({ image, runningContainer: slotContainerName(current.app.activeSlot), network: DATABASE_NETWORK }));
+      const status = await cli.deps.host.run(
+        pendingMigrationsScript({ image, runningContainer: slotContainerName(current.app.activeSlot), network: DATABASE_NETWORK }),
+      );
       if (status.code === 0) pendingMigrations = (JSON.parse(status.stdout) as { pending: string[] }).pending;
     }
-    process.stdout.write(await planMarkdown(cli.deps.host, { stack: cli.stack, desired: cli.config, current, pendingMigrations, ...(cli.deps.root ? { root: cli.deps.root } : {}) }));
+    process.stdout.write(
+      await planMarkdown(cli.deps.host, {
+        stack: cli.stack,
+        desired: cli.config,
+        current,
+        pendingMigrations,
+        ...(cli.deps.root ? { root: cli.deps.root } : {}),
+      }),
+    );
     return 0;
   } finally {
     cli.close();

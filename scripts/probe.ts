@@ -11,8 +11,16 @@ const USAGE = 'usage: probe --stack <name> [--min-cert-days N] [--max-backup-hou
 const DRIFT_EXIT = 3;
 
 runCli(async () => {
-  const args = parseCli(process.argv.slice(2), { ...COMMON_OPTIONS, 'min-cert-days': { type: 'string' }, 'max-backup-hours': { type: 'string' } }, USAGE, ['stack']);
-  const limits = { minCertificateDays: positiveInt(args['min-cert-days'], 'min-cert-days', 14), maxBackupAgeHours: positiveInt(args['max-backup-hours'], 'max-backup-hours', 36) };
+  const args = parseCli(
+    process.argv.slice(2),
+    { ...COMMON_OPTIONS, 'min-cert-days': { type: 'string' }, 'max-backup-hours': { type: 'string' } },
+    USAGE,
+    ['stack'],
+  );
+  const limits = {
+    minCertificateDays: positiveInt(args['min-cert-days'], 'min-cert-days', 14),
+    maxBackupAgeHours: positiveInt(args['max-backup-hours'], 'max-backup-hours', 36),
+  };
   const cli = await openRelease(args);
   try {
     const report = await probeHost(cli.deps, limits);

@@ -15,7 +15,18 @@ import { checkStackName, openRelease } from './lib/release-cli.js';
 const USAGE = 'usage: promote --from <stack> --to <stack> [--yes] [--identity <ssh key>] [--project <dir>]';
 
 runCli(async () => {
-  const args = parseCli(process.argv.slice(2), { from: { type: 'string' }, to: { type: 'string' }, yes: { type: 'boolean' }, identity: { type: 'string' }, project: { type: 'string' } }, USAGE, ['from', 'to']);
+  const args = parseCli(
+    process.argv.slice(2),
+    {
+      from: { type: 'string' },
+      to: { type: 'string' },
+      yes: { type: 'boolean' },
+      identity: { type: 'string' },
+      project: { type: 'string' },
+    },
+    USAGE,
+    ['from', 'to'],
+  );
   const from = checkStackName(args.from as string);
   const to = checkStackName(args.to as string);
   if (from === to) throw new UsageError('--from and --to name the same stack');

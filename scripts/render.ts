@@ -14,7 +14,12 @@ import { parseCli, runCli, UsageError } from './lib/cli.js';
 const USAGE = 'usage: render --stack <name> [--out <dir>] [--against <dir>] [--project <dir>]';
 
 runCli(async () => {
-  const args = parseCli(process.argv.slice(2), { stack: { type: 'string' }, out: { type: 'string' }, against: { type: 'string' }, project: { type: 'string' } }, USAGE, ['stack']);
+  const args = parseCli(
+    process.argv.slice(2),
+    { stack: { type: 'string' }, out: { type: 'string' }, against: { type: 'string' }, project: { type: 'string' } },
+    USAGE,
+    ['stack'],
+  );
   const stack = args.stack as string;
   if (args.out !== undefined) {
     const existing = await stat(args.out).catch(() => null);
@@ -32,7 +37,9 @@ runCli(async () => {
   }
   if (previous) {
     const changes = diffFiles(previous.files, files);
-    console.log(changes.length === 0 ? `\nNo changes against ${args.against}.` : `\n${changes.length} file(s) differ from ${args.against}:\n`);
+    console.log(
+      changes.length === 0 ? `\nNo changes against ${args.against}.` : `\n${changes.length} file(s) differ from ${args.against}:\n`,
+    );
     for (const change of changes) process.stdout.write(change.diff);
   }
   return 0;

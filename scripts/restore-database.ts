@@ -8,7 +8,17 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { question } from 'zx';
-import { decryptFile, DUMP_NAME, dumpTargetFor, isEncrypted, openBackupArchive, readChecksumFile, restoreDatabaseKeepingCatalogue, sha256File, writeBackupArchive } from '../app/src/backups/index.js';
+import {
+  decryptFile,
+  DUMP_NAME,
+  dumpTargetFor,
+  isEncrypted,
+  openBackupArchive,
+  readChecksumFile,
+  restoreDatabaseKeepingCatalogue,
+  sha256File,
+  writeBackupArchive,
+} from '../app/src/backups/index.js';
 import { parseConfig } from '../app/src/config/index.js';
 import { createDatabase } from '../app/src/db/index.js';
 import { withHostLock } from '../app/src/lib/host-lock.js';
@@ -26,7 +36,12 @@ class RestoreRefusedError extends Error {
 }
 
 runCli(async () => {
-  const args = parseCli(process.argv.slice(2), { backup: { type: 'string' }, yes: { type: 'boolean' }, 'passphrase-file': { type: 'string' } }, USAGE, ['backup']);
+  const args = parseCli(
+    process.argv.slice(2),
+    { backup: { type: 'string' }, yes: { type: 'boolean' }, 'passphrase-file': { type: 'string' } },
+    USAGE,
+    ['backup'],
+  );
   const backup = resolve(args.backup as string);
   await requireFile(backup, '--backup');
   const passphrase = await readPassphrase(args['passphrase-file']);
@@ -37,8 +52,10 @@ runCli(async () => {
   const database = createDatabase(config.database);
   try {
     const recorded = await readChecksumFile(backup);
-    if (recorded === null) throw new RestoreRefusedError(`${backup}.sha256 is missing: the backup cannot be checked, so it is not restored`);
-    if ((await sha256File(backup)) !== recorded) throw new RestoreRefusedError(`${basename(backup)} does not match ${basename(backup)}.sha256; it is damaged or was changed`);
+    if (recorded === null)
+      throw new RestoreRefusedError(`${backup}.sha256 is missing: the backup cannot be checked, so it is not restored`);
+    if ((await sha256File(backup)) !== recorded)
+      throw new RestoreRefusedError(`${basename(backup)} does not match ${basename(backup)}.sha256; it is damaged or was changed`);
     let archive = backup;
     if (await isEncrypted(backup)) {
       if (!passphrase) throw new UsageError(`${basename(backup)} is encrypted: pass --passphrase-file`);
@@ -47,12 +64,16 @@ runCli(async () => {
     }
     const manifest = await openBackupArchive(archive, await sha256File(archive), join(work, 'extracted'));
     if (!manifest.includes.database) throw new RestoreRefusedError(`${basename(backup)} holds no database`);
-    if (manifest.engine !== config.database.kind) throw new RestoreRefusedError(`${basename(backup)} holds a ${manifest.engine} database; this BaluHost uses ${config.database.kind}`);
+    if (manifest.engine !== config.database.kind)
+      throw new RestoreRefusedError(`${basename(backup)} holds a ${manifest.engine} database; this BaluHost uses ${config.database.kind}`);
 
     const rows = Object.values(manifest.row_counts).reduce((n, r) => n + r, 0);
-    console.log(`Backup ${basename(backup)}: ${manifest.engine}, made ${manifest.created_at} by BaluHost ${manifest.app_version}, ${rows} rows.`);
+    console.log(
+      `Backup ${basename(backup)}: ${manifest.engine}, made ${manifest.created_at} by BaluHost ${manifest.app_version}, ${rows} rows.`,
+    );
     if (!args.yes) {
-      if (!process.stdin.isTTY) throw new UsageError('restore replaces the current database: pass --yes to confirm when not running interactively');
+      if (!process.stdin.isTTY)
+        throw new UsageError('restore replaces the current database: pass --yes to confirm when not running interactively');
       const answer = await question('This replaces the current database (a safety backup is taken first). Type "restore" to continue: ');
       if (answer.trim() !== 'restore') throw new RestoreRefusedError('Not confirmed; nothing was changed');
     }
@@ -71,12 +92,26 @@ runCli(async () => {
           appVersion: config.version,
         });
         console.log(`Safety backup of the current database: ${safety.file}`);
-        await restoreDatabaseKeepingCatalogue(database, dumpTargetFor(config.database), join(work, 'extracted', DUMP_NAME[manifest.engine]));
-        await appendOperation(paths.log, { action: 'restore-database', outcome: 'succeeded', release: config.version, details: { backup, safety_backup: safety.file } });
+        await restoreDatabaseKeepingCatalogue(
+          database,
+          dumpTargetFor(config.database),
+          join(work, 'extracted', DUMP_NAME[manifest.engine]),
+        );
+        await appendOperation(paths.log, {
+          action: 'restore-database',
+          outcome: 'succeeded',
+          release: config.version,
+          details: { backup, safety_backup: safety.file },
+        });
         console.log(`Restored ${rows} rows from ${basename(backup)}. To undo: npm run restore:database -- --backup ${safety.file} --yes`);
         return 0;
       } catch (err) {
-        await appendOperation(paths.log, { action: 'restore-database', outcome: 'failed', release: config.version, details: { backup, error: (err as Error).message } });
+        await appendOperation(paths.log, {
+          action: 'restore-database',
+          outcome: 'failed',
+          release: config.version,
+          details: { backup, error: (err as Error).message },
+        });
         throw err;
       }
     });

@@ -16,7 +16,10 @@ const REPOSITORY = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { config, secrets } = readPulumiStackConfig();
 const layout = hostLayout(config);
 const files = renderHostFiles(config);
-const knownHostsFile = writeKnownHostsFile(pulumi.getStack(), knownHostsLine(config.host.address, config.host.sshPort, config.host.hostKey));
+const knownHostsFile = writeKnownHostsFile(
+  pulumi.getStack(),
+  knownHostsLine(config.host.address, config.host.sshPort, config.host.hostKey),
+);
 
 const host = new NasHost('nas', { config, layout, privateKey: secrets.sshPrivateKey, knownHostsFile });
 
@@ -40,9 +43,21 @@ if (config.app.runtime === 'docker' && host.docker) {
 
 const secretEnv =
   config.app.runtime === 'baremetal'
-    ? pulumi.secret(pulumi.all([secrets.secretKey, secrets.sentryDsn ?? pulumi.output('')]).apply(([key, dsn]) => `BALUHOST_SECRET_KEY="${key}"\n${dsn ? `SENTRY_DSN="${dsn}"\n` : ''}`))
+    ? pulumi.secret(
+        pulumi
+          .all([secrets.secretKey, secrets.sentryDsn ?? pulumi.output('')])
+          .apply(([key, dsn]) => `BALUHOST_SECRET_KEY="${key}"\n${dsn ? `SENTRY_DSN="${dsn}"\n` : ''}`),
+      )
     : undefined;
-const hostFiles = new HostFiles('host-files', { config, layout, files, connection: host.connection, remote: host.remote, secretEnv, dependsOn: [host.ready] });
+const hostFiles = new HostFiles('host-files', {
+  config,
+  layout,
+  files,
+  connection: host.connection,
+  remote: host.remote,
+  secretEnv,
+  dependsOn: [host.ready],
+});
 const proxy = new ReverseProxy('proxy', {
   config,
   layout,

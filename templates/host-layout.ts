@@ -46,7 +46,10 @@ export function hostLayout(config: StackConfig, root = '/'): HostLayout {
   const letsencryptDir = at('/etc/letsencrypt');
   const certificates = {
     selfsigned: { cert: at('/etc/baluhost/tls/cert.pem'), key: at('/etc/baluhost/tls/key.pem') },
-    letsencrypt: { cert: posix.join(letsencryptDir, 'live', primary, 'fullchain.pem'), key: posix.join(letsencryptDir, 'live', primary, 'privkey.pem') },
+    letsencrypt: {
+      cert: posix.join(letsencryptDir, 'live', primary, 'fullchain.pem'),
+      key: posix.join(letsencryptDir, 'live', primary, 'privkey.pem'),
+    },
     provided: { cert: at(config.tls.certificatePath ?? '/'), key: at(config.tls.keyPath ?? '/') },
   }[config.tls.mode];
   return {

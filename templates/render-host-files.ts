@@ -17,7 +17,18 @@ import { nginxView } from './nginx/nginx.view.js';
 import { systemdView } from './systemd/systemd.view.js';
 
 /** What each file is for, so a manifest reader (and the Pulumi program) knows how to apply it. */
-export type HostFileRole = 'nginx-site' | 'nginx-tls-site' | 'nginx-upstream' | 'nginx-support' | 'systemd-unit' | 'certbot' | 'logrotate' | 'firewall' | 'app-env' | 'tmpfiles' | 'script';
+export type HostFileRole =
+  | 'nginx-site'
+  | 'nginx-tls-site'
+  | 'nginx-upstream'
+  | 'nginx-support'
+  | 'systemd-unit'
+  | 'certbot'
+  | 'logrotate'
+  | 'firewall'
+  | 'app-env'
+  | 'tmpfiles'
+  | 'script';
 
 export interface HostFile {
   path: string;
@@ -48,8 +59,10 @@ function render(template: string, view: object): string {
 export function renderHostFiles(config: StackConfig, root = '/'): HostFile[] {
   const layout = hostLayout(config, root);
   const files: Omit<HostFile, 'sha256'>[] = [];
-  const add = (path: string, role: HostFileRole, content: string, mode = '0644', owner = 'root', group = 'root') => files.push({ path, mode, owner, group, role, content });
-  const unit = (name: string, template: string) => add(join(layout.systemdDir, name), 'systemd-unit', render(`systemd/${template}`, systemdView(config, layout)));
+  const add = (path: string, role: HostFileRole, content: string, mode = '0644', owner = 'root', group = 'root') =>
+    files.push({ path, mode, owner, group, role, content });
+  const unit = (name: string, template: string) =>
+    add(join(layout.systemdDir, name), 'systemd-unit', render(`systemd/${template}`, systemdView(config, layout)));
 
   const nginx = nginxView(config, layout);
   add(layout.nginxSite, 'nginx-site', render('nginx/site.conf.hbs', nginx));

@@ -34,7 +34,9 @@ export async function readRendered(dir: string): Promise<{ manifest: RenderedMan
   } catch (err) {
     throw new Error(`${join(dir, MANIFEST_FILE)}: not a render folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
-  const files = await Promise.all(manifest.files.map(async (entry) => ({ ...entry, content: await readFile(join(dir, entry.path), 'utf8') })));
+  const files = await Promise.all(
+    manifest.files.map(async (entry) => ({ ...entry, content: await readFile(join(dir, entry.path), 'utf8') })),
+  );
   return { manifest, files };
 }
 
@@ -45,16 +47,24 @@ export interface FileChange {
 }
 
 /** Unified diffs between two sets of files, keyed by NAS path; unchanged files are left out. */
-export function diffFiles(before: readonly Pick<HostFile, 'path' | 'content' | 'mode' | 'owner' | 'group'>[], after: readonly Pick<HostFile, 'path' | 'content' | 'mode' | 'owner' | 'group'>[]): FileChange[] {
+export function diffFiles(
+  before: readonly Pick<HostFile, 'path' | 'content' | 'mode' | 'owner' | 'group'>[],
+  after: readonly Pick<HostFile, 'path' | 'content' | 'mode' | 'owner' | 'group'>[],
+): FileChange[] {
   const old = new Map(before.map((f) => [f.path, f]));
   const changes: FileChange[] = [];
   for (const file of after) {
     const previous = old.get(file.path);
     old.delete(file.path);
     if (!previous) changes.push({ path: file.path, kind: 'added', diff: patch(file.path, '', file.content) });
-    else if (previous.content !== file.content) changes.push({ path: file.path, kind: 'changed', diff: patch(file.path, previous.content, file.content) });
+    else if (previous.content !== file.content)
+      changes.push({ path: file.path, kind: 'changed', diff: patch(file.path, previous.content, file.content) });
     else if (previous.mode !== file.mode || previous.owner !== file.owner || previous.group !== file.group) {
-      changes.push({ path: file.path, kind: 'mode', diff: `${file.path}: ${previous.mode} ${previous.owner}:${previous.group} -> ${file.mode} ${file.owner}:${file.group}\n` });
+      changes.push({
+        path: file.path,
+        kind: 'mode',
+        diff: `${file.path}: ${previous.mode} ${previous.owner}:${previous.group} -> ${file.mode} ${file.owner}:${file.group}\n`,
+      });
     }
   }
   for (const gone of old.values()) changes.push({ path: gone.path, kind: 'removed', diff: patch(gone.path, gone.content, '') });

@@ -30,7 +30,10 @@ export const REDACT_PATHS = [
  * JSON lines on stdout (what journald and `docker logs` want); pretty-printed only when a person is
  * watching a terminal. Tests pass their own destination to read what was logged.
  */
-export function createLogger(config: Pick<Config, 'logLevel'> & Partial<Pick<Config, 'observability'>>, destination?: DestinationStream): Logger {
+export function createLogger(
+  config: Pick<Config, 'logLevel'> & Partial<Pick<Config, 'observability'>>,
+  destination?: DestinationStream,
+): Logger {
   const options: pino.LoggerOptions = {
     level: config.logLevel,
     base: { service: 'baluhost' },
@@ -50,7 +53,10 @@ export function createLogger(config: Pick<Config, 'logLevel'> & Partial<Pick<Con
             // Two rotators on one file lose lines: with `external`, logrotate's copytruncate owns rotation.
             ...(file.rotation === 'external'
               ? { target: 'pino/file', options: { destination: file.path, append: true, mkdir: true } }
-              : { target: 'pino-roll', options: { file: file.path, size: file.size, frequency: file.frequency, limit: { count: file.keep }, mkdir: true } }),
+              : {
+                  target: 'pino-roll',
+                  options: { file: file.path, size: file.size, frequency: file.frequency, limit: { count: file.keep }, mkdir: true },
+                }),
             level: config.logLevel,
           },
         ],
@@ -58,7 +64,10 @@ export function createLogger(config: Pick<Config, 'logLevel'> & Partial<Pick<Con
     );
   }
   if (process.stdout.isTTY) {
-    return pino({ ...options, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:standard', ignore: 'pid,hostname,service' } } });
+    return pino({
+      ...options,
+      transport: { target: 'pino-pretty', options: { translateTime: 'SYS:standard', ignore: 'pid,hostname,service' } },
+    });
   }
   return pino(options);
 }

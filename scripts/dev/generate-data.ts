@@ -9,17 +9,31 @@ import { generateDataset } from '../../app/src/data-safety/index.js';
 import { createTransactionRunner } from '../../app/src/repositories/index.js';
 import { parseCli, positiveInt, runCli, UsageError } from '../lib/cli.js';
 
-const USAGE = 'usage: generate-data --out <new sqlite file> [--users N] [--files-per-user N] [--links-per-user N] [--audit-rows N] [--seed N]';
+const USAGE =
+  'usage: generate-data --out <new sqlite file> [--users N] [--files-per-user N] [--links-per-user N] [--audit-rows N] [--seed N]';
 
 runCli(async () => {
   const args = parseCli(
     process.argv.slice(2),
-    { out: { type: 'string' }, users: { type: 'string' }, 'files-per-user': { type: 'string' }, 'links-per-user': { type: 'string' }, 'audit-rows': { type: 'string' }, seed: { type: 'string' } },
+    {
+      out: { type: 'string' },
+      users: { type: 'string' },
+      'files-per-user': { type: 'string' },
+      'links-per-user': { type: 'string' },
+      'audit-rows': { type: 'string' },
+      seed: { type: 'string' },
+    },
     USAGE,
     ['out'],
   );
   const out = resolve(args.out as string);
-  if (await stat(out).then(() => true, () => false)) throw new UsageError(`--out ${out} exists; the generator only creates new databases`);
+  if (
+    await stat(out).then(
+      () => true,
+      () => false,
+    )
+  )
+    throw new UsageError(`--out ${out} exists; the generator only creates new databases`);
   const size = {
     users: positiveInt(args.users, 'users', 50),
     filesPerUser: positiveInt(args['files-per-user'], 'files-per-user', 40),

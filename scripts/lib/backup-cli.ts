@@ -15,7 +15,9 @@ export async function readPassphrase(file: string | undefined): Promise<string |
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`--passphrase-file ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    throw new UsageError(
+      `--passphrase-file ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+    );
   }
   const passphrase = text.replace(/\r?\n$/, '');
   if (passphrase.length < 12) throw new UsageError(`--passphrase-file ${file}: the passphrase must be at least 12 characters`);

@@ -17,7 +17,12 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 export function parseCli<O extends Options>(argv: string[], options: O, usage: string, required: (keyof O & string)[] = []) {
   let values: Record<string, string | boolean | undefined>;
   try {
-    values = parseArgs({ args: argv, options: { ...options, verbose: { type: 'boolean' }, help: { type: 'boolean' } }, strict: true, allowPositionals: false }).values as typeof values;
+    values = parseArgs({
+      args: argv,
+      options: { ...options, verbose: { type: 'boolean' }, help: { type: 'boolean' } },
+      strict: true,
+      allowPositionals: false,
+    }).values;
   } catch (err) {
     throw new UsageError(`${(err as Error).message.replace(/\. To specify.*$/, '')}\n${usage}`);
   }
@@ -46,6 +51,7 @@ export function runCli(main: () => Promise<number | void>): void {
 
 export function positiveInt(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value) || Number(value) <= 0) throw new UsageError(`--${flag} must be a positive whole number (got ${JSON.stringify(value)})`);
+  if (!/^\d+$/.test(value) || Number(value) <= 0)
+    throw new UsageError(`--${flag} must be a positive whole number (got ${JSON.stringify(value)})`);
   return Number(value);
 }

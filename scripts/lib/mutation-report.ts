@@ -45,13 +45,21 @@ export function scoreModule(file: string, concern: string, results: MutantResult
     ignored: equivalents.length,
     staticSkipped: mine.filter(isStatic).length,
     score: counted === 0 ? 100 : Math.floor(((killed + timeout) / counted) * 10000) / 100,
-    survivors: mine.filter((m) => m.status === 'Survived' || m.status === 'NoCoverage').map((m) => `${where(m)} ${what(m)}${m.status === 'NoCoverage' ? ' (no test reaches it)' : ''}`),
+    survivors: mine
+      .filter((m) => m.status === 'Survived' || m.status === 'NoCoverage')
+      .map((m) => `${where(m)} ${what(m)}${m.status === 'NoCoverage' ? ' (no test reaches it)' : ''}`),
     equivalents: equivalents.map((m) => `${where(m)} ${what(m)}: ${m.statusReason ?? 'no reason given'}`),
   };
 }
 
 export function formatScores(scores: ModuleScore[], floor: number): string {
-  const rows = scores.map((s) => `${s.score >= floor ? '  ' : '✗ '}${s.score.toFixed(2).padStart(6)}%  ${String(s.killed + s.timeout).padStart(4)} killed ${String(s.survived + s.noCoverage).padStart(4)} alive ${String(s.ignored).padStart(3)} equivalent ${String(s.staticSkipped).padStart(3)} static  ${s.file} (${s.concern})`);
-  const details = scores.flatMap((s) => [...s.survivors.map((line) => `  alive: ${line}`), ...s.equivalents.map((line) => `  equivalent: ${line}`)]);
+  const rows = scores.map(
+    (s) =>
+      `${s.score >= floor ? '  ' : '✗ '}${s.score.toFixed(2).padStart(6)}%  ${String(s.killed + s.timeout).padStart(4)} killed ${String(s.survived + s.noCoverage).padStart(4)} alive ${String(s.ignored).padStart(3)} equivalent ${String(s.staticSkipped).padStart(3)} static  ${s.file} (${s.concern})`,
+  );
+  const details = scores.flatMap((s) => [
+    ...s.survivors.map((line) => `  alive: ${line}`),
+    ...s.equivalents.map((line) => `  equivalent: ${line}`),
+  ]);
   return [`mutation score per module (floor ${floor}%):`, ...rows, ...(details.length ? ['', ...details] : [])].join('\n');
 }

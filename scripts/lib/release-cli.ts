@@ -32,16 +32,29 @@ export function checkStackName(stack: string): string {
 }
 
 /** Loads and validates the stack, reads the SSH key, and only then connects (pinned host key). */
-export async function openRelease(args: { stack?: string; project?: string; identity?: string; root?: string; 'watch-seconds'?: string; 'gate-successes'?: string }, driver?: StackDriver): Promise<ReleaseCli> {
+export async function openRelease(
+  args: { stack?: string; project?: string; identity?: string; root?: string; 'watch-seconds'?: string; 'gate-successes'?: string },
+  driver?: StackDriver,
+): Promise<ReleaseCli> {
   const stack = checkStackName(args.stack as string);
   const project = resolve(args.project ?? '.');
-  const timings = { ...DEFAULT_TIMINGS, watchSeconds: positiveInt(args['watch-seconds'], 'watch-seconds', DEFAULT_TIMINGS.watchSeconds), gateSuccesses: positiveInt(args['gate-successes'], 'gate-successes', DEFAULT_TIMINGS.gateSuccesses) };
+  const timings = {
+    ...DEFAULT_TIMINGS,
+    watchSeconds: positiveInt(args['watch-seconds'], 'watch-seconds', DEFAULT_TIMINGS.watchSeconds),
+    gateSuccesses: positiveInt(args['gate-successes'], 'gate-successes', DEFAULT_TIMINGS.gateSuccesses),
+  };
   const identity = args.identity ?? join(homedir(), '.ssh', 'id_ed25519');
   const { config } = await loadStackConfig(project, stack);
   const privateKey = await readFile(identity).catch((err: NodeJS.ErrnoException) => {
     throw new UsageError(`--identity ${identity}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
   });
-  const session = await SshSession.open({ host: config.host.address, port: config.host.sshPort, user: config.host.sshUser, privateKey, hostKey: config.host.hostKey });
+  const session = await SshSession.open({
+    host: config.host.address,
+    port: config.host.sshPort,
+    user: config.host.sshUser,
+    privateKey,
+    hostKey: config.host.hostKey,
+  });
   const gitCommit: string = (await $({ quiet: true, nothrow: true, cwd: project })`git rev-parse --short HEAD`).stdout.trim();
   return {
     stack,

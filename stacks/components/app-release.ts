@@ -31,7 +31,6 @@ export interface AppReleaseArgs {
 
 export const MIGRATION_NOT_NEEDED = 'echo "migration: the slot images did not change; nothing to migrate"';
 
-
 export class AppRelease extends pulumi.ComponentResource {
   readonly slots: Record<Slot, docker.Container>;
   /** Image reference each slot runs (what promote copies and rollback restores). */
@@ -52,12 +51,24 @@ export class AppRelease extends pulumi.ComponentResource {
     const imageFor = (slot: Slot): pulumi.Output<string> => {
       const ref = config.app.slotImages[slot] ?? config.app.image;
       if (ref === undefined) {
-        built ??= new docker.Image(`${name}-build`, { imageName: `baluhost-app:${config.app.release}`, build: { context: args.buildContext, dockerfile: `${args.buildContext}/Dockerfile` }, skipPush: true }, { ...child, dependsOn: args.dependsOn });
+        built ??= new docker.Image(
+          `${name}-build`,
+          {
+            imageName: `baluhost-app:${config.app.release}`,
+            build: { context: args.buildContext, dockerfile: `${args.buildContext}/Dockerfile` },
+            skipPush: true,
+          },
+          { ...child, dependsOn: args.dependsOn },
+        );
         return built.imageName;
       }
       let image = pulled.get(ref);
       if (!image) {
-        image = new docker.RemoteImage(`${name}-image-${sha256(ref).slice(0, 12)}`, { name: ref, keepLocally: true }, { ...child, dependsOn: args.dependsOn });
+        image = new docker.RemoteImage(
+          `${name}-image-${sha256(ref).slice(0, 12)}`,
+          { name: ref, keepLocally: true },
+          { ...child, dependsOn: args.dependsOn },
+        );
         pulled.set(ref, image);
       }
       return image.repoDigest.apply((digest) => digest || ref);
@@ -98,7 +109,9 @@ export class AppRelease extends pulumi.ComponentResource {
         {
           name: slotContainerName(slot),
           image: this.images[slot],
-          envs: pulumi.all([secretEnv, pulumi.output(envList(appEnvironment(config, args.layout, slot)))]).apply(([secrets, plain]) => [...plain, ...secrets]),
+          envs: pulumi
+            .all([secretEnv, pulumi.output(envList(appEnvironment(config, args.layout, slot)))])
+            .apply(([secrets, plain]) => [...plain, ...secrets]),
           ports: [{ internal: 8000, external: config.app.slots[slot], ip: '127.0.0.1' }],
           networksAdvanced: [{ name: args.network }],
           volumes: [
@@ -109,7 +122,13 @@ export class AppRelease extends pulumi.ComponentResource {
           ],
           user: `${APP_UID}:${APP_UID}`,
           // Unauthenticated liveness; the deploy gate additionally waits for /api/ready.
-          healthcheck: { tests: ['CMD', 'curl', '-fsS', 'http://127.0.0.1:8000/api/health'], interval: '15s', timeout: '5s', retries: 4, startPeriod: '30s' },
+          healthcheck: {
+            tests: ['CMD', 'curl', '-fsS', 'http://127.0.0.1:8000/api/health'],
+            interval: '15s',
+            timeout: '5s',
+            retries: 4,
+            startPeriod: '30s',
+          },
           restart: 'unless-stopped',
           ...LOG_OPTIONS,
           memory: config.app.memoryMb,
@@ -141,11 +160,13 @@ function envList(env: Record<string, string>): string[] {
 /** Secret settings as `NAME=value` lines: a secret Output all the way to the container and the migration's stdin. */
 function secretEnvironment(args: AppReleaseArgs): pulumi.Output<string[]> {
   return pulumi.secret(
-    pulumi.all([args.databaseUrl, args.secretKey, args.sentryDsn ?? pulumi.output('')]).apply(([url, key, dsn]) => [
-      `DATABASE_URL=${url}`,
-      `BALUHOST_SECRET_KEY=${key}`,
-      `BALUHOST_RELEASE=${args.config.app.release}`,
-      ...(dsn ? [`SENTRY_DSN=${dsn}`] : []),
-    ]),
+    pulumi
+      .all([args.databaseUrl, args.secretKey, args.sentryDsn ?? pulumi.output('')])
+      .apply(([url, key, dsn]) => [
+        `DATABASE_URL=${url}`,
+        `BALUHOST_SECRET_KEY=${key}`,
+        `BALUHOST_RELEASE=${args.config.app.release}`,
+        ...(dsn ? [`SENTRY_DSN=${dsn}`] : []),
+      ]),
   );
 }

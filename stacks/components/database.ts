@@ -32,19 +32,35 @@ export class Database extends pulumi.ComponentResource {
     // URL-safe characters only: the password is embedded in DATABASE_URL.
     const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });
     const secretPassword = pulumi.secret(password.result);
-    this.network = new docker.Network(`${name}-network`, { name: DATABASE_NETWORK, internal: database.publishPort === undefined, driver: 'bridge' }, { ...child, dependsOn: args.dependsOn });
-    const image = new docker.RemoteImage(`${name}-image`, { name: database.image, keepLocally: true }, { ...child, dependsOn: args.dependsOn });
+    this.network = new docker.Network(
+      `${name}-network`,
+      { name: DATABASE_NETWORK, internal: database.publishPort === undefined, driver: 'bridge' },
+      { ...child, dependsOn: args.dependsOn },
+    );
+    const image = new docker.RemoteImage(
+      `${name}-image`,
+      { name: database.image, keepLocally: true },
+      { ...child, dependsOn: args.dependsOn },
+    );
     this.container = new docker.Container(
       `${name}-container`,
       {
         name: DATABASE_CONTAINER,
         image: image.imageId,
-        envs: pulumi.secret(pulumi.interpolate`POSTGRES_PASSWORD=${secretPassword}`.apply((p) => [p, `POSTGRES_USER=${DB_USER}`, `POSTGRES_DB=${DB_NAME}`])),
+        envs: pulumi.secret(
+          pulumi.interpolate`POSTGRES_PASSWORD=${secretPassword}`.apply((p) => [p, `POSTGRES_USER=${DB_USER}`, `POSTGRES_DB=${DB_NAME}`]),
+        ),
         networkMode: this.network.name,
         networksAdvanced: [{ name: this.network.name, aliases: ['postgres'] }],
         ports: database.publishPort === undefined ? [] : [{ internal: 5432, external: database.publishPort, ip: '127.0.0.1' }],
         volumes: [{ hostPath: args.layout.databaseDir, containerPath: '/var/lib/postgresql/data' }],
-        healthcheck: { tests: ['CMD-SHELL', `pg_isready -U ${DB_USER} -d ${DB_NAME}`], interval: '10s', timeout: '5s', retries: 5, startPeriod: '30s' },
+        healthcheck: {
+          tests: ['CMD-SHELL', `pg_isready -U ${DB_USER} -d ${DB_NAME}`],
+          interval: '10s',
+          timeout: '5s',
+          retries: 5,
+          startPeriod: '30s',
+        },
         restart: 'unless-stopped',
         ...LOG_OPTIONS,
         shmSize: 256,

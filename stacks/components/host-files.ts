@@ -34,22 +34,66 @@ export class HostFiles extends pulumi.ComponentResource {
     const install = (group: string, groupFiles: HostFile[], build: (staged: ReturnType<typeof stageFiles>['files']) => string) => {
       if (groupFiles.length === 0) return;
       const staged = stageFiles(`${name}-${group}`, groupFiles, connection, { parent: this, dependsOn: previous });
-      const cmd = new command.remote.Command(`${name}-install-${group}`, { connection, create: build(staged.files), triggers: staged.triggers }, { parent: this, dependsOn: [...previous, ...staged.copies] });
+      const cmd = new command.remote.Command(
+        `${name}-install-${group}`,
+        { connection, create: build(staged.files), triggers: staged.triggers },
+        { parent: this, dependsOn: [...previous, ...staged.copies] },
+      );
       this.installs.push(cmd);
       previous = [cmd];
     };
 
-    install('tmpfiles', of('tmpfiles'), (staged) => installGroupScript('tmpfiles', staged, { apply: `systemd-tmpfiles --create ${q(layout.tmpfilesConfig)}` }, remote));
+    install('tmpfiles', of('tmpfiles'), (staged) =>
+      installGroupScript('tmpfiles', staged, { apply: `systemd-tmpfiles --create ${q(layout.tmpfilesConfig)}` }, remote),
+    );
     install('app-env', of('app-env'), (staged) => installGroupScript('app env', staged, {}, remote));
     if (args.secretEnv) {
-      const secrets = new command.remote.Command(`${name}-secrets-env`, { connection, create: writeSecretFileScript(layout.appSecretsFile, APP_USER, remote), stdin: args.secretEnv, triggers: [args.secretEnv] }, { parent: this, dependsOn: previous });
+      const secrets = new command.remote.Command(
+        `${name}-secrets-env`,
+        {
+          connection,
+          create: writeSecretFileScript(layout.appSecretsFile, APP_USER, remote),
+          stdin: args.secretEnv,
+          triggers: [args.secretEnv],
+        },
+        { parent: this, dependsOn: previous },
+      );
       previous = [secrets];
     }
-    install('firewall', of('firewall'), (staged) => installGroupScript('firewall', staged, { validate: `nft -c -f ${q(layout.firewallRules)}`, apply: `nft -f ${q(layout.firewallRules)}` }, remote));
-    install('logrotate', of('logrotate'), (staged) => installGroupScript('logrotate', staged, { validate: `logrotate -d -s /var/lib/baluhost/logrotate.check ${q(layout.logrotateConfig)}` }, remote));
-    install('certbot', of('certbot'), (staged) => installGroupScript('certbot', staged, { validate: staged.filter((f) => f.mode === '0755').map((f) => `sh -n ${q(f.target)}`).join(' && ') || undefined }, remote));
+    install('firewall', of('firewall'), (staged) =>
+      installGroupScript(
+        'firewall',
+        staged,
+        { validate: `nft -c -f ${q(layout.firewallRules)}`, apply: `nft -f ${q(layout.firewallRules)}` },
+        remote,
+      ),
+    );
+    install('logrotate', of('logrotate'), (staged) =>
+      installGroupScript(
+        'logrotate',
+        staged,
+        { validate: `logrotate -d -s /var/lib/baluhost/logrotate.check ${q(layout.logrotateConfig)}` },
+        remote,
+      ),
+    );
+    install('certbot', of('certbot'), (staged) =>
+      installGroupScript(
+        'certbot',
+        staged,
+        {
+          validate:
+            staged
+              .filter((f) => f.mode === '0755')
+              .map((f) => `sh -n ${q(f.target)}`)
+              .join(' && ') || undefined,
+        },
+        remote,
+      ),
+    );
     const units = of('systemd-unit', 'script');
-    const enable = units.map((f) => f.path.split('/').pop() as string).filter((u) => u.endsWith('.timer') || u === 'baluhost-firewall.service' || u === 'baluhost.service');
+    const enable = units
+      .map((f) => f.path.split('/').pop() as string)
+      .filter((u) => u.endsWith('.timer') || u === 'baluhost-firewall.service' || u === 'baluhost.service');
     install('units', units, (staged) => installUnitsScript(staged, enable, remote));
     this.registerOutputs({ installed: this.installs.length });
   }

@@ -41,11 +41,23 @@ export class NasHost extends pulumi.ComponentResource {
     };
     const needsDocker = args.config.app.runtime === 'docker';
     const waitScript = waitForHostScript({ ...this.remote, needsDocker });
-    const wait = new command.remote.Command(`${name}-wait-for-ssh`, { connection: this.connection, create: waitScript, triggers: [sha256(waitScript)] }, { parent: this });
+    const wait = new command.remote.Command(
+      `${name}-wait-for-ssh`,
+      { connection: this.connection, create: waitScript, triggers: [sha256(waitScript)] },
+      { parent: this },
+    );
     const dirsScript = baseDirectoriesScript(managedFolders(args.config, args.layout), host.sshUser, this.remote);
-    this.ready = new command.remote.Command(`${name}-base-directories`, { connection: this.connection, create: dirsScript, triggers: [sha256(dirsScript)] }, { parent: this, dependsOn: [wait] });
+    this.ready = new command.remote.Command(
+      `${name}-base-directories`,
+      { connection: this.connection, create: dirsScript, triggers: [sha256(dirsScript)] },
+      { parent: this, dependsOn: [wait] },
+    );
     this.docker = needsDocker
-      ? new docker.Provider(`${name}-docker`, { host: `ssh://${host.sshUser}@${host.address}:${host.sshPort}`, sshOpts: dockerSshOptions(args.knownHostsFile) }, { parent: this, dependsOn: [wait] })
+      ? new docker.Provider(
+          `${name}-docker`,
+          { host: `ssh://${host.sshUser}@${host.address}:${host.sshPort}`, sshOpts: dockerSshOptions(args.knownHostsFile) },
+          { parent: this, dependsOn: [wait] },
+        )
       : undefined;
     this.registerOutputs({ address: host.address, ready: this.ready.stdout });
   }

@@ -18,12 +18,16 @@ export interface Staged {
 export function stageFiles(prefix: string, files: HostFile[], connection: Connection, opts: pulumi.CustomResourceOptions): Staged {
   const copies = files.map(
     (file) =>
-      new command.remote.CopyToRemote(`${prefix}-stage-${file.path.replace(/^\//, '').replace(/[^A-Za-z0-9]+/g, '-')}`, {
-        connection,
-        source: new pulumi.asset.StringAsset(file.content),
-        remotePath: stagedPath(file.sha256),
-        triggers: [file.sha256],
-      }, opts),
+      new command.remote.CopyToRemote(
+        `${prefix}-stage-${file.path.replace(/^\//, '').replace(/[^A-Za-z0-9]+/g, '-')}`,
+        {
+          connection,
+          source: new pulumi.asset.StringAsset(file.content),
+          remotePath: stagedPath(file.sha256),
+          triggers: [file.sha256],
+        },
+        opts,
+      ),
   );
   return {
     files: files.map((f) => ({ staged: stagedPath(f.sha256), target: f.path, mode: f.mode, owner: f.owner, group: f.group })),

@@ -16,7 +16,12 @@ export const CONFIG_NAMESPACE = 'baluhost';
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, verbose: true });
 addFormats.default(ajv, ['email', 'uri', 'hostname']);
-ajv.addFormat('hostname-or-ip', (value: string) => isIP(value) !== 0 || /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(value));
+ajv.addFormat(
+  'hostname-or-ip',
+  (value: string) =>
+    isIP(value) !== 0 ||
+    /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(value),
+);
 const validate = ajv.compile(StackConfigSchema);
 
 /** What a `Pulumi.<stack>.yaml` holds for this project: plain sections, and the names of secret keys. */
@@ -29,7 +34,8 @@ export interface StackFile {
 export function parseStackConfig(sections: Record<string, unknown>, source = 'stack config'): StackConfig {
   const issues: string[] = [];
   for (const key of Object.keys(sections)) {
-    if (!(STACK_SECTIONS as string[]).includes(key)) issues.push(`${CONFIG_NAMESPACE}:${key}: unknown key (expected one of ${STACK_SECTIONS.join(', ')})`);
+    if (!(STACK_SECTIONS as string[]).includes(key))
+      issues.push(`${CONFIG_NAMESPACE}:${key}: unknown key (expected one of ${STACK_SECTIONS.join(', ')})`);
   }
   const candidate = structuredClone(Object.fromEntries(Object.entries(sections).filter(([k]) => (STACK_SECTIONS as string[]).includes(k))));
   if (!validate(candidate)) issues.push(...describeSchemaErrors(validate.errors ?? []));
@@ -40,7 +46,8 @@ export function parseStackConfig(sections: Record<string, unknown>, source = 'st
 
 /** Reads `Pulumi.<stack>.yaml` from `projectDir`; secure values are listed by name, never read. */
 export async function readStackFile(projectDir: string, stack: string): Promise<StackFile> {
-  if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new ConfigError([`stack name ${JSON.stringify(stack)}: only letters, digits, '.', '_' and '-' are allowed`]);
+  if (!/^[A-Za-z0-9_.-]+$/.test(stack))
+    throw new ConfigError([`stack name ${JSON.stringify(stack)}: only letters, digits, '.', '_' and '-' are allowed`]);
   const file = join(projectDir, `Pulumi.${stack}.yaml`);
   let text: string;
   try {
@@ -55,7 +62,8 @@ export async function readStackFile(projectDir: string, stack: string): Promise<
     throw new ConfigError([`${file}: not valid YAML: ${(err as Error).message.split('\n')[0]}`]);
   }
   const config = (doc as { config?: unknown } | null)?.config ?? {};
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new ConfigError([`${file}: \`config\` must be a mapping`]);
+  if (typeof config !== 'object' || config === null || Array.isArray(config))
+    throw new ConfigError([`${file}: \`config\` must be a mapping`]);
   const sections: Record<string, unknown> = {};
   const secretKeys: string[] = [];
   for (const [key, value] of Object.entries(config)) {

@@ -24,7 +24,11 @@ export function readPulumiStackConfig(): { config: StackConfig; secrets: StackSe
   const cfg = new pulumi.Config(CONFIG_NAMESPACE);
   return {
     config,
-    secrets: { sshPrivateKey: cfg.requireSecret('sshPrivateKey'), secretKey: cfg.requireSecret('secretKey'), sentryDsn: cfg.getSecret('sentryDsn') },
+    secrets: {
+      sshPrivateKey: cfg.requireSecret('sshPrivateKey'),
+      secretKey: cfg.requireSecret('secretKey'),
+      sentryDsn: cfg.getSecret('sentryDsn'),
+    },
   };
 }
 

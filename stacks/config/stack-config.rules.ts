@@ -7,11 +7,32 @@ export interface RuleViolation {
 }
 
 /** Set by the stack itself; an `app.env` entry would silently fight the program. */
-export const MANAGED_ENV = ['NODE_ENV', 'HOST', 'PORT', 'DATABASE_URL', 'BALUHOST_SECRET_KEY', 'BALUHOST_DATA_DIR', 'BALUHOST_STORAGE_ROOT', 'BALUHOST_BACKUP_DIR', 'BALUHOST_LOG_FILE', 'BALUHOST_UPLOAD_MAX_BYTES', 'BALUHOST_TRUSTED_PROXIES', 'BALUHOST_DB_POOL_MAX', 'BALUHOST_RELEASE', 'BALUHOST_PG_TOOLS_CONTAINER'];
+export const MANAGED_ENV = [
+  'NODE_ENV',
+  'HOST',
+  'PORT',
+  'DATABASE_URL',
+  'BALUHOST_SECRET_KEY',
+  'BALUHOST_DATA_DIR',
+  'BALUHOST_STORAGE_ROOT',
+  'BALUHOST_BACKUP_DIR',
+  'BALUHOST_LOG_FILE',
+  'BALUHOST_UPLOAD_MAX_BYTES',
+  'BALUHOST_TRUSTED_PROXIES',
+  'BALUHOST_DB_POOL_MAX',
+  'BALUHOST_RELEASE',
+  'BALUHOST_PG_TOOLS_CONTAINER',
+];
 const SECRET_LOOKING = /(PASSWORD|SECRET|TOKEN|PASSPHRASE|PRIVATE|_KEY$|DSN)/;
 /** System folders BaluHost data must never live in (a typo here would be catastrophic on `pulumi up`). */
 const SYSTEM_DIRS = ['/bin', '/boot', '/dev', '/etc', '/lib', '/lib64', '/proc', '/run', '/sbin', '/sys', '/usr', '/tmp'];
-const KEY_TYPES: Record<string, string> = { 'ssh-ed25519': 'ssh-ed25519', 'ecdsa-sha2-nistp256': 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384': 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521': 'ecdsa-sha2-nistp521', 'ssh-rsa': 'ssh-rsa' };
+const KEY_TYPES: Record<string, string> = {
+  'ssh-ed25519': 'ssh-ed25519',
+  'ecdsa-sha2-nistp256': 'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384': 'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521': 'ecdsa-sha2-nistp521',
+  'ssh-rsa': 'ssh-rsa',
+};
 
 export function checkStackRules(config: StackConfig): RuleViolation[] {
   const out: RuleViolation[] = [];
@@ -20,7 +41,8 @@ export function checkStackRules(config: StackConfig): RuleViolation[] {
 
   if (app.slots.blue === app.slots.green) add('app.slots.green', `must differ from app.slots.blue (both ${app.slots.blue})`);
   for (const slot of ['blue', 'green'] as const) {
-    if ([nginx.httpPort, nginx.httpsPort, host.sshPort].includes(app.slots[slot])) add(`app.slots.${slot}`, `port ${app.slots[slot]} is taken by nginx or SSH`);
+    if ([nginx.httpPort, nginx.httpsPort, host.sshPort].includes(app.slots[slot]))
+      add(`app.slots.${slot}`, `port ${app.slots[slot]} is taken by nginx or SSH`);
     if (database.publishPort === app.slots[slot]) add('database.publishPort', `port ${database.publishPort} is already app.slots.${slot}`);
   }
 
@@ -29,7 +51,10 @@ export function checkStackRules(config: StackConfig): RuleViolation[] {
   if (tls.mode === 'letsencrypt') {
     if (!tls.email) add('tls.email', 'is required when tls.mode is "letsencrypt"');
     if (firewall.enabled && !firewall.webAllowedRanges.some((r) => r === '0.0.0.0/0' || r === '::/0')) {
-      add('firewall.webAllowedRanges', 'must include 0.0.0.0/0 or ::/0 when tls.mode is "letsencrypt" (the CA checks http://<domain>/.well-known/acme-challenge/ from the internet)');
+      add(
+        'firewall.webAllowedRanges',
+        'must include 0.0.0.0/0 or ::/0 when tls.mode is "letsencrypt" (the CA checks http://<domain>/.well-known/acme-challenge/ from the internet)',
+      );
     }
   } else {
     if (tls.email !== undefined) add('tls.email', `is only used when tls.mode is "letsencrypt" (it is "${tls.mode}")`);
@@ -50,7 +75,8 @@ export function checkStackRules(config: StackConfig): RuleViolation[] {
 
   for (const name of Object.keys(app.env)) {
     if (MANAGED_ENV.includes(name)) add(`app.env.${name}`, 'is set by the stack from other keys; remove it here');
-    else if (SECRET_LOOKING.test(name)) add(`app.env.${name}`, 'looks like a secret: set it with `pulumi config set --secret`, never in plain config');
+    else if (SECRET_LOOKING.test(name))
+      add(`app.env.${name}`, 'looks like a secret: set it with `pulumi config set --secret`, never in plain config');
   }
 
   const folders: [string, string][] = [

@@ -31,7 +31,10 @@ export interface DeployResult {
 
 export const configHash = (config: StackConfig) => createHash('sha256').update(JSON.stringify(config)).digest('hex');
 
-export function withChanges(config: StackConfig, changes: { slotImages?: Partial<Record<Slot, string>>; activeSlot?: Slot; release?: string }): StackConfig {
+export function withChanges(
+  config: StackConfig,
+  changes: { slotImages?: Partial<Record<Slot, string>>; activeSlot?: Slot; release?: string },
+): StackConfig {
   return {
     ...config,
     app: {
@@ -50,7 +53,12 @@ export async function switchSlot(deps: ReleaseDeps, config: StackConfig, slot: S
   const layout = hostLayout(desired, rootOf(deps));
   const upstream = renderHostFiles(desired, rootOf(deps)).find((f) => f.role === 'nginx-upstream');
   if (!upstream) throw new ReleaseError('switch', 'the render has no upstream file');
-  const result = await deps.host.run(switchUpstreamScript({ content: upstream.content, target: upstream.path }, nginxCommands(layout), { ...deps.host.options, stagingDir: stagingDirOf(deps) }));
+  const result = await deps.host.run(
+    switchUpstreamScript({ content: upstream.content, target: upstream.path }, nginxCommands(layout), {
+      ...deps.host.options,
+      stagingDir: stagingDirOf(deps),
+    }),
+  );
   if (result.code !== 0) throw new ReleaseError('switch', `nginx was not switched to ${slot}: ${result.stderr.trim()}`);
   return Date.now() - started;
 }
@@ -82,7 +90,14 @@ export async function deployRelease(request: DeployRequest, deps: ReleaseDeps): 
   const target = inactiveSlot(active);
   const released = withChanges(config, { slotImages: { [target]: request.image }, release: request.release });
   const switched = withChanges(released, { activeSlot: target });
-  const base = { release: request.release, operation: 'deploy' as const, image: request.image, slot: target, previousSlot: active, gitCommit: deps.gitCommit };
+  const base = {
+    release: request.release,
+    operation: 'deploy' as const,
+    image: request.image,
+    slot: target,
+    previousSlot: active,
+    gitCommit: deps.gitCommit,
+  };
   const note = (step: ReleaseStep, extra: Partial<ReleaseRecord> = {}) => appendRecord(deps, config, { ...base, step, ...extra });
 
   // Preflight: reachable with the pinned key, room for a backup, nobody else deploying.
@@ -91,7 +106,8 @@ export async function deployRelease(request: DeployRequest, deps: ReleaseDeps): 
   });
   if (reach.code !== 0) throw new ReleaseError('preflight', `SSH works but a trivial command failed (exit ${reach.code})`);
   const free = Number((await deps.host.run(freeSpaceScript(hostLayout(config, rootOf(deps)).backupDir))).stdout.trim());
-  if (!(free >= deps.minFreeKiB)) throw new ReleaseError('preflight', `only ${free} KiB free for the backup folder; need ${deps.minFreeKiB}`);
+  if (!(free >= deps.minFreeKiB))
+    throw new ReleaseError('preflight', `only ${free} KiB free for the backup folder; need ${deps.minFreeKiB}`);
 
   return withDeployLock(deps, config, `deploy ${request.release}`, async () => {
     const started = Date.now();
@@ -116,7 +132,13 @@ export async function deployRelease(request: DeployRequest, deps: ReleaseDeps): 
     }
     await note('up');
 
-    const gate = await deps.host.run(slotGateScript(released, target, { successes: deps.timings.gateSuccesses, timeoutSeconds: deps.timings.gateTimeoutSeconds, intervalSeconds: deps.timings.gateIntervalSeconds }));
+    const gate = await deps.host.run(
+      slotGateScript(released, target, {
+        successes: deps.timings.gateSuccesses,
+        timeoutSeconds: deps.timings.gateTimeoutSeconds,
+        intervalSeconds: deps.timings.gateIntervalSeconds,
+      }),
+    );
     const gateDetail = (gate.stdout + gate.stderr).trim();
     await note('health-gate', { health: { ok: gate.code === 0, detail: gateDetail } });
     if (gate.code !== 0) {
@@ -139,7 +161,14 @@ export async function deployRelease(request: DeployRequest, deps: ReleaseDeps): 
       log(`rolled back to ${active} in ${rollbackMs} ms: ${problem}`);
       return { release: request.release, outcome: 'rolled-back', slot: active, reason: problem, switchMs, rollbackMs };
     }
-    await note('finished', { outcome: 'succeeded', durationMs: Date.now() - started, config: switched, manifestHash: manifestHash(manifestOf(renderHostFiles(switched, rootOf(deps)))), configHash: configHash(switched), backup: { file, verified } });
+    await note('finished', {
+      outcome: 'succeeded',
+      durationMs: Date.now() - started,
+      config: switched,
+      manifestHash: manifestHash(manifestOf(renderHostFiles(switched, rootOf(deps)))),
+      configHash: configHash(switched),
+      backup: { file, verified },
+    });
     log(`release ${request.release} is live on ${target}`);
     return { release: request.release, outcome: 'succeeded', slot: target, switchMs };
   });
@@ -154,7 +183,8 @@ async function watch(deps: ReleaseDeps, config: StackConfig, slot: Slot): Promis
     const sample = parseWatchSample((await deps.host.run(watchSampleScript(config, slot))).stdout);
     if (sample.readyStatus !== 200) return `/api/ready through nginx answered ${sample.readyStatus || 'nothing'} during the watch window`;
     const ratio = serverErrorRatio(first, sample);
-    if (ratio > deps.timings.maxServerErrorRatio) return `${(ratio * 100).toFixed(1)}% of requests to ${slot} failed with 5xx during the watch window`;
+    if (ratio > deps.timings.maxServerErrorRatio)
+      return `${(ratio * 100).toFixed(1)}% of requests to ${slot} failed with 5xx during the watch window`;
   }
   return null;
 }

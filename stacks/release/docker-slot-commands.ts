@@ -6,6 +6,15 @@ import type { SlotCommands } from './release-context.js';
 export const dockerSlotCommands: SlotCommands = {
   // Either running slot can take it (both share database and storage); a fixed order keeps the
   // script identical across slot flips, so Pulumi never re-runs the backup for a flip.
-  backup: (config) => preDeployBackupScript({ containers: SLOTS.map(slotContainerName), outDir: CONTAINER_PATHS.backups, keepLast: config.backups.keepLast, keepDays: config.backups.keepDays }),
-  restore: (config, file) => script([`docker exec ${q(slotContainerName(config.app.activeSlot))} node ${q(`${CONTAINER_APP_DIR}/dist/scripts/restore-database.js`)} --backup ${q(file)} --yes`]),
+  backup: (config) =>
+    preDeployBackupScript({
+      containers: SLOTS.map(slotContainerName),
+      outDir: CONTAINER_PATHS.backups,
+      keepLast: config.backups.keepLast,
+      keepDays: config.backups.keepDays,
+    }),
+  restore: (config, file) =>
+    script([
+      `docker exec ${q(slotContainerName(config.app.activeSlot))} node ${q(`${CONTAINER_APP_DIR}/dist/scripts/restore-database.js`)} --backup ${q(file)} --yes`,
+    ]),
 };

@@ -13,7 +13,9 @@ export async function pushHostFiles(host: ReleaseHost, layout: HostLayout, files
     staged.push({ staged: target, target: file.path, mode: file.mode, owner: file.owner, group: file.group });
   }
   const nginx = nginxCommands(layout);
-  const result = await host.run(installFilesScript({ name: 'host files', files: staged, validate: nginx.test, apply: nginx.reload }, host.options));
+  const result = await host.run(
+    installFilesScript({ name: 'host files', files: staged, validate: nginx.test, apply: nginx.reload }, host.options),
+  );
   if (result.code !== 0) throw new Error(`installing host files failed: ${result.stderr.trim()}`);
   return result.stdout;
 }
@@ -26,7 +28,12 @@ export interface FileDrift {
 
 /** Files on the host whose hash, mode or owner differ from the manifest. */
 export async function driftFromManifest(host: ReleaseHost, manifest: ManifestEntry[]): Promise<FileDrift[]> {
-  const result = await host.run(hashFilesScript(manifest.map((f) => f.path), host.options));
+  const result = await host.run(
+    hashFilesScript(
+      manifest.map((f) => f.path),
+      host.options,
+    ),
+  );
   if (result.code !== 0) throw new Error(`hashing managed files failed: ${result.stderr.trim()}`);
   const actual = new Map<string, string>();
   for (const line of result.stdout.trim().split('\n')) {
@@ -36,6 +43,10 @@ export async function driftFromManifest(host: ReleaseHost, manifest: ManifestEnt
     if (found) actual.set(found[4] as string, `${found[1]} ${found[2]} ${found[3]}`);
   }
   return manifest
-    .map((entry) => ({ path: entry.path, expected: `${entry.sha256} ${Number.parseInt(entry.mode, 8).toString(8)} ${entry.owner}:${entry.group}`, actual: actual.get(entry.path) ?? 'missing' }))
+    .map((entry) => ({
+      path: entry.path,
+      expected: `${entry.sha256} ${Number.parseInt(entry.mode, 8).toString(8)} ${entry.owner}:${entry.group}`,
+      actual: actual.get(entry.path) ?? 'missing',
+    }))
     .filter((d) => d.expected !== d.actual);
 }

@@ -2,7 +2,16 @@ export { configHash, deployRelease, switchSlot, withChanges, withDeployLock, typ
 export { driftFromManifest, pushHostFiles, type FileDrift } from './host-files-push.js';
 export { planMarkdown, fetchHostFiles, type PlanInput } from './plan.js';
 export { probeHost, type ProbeLimits, type ProbeReport } from './probe.js';
-export { DEFAULT_MIN_FREE_KIB, DEFAULT_TIMINGS, type ConfigChanges, type ReleaseDeps, type ReleaseHost, type ReleaseTimings, type SlotCommands, type StackDriver } from './release-context.js';
+export {
+  DEFAULT_MIN_FREE_KIB,
+  DEFAULT_TIMINGS,
+  type ConfigChanges,
+  type ReleaseDeps,
+  type ReleaseHost,
+  type ReleaseTimings,
+  type SlotCommands,
+  type StackDriver,
+} from './release-context.js';
 export { currentRelease, findRelease, parseHistory, type ReleaseRecord } from './release-history.js';
 export { readHistory, rollbackRelease, type RollbackRequest, type RollbackResult } from './rollback.js';
 export { parseWatchSample, serverErrorRatio } from './slot-traffic.js';

@@ -23,7 +23,11 @@ export interface ProbeLimits {
   maxBackupAgeHours: number;
 }
 
-export async function probeHost(deps: ReleaseDeps, limits: ProbeLimits = { minCertificateDays: 14, maxBackupAgeHours: 36 }, now = new Date()): Promise<ProbeReport> {
+export async function probeHost(
+  deps: ReleaseDeps,
+  limits: ProbeLimits = { minCertificateDays: 14, maxBackupAgeHours: 36 },
+  now = new Date(),
+): Promise<ProbeReport> {
   const current = await deps.stack.config();
   const history = await readHistory(deps, current);
   const last = currentRelease(history);
@@ -31,7 +35,10 @@ export async function probeHost(deps: ReleaseDeps, limits: ProbeLimits = { minCe
   const problems: string[] = [];
 
   const files = await driftFromManifest(deps.host, manifestOf(renderHostFiles(expected, rootOf(deps))));
-  for (const d of files) problems.push(`${d.path} differs from release ${last?.release ?? '(none)'}: ${d.actual === 'missing' ? 'missing' : 'edited or re-permissioned'}`);
+  for (const d of files)
+    problems.push(
+      `${d.path} differs from release ${last?.release ?? '(none)'}: ${d.actual === 'missing' ? 'missing' : 'edited or re-permissioned'}`,
+    );
 
   const cert = await deps.host.run(servedCertificateScript(expected.domains[0] as string, expected.nginx.httpsPort));
   const notAfter = /notAfter=(.+)/.exec(cert.stdout)?.[1]?.trim() ?? null;
@@ -47,13 +54,24 @@ export async function probeHost(deps: ReleaseDeps, limits: ProbeLimits = { minCe
 
   const containers: ProbeReport['containers'] = [];
   if (expected.app.runtime === 'docker') {
-    const states = await deps.host.run(deps.slots.states?.(expected) ?? containerStatesScript([DATABASE_CONTAINER, ...SLOTS.map(slotContainerName)]));
+    const states = await deps.host.run(
+      deps.slots.states?.(expected) ?? containerStatesScript([DATABASE_CONTAINER, ...SLOTS.map(slotContainerName)]),
+    );
     for (const line of states.stdout.trim().split('\n').filter(Boolean)) {
       const [name = '', state = 'absent', health = 'none'] = line.split(' ');
       containers.push({ name, state, health });
       const mustRun = name === DATABASE_CONTAINER || name === slotContainerName(expected.app.activeSlot);
-      if (mustRun && (state !== 'running' || health === 'unhealthy')) problems.push(`${name} is ${state}${health !== 'none' ? ` (${health})` : ''}`);
+      if (mustRun && (state !== 'running' || health === 'unhealthy'))
+        problems.push(`${name} is ${state}${health !== 'none' ? ` (${health})` : ''}`);
     }
   }
-  return { ok: problems.length === 0, release: last?.release ?? null, files, certificate: { notAfter, daysLeft, fingerprint }, backupAgeHours, containers, problems };
+  return {
+    ok: problems.length === 0,
+    release: last?.release ?? null,
+    files,
+    certificate: { notAfter, daysLeft, fingerprint },
+    backupAgeHours,
+    containers,
+    problems,
+  };
 }

@@ -16,7 +16,8 @@ export function planPromotion(source: { config: StackConfig; outputs: Record<str
   const active = (source.outputs['activeSlot'] as string | undefined) ?? source.config.app.activeSlot;
   const image = images?.[active];
   if (!image) throw new ReleaseError('promote', `the source stack has no image output for its active slot ${active}; deploy it first`);
-  if (!/@sha256:[a-f0-9]{64}$/.test(image)) throw new ReleaseError('promote', `the source's image ${image} is not pinned by digest; promote only what was tested, by digest`);
+  if (!/@sha256:[a-f0-9]{64}$/.test(image))
+    throw new ReleaseError('promote', `the source's image ${image} is not pinned by digest; promote only what was tested, by digest`);
   const summary: string[] = [];
   const into = inactiveSlot(target.app.activeSlot);
   const current = target.app.slotImages[into] ?? target.app.image ?? '(built)';
@@ -24,6 +25,7 @@ export function planPromotion(source: { config: StackConfig; outputs: Record<str
   for (const [name, value] of Object.entries(source.config.app.env)) {
     if (target.app.env[name] !== value) summary.push(`app.env.${name}: ${target.app.env[name] ?? '(unset)'} → ${value}`);
   }
-  for (const name of Object.keys(target.app.env)) if (!(name in source.config.app.env)) summary.push(`app.env.${name}: ${target.app.env[name]} → (removed)`);
+  for (const name of Object.keys(target.app.env))
+    if (!(name in source.config.app.env)) summary.push(`app.env.${name}: ${target.app.env[name]} → (removed)`);
   return { image, env: { ...source.config.app.env }, summary };
 }

@@ -52,7 +52,14 @@ export interface ReleaseTimings {
 /** A pre-deploy backup needs room: 1 GiB free on the backup file system, unless the caller says otherwise. */
 export const DEFAULT_MIN_FREE_KIB = 1024 * 1024;
 
-export const DEFAULT_TIMINGS: ReleaseTimings = { gateSuccesses: 5, gateTimeoutSeconds: 120, gateIntervalSeconds: 2, watchSeconds: 120, watchIntervalSeconds: 5, maxServerErrorRatio: 0.01 };
+export const DEFAULT_TIMINGS: ReleaseTimings = {
+  gateSuccesses: 5,
+  gateTimeoutSeconds: 120,
+  gateIntervalSeconds: 2,
+  watchSeconds: 120,
+  watchIntervalSeconds: 5,
+  maxServerErrorRatio: 0.01,
+};
 
 export interface ReleaseDeps {
   host: ReleaseHost;

@@ -1,7 +1,19 @@
 /** The release history on the NAS: one JSON object per line, appended at every step of every release operation. */
 import type { Slot } from '../config/index.js';
 
-export type ReleaseStep = 'started' | 'preflight' | 'backup' | 'up' | 'health-gate' | 'switched' | 'watch' | 'rolled-back' | 'finished' | 'failed' | 'restored-files' | 'restored-data';
+export type ReleaseStep =
+  | 'started'
+  | 'preflight'
+  | 'backup'
+  | 'up'
+  | 'health-gate'
+  | 'switched'
+  | 'watch'
+  | 'rolled-back'
+  | 'finished'
+  | 'failed'
+  | 'restored-files'
+  | 'restored-data';
 
 export interface ReleaseRecord {
   at: string;

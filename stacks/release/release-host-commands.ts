@@ -23,7 +23,10 @@ export function releaseLockScript(lockDir: string, options: RemoteOptions): stri
 
 /** Appends one JSON line (read from stdin) to the release history. */
 export function appendHistoryScript(historyFile: string, options: RemoteOptions): string {
-  return script([`install -d -m 0750 "$(dirname ${q(historyFile)})"`, `line=$(cat)`, `printf '%s\\n' "$line" >> ${q(historyFile)}`], options);
+  return script(
+    [`install -d -m 0750 "$(dirname ${q(historyFile)})"`, `line=$(cat)`, `printf '%s\\n' "$line" >> ${q(historyFile)}`],
+    options,
+  );
 }
 
 export function readHistoryScript(historyFile: string, options: RemoteOptions): string {
@@ -38,14 +41,26 @@ export function freeSpaceScript(path: string): string {
 /** `sha256 mode owner:group path` for each managed file, or `missing path`. */
 export function hashFilesScript(paths: string[], options: RemoteOptions): string {
   return script(
-    [`for f in ${paths.map(q).join(' ')}; do`, `  if [ -f "$f" ]; then printf '%s %s %s\\n' "$(sha256sum "$f" | cut -d' ' -f1)" "$(stat -c '%a %U:%G' "$f")" "$f"; else echo "missing $f"; fi`, `done`],
+    [
+      `for f in ${paths.map(q).join(' ')}; do`,
+      `  if [ -f "$f" ]; then printf '%s %s %s\\n' "$(sha256sum "$f" | cut -d' ' -f1)" "$(stat -c '%a %U:%G' "$f")" "$f"; else echo "missing $f"; fi`,
+      `done`,
+    ],
     options,
   );
 }
 
 /** Prints each file's content between markers, so one SSH round trip fetches them all. */
 export function fetchFilesScript(paths: string[], options: RemoteOptions): string {
-  return script([`for f in ${paths.map(q).join(' ')}; do`, `  echo "=== baluhost-file $f"`, `  if [ -f "$f" ]; then base64 -w0 "$f"; echo; else echo MISSING; fi`, `done`], options);
+  return script(
+    [
+      `for f in ${paths.map(q).join(' ')}; do`,
+      `  echo "=== baluhost-file $f"`,
+      `  if [ -f "$f" ]; then base64 -w0 "$f"; echo; else echo MISSING; fi`,
+      `done`,
+    ],
+    options,
+  );
 }
 
 /** Expiry (`notAfter=…`) and fingerprint of the certificate nginx serves on the HTTPS port. */
@@ -68,7 +83,11 @@ export function newestBackupAgeScript(backupDir: string, options: RemoteOptions)
 
 /** `name state health` per container, for the probe. */
 export function containerStatesScript(names: string[]): string {
-  return script([`for c in ${names.map(q).join(' ')}; do`, `  printf '%s %s\\n' "$c" "$(docker inspect --format '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' "$c" 2>/dev/null || echo 'absent none')"`, `done`]);
+  return script([
+    `for c in ${names.map(q).join(' ')}; do`,
+    `  printf '%s %s\\n' "$c" "$(docker inspect --format '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' "$c" 2>/dev/null || echo 'absent none')"`,
+    `done`,
+  ]);
 }
 
 /**

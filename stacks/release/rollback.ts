@@ -37,12 +37,19 @@ export async function readHistory(deps: ReleaseDeps, config: StackConfig): Promi
 }
 
 export async function rollbackRelease(request: RollbackRequest, deps: ReleaseDeps): Promise<RollbackResult> {
-  if (request.withData && !request.confirmed) throw new ReleaseError('rollback', '--with-data replaces the database with the release\'s backup; confirm with --yes');
+  if (request.withData && !request.confirmed)
+    throw new ReleaseError('rollback', "--with-data replaces the database with the release's backup; confirm with --yes");
   const config = await deps.stack.config();
   const history = await readHistory(deps, config);
   const current = currentRelease(history);
   const target = request.to === undefined ? previousRelease(history, current?.release) : findRelease(history, request.to);
-  if (!target) throw new ReleaseError('rollback', request.to === undefined ? 'no earlier successful release in the history' : `release ${request.to} is not a successful release in the history`);
+  if (!target)
+    throw new ReleaseError(
+      'rollback',
+      request.to === undefined
+        ? 'no earlier successful release in the history'
+        : `release ${request.to} is not a successful release in the history`,
+    );
   const targetConfig = target.config as StackConfig | undefined;
   if (!targetConfig) throw new ReleaseError('rollback', `release ${target.release} has no recorded config`);
 
@@ -56,8 +63,23 @@ export async function rollbackRelease(request: RollbackRequest, deps: ReleaseDep
       await deps.stack.record({ activeSlot: other });
       const durationMs = Date.now() - started;
       const now = withChanges(config, { activeSlot: other, release: target.release });
-      await appendRecord(deps, config, { ...base, step: 'rolled-back', slot: other, outcome: 'succeeded', reason: 'instant: the other slot still runs this release', durationMs });
-      await appendRecord(deps, config, { ...base, step: 'finished', slot: other, outcome: 'succeeded', durationMs, config: now, manifestHash: manifestHash(manifestOf(renderHostFiles(now, rootOf(deps)))) });
+      await appendRecord(deps, config, {
+        ...base,
+        step: 'rolled-back',
+        slot: other,
+        outcome: 'succeeded',
+        reason: 'instant: the other slot still runs this release',
+        durationMs,
+      });
+      await appendRecord(deps, config, {
+        ...base,
+        step: 'finished',
+        slot: other,
+        outcome: 'succeeded',
+        durationMs,
+        config: now,
+        manifestHash: manifestHash(manifestOf(renderHostFiles(now, rootOf(deps)))),
+      });
       return { release: target.release, mode: 'instant', slot: other, durationMs };
     }
 
@@ -66,7 +88,8 @@ export async function rollbackRelease(request: RollbackRequest, deps: ReleaseDep
       const file = target.backup?.file;
       if (!file) throw new ReleaseError('restore', `release ${target.release} has no recorded pre-deploy backup`);
       const restore = await deps.host.run(deps.slots.restore(config, file));
-      if (restore.code !== 0) throw new ReleaseError('restore', `restoring ${file} failed; the database is as it was: ${restore.stderr.trim()}`);
+      if (restore.code !== 0)
+        throw new ReleaseError('restore', `restoring ${file} failed; the database is as it was: ${restore.stderr.trim()}`);
       restoredBackup = file;
       await appendRecord(deps, config, { ...base, step: 'restored-data', backup: { file, verified: true } });
     }
@@ -75,15 +98,38 @@ export async function rollbackRelease(request: RollbackRequest, deps: ReleaseDep
     await pushHostFiles(deps.host, hostLayout(targetConfig, rootOf(deps)), files, stagingDirOf(deps));
     await deps.stack.restore(targetConfig);
     const drift = await driftFromManifest(deps.host, manifestOf(files));
-    if (drift.length) throw new ReleaseError('rollback', `host files do not match release ${target.release}: ${drift.map((d) => d.path).join(', ')}`);
+    if (drift.length)
+      throw new ReleaseError('rollback', `host files do not match release ${target.release}: ${drift.map((d) => d.path).join(', ')}`);
     const durationMs = Date.now() - started;
-    await appendRecord(deps, config, { ...base, step: 'restored-files', slot: targetConfig.app.activeSlot, manifestHash: target.manifestHash });
-    await appendRecord(deps, config, { ...base, step: 'finished', operation: 'rollback', slot: targetConfig.app.activeSlot, outcome: 'succeeded', durationMs, config: targetConfig, manifestHash: target.manifestHash });
-    return { release: target.release, mode: 'redeploy', slot: targetConfig.app.activeSlot, durationMs, ...(restoredBackup ? { restoredBackup } : {}) };
+    await appendRecord(deps, config, {
+      ...base,
+      step: 'restored-files',
+      slot: targetConfig.app.activeSlot,
+      manifestHash: target.manifestHash,
+    });
+    await appendRecord(deps, config, {
+      ...base,
+      step: 'finished',
+      operation: 'rollback',
+      slot: targetConfig.app.activeSlot,
+      outcome: 'succeeded',
+      durationMs,
+      config: targetConfig,
+      manifestHash: target.manifestHash,
+    });
+    return {
+      release: target.release,
+      mode: 'redeploy',
+      slot: targetConfig.app.activeSlot,
+      durationMs,
+      ...(restoredBackup ? { restoredBackup } : {}),
+    };
   });
 }
 
 function previousRelease(history: ReleaseRecord[], current: string | undefined): ReleaseRecord | undefined {
-  const finished = history.filter((r) => r.step === 'finished' && r.outcome === 'succeeded' && r.operation === 'deploy' && r.release !== current);
+  const finished = history.filter(
+    (r) => r.step === 'finished' && r.outcome === 'succeeded' && r.operation === 'deploy' && r.release !== current,
+  );
   return finished.at(-1);
 }

@@ -4,8 +4,17 @@ import { healthProbeScript, q, script } from '../remote/index.js';
 
 export const slotReadyUrl = (config: StackConfig, slot: Slot) => `http://127.0.0.1:${config.app.slots[slot]}/api/ready`;
 
-export function slotGateScript(config: StackConfig, slot: Slot, gate: { successes: number; timeoutSeconds: number; intervalSeconds: number }): string {
-  return healthProbeScript({ url: slotReadyUrl(config, slot), successes: gate.successes, timeoutSeconds: gate.timeoutSeconds, intervalSeconds: gate.intervalSeconds });
+export function slotGateScript(
+  config: StackConfig,
+  slot: Slot,
+  gate: { successes: number; timeoutSeconds: number; intervalSeconds: number },
+): string {
+  return healthProbeScript({
+    url: slotReadyUrl(config, slot),
+    successes: gate.successes,
+    timeoutSeconds: gate.timeoutSeconds,
+    intervalSeconds: gate.intervalSeconds,
+  });
 }
 
 /** One watch sample: readiness as clients reach it (through nginx, by name) and the slot's raw metrics. */

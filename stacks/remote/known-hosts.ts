@@ -10,7 +10,16 @@ export function knownHostsLine(address: string, port: number, hostKey: string): 
 
 /** ssh options that refuse any host key but the pinned one and never fall back to other keys or prompts. */
 export function dockerSshOptions(knownHostsFile: string): string[] {
-  return ['-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${knownHostsFile}`, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=15'];
+  return [
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    `UserKnownHostsFile=${knownHostsFile}`,
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'ConnectTimeout=15',
+  ];
 }
 
 export function writeKnownHostsFile(stack: string, line: string): string {

@@ -22,7 +22,9 @@ export interface RemoteResult {
 
 export class HostKeyMismatchError extends Error {
   constructor(host: string) {
-    super(`SSH host key of ${host} does not match the pinned baluhost:host.hostKey; refusing to connect (if the NAS was reinstalled, update the key from ssh-keyscan)`);
+    super(
+      `SSH host key of ${host} does not match the pinned baluhost:host.hostKey; refusing to connect (if the NAS was reinstalled, update the key from ssh-keyscan)`,
+    );
     this.name = 'HostKeyMismatchError';
   }
 }
@@ -40,7 +42,13 @@ export class SshSession {
       let mismatch = false;
       client
         .once('ready', () => resolve(new SshSession(client, target)))
-        .once('error', (err) => reject(mismatch ? new HostKeyMismatchError(target.host) : new Error(`ssh ${target.user}@${target.host}:${target.port}: ${err.message}`)))
+        .once('error', (err) =>
+          reject(
+            mismatch
+              ? new HostKeyMismatchError(target.host)
+              : new Error(`ssh ${target.user}@${target.host}:${target.port}: ${err.message}`),
+          ),
+        )
         .connect({
           host: target.host,
           port: target.port,
@@ -87,7 +95,11 @@ export class SshSession {
 }
 
 /** One command on a connection of its own. */
-export async function runRemote(target: SshTarget, command: string, options: { stdin?: string; timeoutMs?: number } = {}): Promise<RemoteResult> {
+export async function runRemote(
+  target: SshTarget,
+  command: string,
+  options: { stdin?: string; timeoutMs?: number } = {},
+): Promise<RemoteResult> {
   const session = await SshSession.open(target);
   try {
     return await session.run(command, options);

@@ -3,7 +3,12 @@ import type { Slot, StackConfig } from '../../stacks/config/index.js';
 import type { HostLayout } from '../host-layout.js';
 
 /** Fixed paths inside the app container; the host folders are mounted there. */
-export const CONTAINER_PATHS = { data: '/var/lib/baluhost', storage: '/srv/storage', logs: '/var/log/baluhost', backups: '/backups' } as const;
+export const CONTAINER_PATHS = {
+  data: '/var/lib/baluhost',
+  storage: '/srv/storage',
+  logs: '/var/log/baluhost',
+  backups: '/backups',
+} as const;
 /** Docker's default address pools: the proxy (nginx on the host) reaches containers from there. */
 const DOCKER_NETWORKS = '172.16.0.0/12,192.168.0.0/16';
 export const APP_USER = 'baluhost';
@@ -16,7 +21,9 @@ export const APP_UID = 10001;
  */
 export function appEnvironment(config: StackConfig, layout: HostLayout, slot: Slot = config.app.activeSlot): Record<string, string> {
   const docker = config.app.runtime === 'docker';
-  const paths = docker ? CONTAINER_PATHS : { data: layout.dataDir, storage: layout.storageDir, logs: layout.logDir, backups: layout.backupDir };
+  const paths = docker
+    ? CONTAINER_PATHS
+    : { data: layout.dataDir, storage: layout.storageDir, logs: layout.logDir, backups: layout.backupDir };
   return {
     NODE_ENV: 'production',
     HOST: docker ? '0.0.0.0' : '127.0.0.1',

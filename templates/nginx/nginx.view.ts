@@ -73,7 +73,11 @@ export function nginxView(config: StackConfig, layout: HostLayout): NginxView {
     authRate: `${config.nginx.authPerMinute}r/m`,
     authBurst: config.nginx.authBurst,
     retryAfterSeconds: retryAfter,
-    rateLimitedBody: JSON.stringify({ error: 'Too Many Requests', detail: `Too many attempts; try again in ${retryAfter} seconds.`, retry_after: retryAfter }),
+    rateLimitedBody: JSON.stringify({
+      error: 'Too Many Requests',
+      detail: `Too many attempts; try again in ${retryAfter} seconds.`,
+      retry_after: retryAfter,
+    }),
     unavailableBody: JSON.stringify({ detail: 'BaluHost is not reachable right now; try again shortly.', code: 'service_unavailable' }),
     securityHeaders: SECURITY_HEADERS.map(([name, value]) => ({ name, value })),
     upstreamPort: config.app.slots[config.app.activeSlot],

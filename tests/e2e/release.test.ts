@@ -25,7 +25,7 @@ describe('release operations on a simulated NAS', () => {
   let nas: SimulatedNas;
   const served = async () => (await fetchVia('https', nas.httpsPort, '/api/health')).status;
   const slotServing = async () => {
-    const version = (await fetchVia('https', nas.httpsPort, '/api/system/info'));
+    const version = await fetchVia('https', nas.httpsPort, '/api/system/info');
     return version;
   };
   const underLoad = async <T>(work: () => Promise<T>): Promise<{ result: T; load: LoadResult }> => {
@@ -54,7 +54,13 @@ describe('release operations on a simulated NAS', () => {
     const steps = (await nas.history()).filter((r) => r.release === 'r2').map((r) => r.step);
     expect(steps).toEqual(['started', 'backup', 'up', 'health-gate', 'switched', 'finished']);
     const finished = (await nas.history()).find((r) => r.release === 'r2' && r.step === 'finished');
-    expect(finished).toMatchObject({ who: 'e2e', gitCommit: 'e2e0000', image: 'baluhost:v2', backup: { verified: true }, outcome: 'succeeded' });
+    expect(finished).toMatchObject({
+      who: 'e2e',
+      gitCommit: 'e2e0000',
+      image: 'baluhost:v2',
+      backup: { verified: true },
+      outcome: 'succeeded',
+    });
     expect(finished?.manifestHash).toMatch(/^[0-9a-f]{64}$/);
     figures['deploy'] = { switchMs: result.switchMs, requests: load.total, failed: load.failed, rps: load.ratePerSecond };
   }, 120_000);
@@ -70,7 +76,14 @@ describe('release operations on a simulated NAS', () => {
   }, 120_000);
 
   it('rolls back automatically when the new slot starts failing during the watch window', async () => {
-    const deps = nas.deps({ gateSuccesses: 3, gateTimeoutSeconds: 20, gateIntervalSeconds: 0.3, watchSeconds: 20, watchIntervalSeconds: 0.5, maxServerErrorRatio: 0.01 });
+    const deps = nas.deps({
+      gateSuccesses: 3,
+      gateTimeoutSeconds: 20,
+      gateIntervalSeconds: 0.3,
+      watchSeconds: 20,
+      watchIntervalSeconds: 0.5,
+      maxServerErrorRatio: 0.01,
+    });
     const { result, load } = await underLoad(async () => {
       const deploying = deployRelease({ image: 'baluhost:v4', release: 'r4' }, deps);
       // Once traffic has moved to blue, its storage goes away: /api/ready fails, plain requests still work.
@@ -91,7 +104,10 @@ describe('release operations on a simulated NAS', () => {
 
   it('lets only one of two concurrent deploys run; the other fails on the lock without touching anything', async () => {
     const historyBefore = (await nas.history()).length;
-    const results = await Promise.allSettled([deployRelease({ image: 'baluhost:v5', release: 'r5' }, nas.deps(undefined, 'alice')), deployRelease({ image: 'baluhost:v6', release: 'r6' }, nas.deps(undefined, 'bob'))]);
+    const results = await Promise.allSettled([
+      deployRelease({ image: 'baluhost:v5', release: 'r5' }, nas.deps(undefined, 'alice')),
+      deployRelease({ image: 'baluhost:v6', release: 'r6' }, nas.deps(undefined, 'bob')),
+    ]);
     const won = results.filter((r) => r.status === 'fulfilled');
     const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(won).toHaveLength(1);
@@ -112,14 +128,16 @@ describe('release operations on a simulated NAS', () => {
     figures['instantRollback'] = { ms: result.durationMs, requests: load.total, failed: load.failed };
   }, 60_000);
 
-  it('rollback --to --with-data restores that release\'s files byte for byte and its database backup', async () => {
+  it("rollback --to --with-data restores that release's files byte for byte and its database backup", async () => {
     // Something written after r2's pre-deploy backup, and a hand edit on the host.
     const client = new pg.Client({ connectionString: nas.db.url });
     await client.connect();
     try {
-      await client.query(`INSERT INTO audit_log (action, resource_type, success, created_at) VALUES ('marker.after-r2', 'test', true, now())`).catch(async () => {
-        await client.query(`CREATE TABLE rollback_marker (id int)`);
-      });
+      await client
+        .query(`INSERT INTO audit_log (action, resource_type, success, created_at) VALUES ('marker.after-r2', 'test', true, now())`)
+        .catch(async () => {
+          await client.query(`CREATE TABLE rollback_marker (id int)`);
+        });
     } finally {
       await client.end();
     }
@@ -136,7 +154,9 @@ describe('release operations on a simulated NAS', () => {
     const check = new pg.Client({ connectionString: nas.db.url });
     await check.connect();
     try {
-      const marker = await check.query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'marker.after-r2'`).catch(() => ({ rows: [{ n: -1 }] }));
+      const marker = await check
+        .query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'marker.after-r2'`)
+        .catch(() => ({ rows: [{ n: -1 }] }));
       expect(marker.rows[0].n).toBe(0);
     } finally {
       await check.end();
@@ -159,8 +179,17 @@ describe('release operations on a simulated NAS', () => {
   }, 60_000);
 
   it('plan shows the file diff, image change and slot switch as Markdown', async () => {
-    const desired = withChanges({ ...nas.config, backups: { ...nas.config.backups, keepLast: 3 } }, { slotImages: { green: 'baluhost:v8' }, activeSlot: 'green' });
-    const markdown = await planMarkdown(nas.deps().host, { stack: 'e2e', desired, current: nas.config, pendingMigrations: [], root: nas.host.root });
+    const desired = withChanges(
+      { ...nas.config, backups: { ...nas.config.backups, keepLast: 3 } },
+      { slotImages: { green: 'baluhost:v8' }, activeSlot: 'green' },
+    );
+    const markdown = await planMarkdown(nas.deps().host, {
+      stack: 'e2e',
+      desired,
+      current: nas.config,
+      pendingMigrations: [],
+      root: nas.host.root,
+    });
     expect(markdown).toContain('## BaluHost plan for `e2e`');
     expect(markdown).toContain('--keep-last 3');
     expect(markdown).toMatch(/\| green \| `baluhost:v\d` \| `baluhost:v8` \| \*\*changes\*\* \|/);
@@ -171,7 +200,10 @@ describe('release operations on a simulated NAS', () => {
   it('the probe and plan scripts report the same, with exit code 3 and JSON for drift', async () => {
     const project = await mkdtemp(join(tmpdir(), 'baluhost-project-'));
     try {
-      await writeFile(join(project, 'Pulumi.e2e.yaml'), stringify({ config: Object.fromEntries(Object.entries(nas.config).map(([k, v]) => [`baluhost:${k}`, v])) }));
+      await writeFile(
+        join(project, 'Pulumi.e2e.yaml'),
+        stringify({ config: Object.fromEntries(Object.entries(nas.config).map(([k, v]) => [`baluhost:${k}`, v])) }),
+      );
       await writeFile(nas.host.layout.nginxSite, `${await readFile(nas.host.layout.nginxSite, 'utf8')}# edited again\n`);
       const common = ['--stack', 'e2e', '--project', project, '--identity', join(nas.sshd.dir, 'client'), '--root', nas.host.root];
       const probe = await runScript('scripts/probe.ts', common);

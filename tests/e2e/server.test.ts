@@ -36,13 +36,20 @@ describe('server process', () => {
     expect(username).toBe('admin');
 
     expect(await (await fetch(`${url}/api/health`)).json()).toMatchObject({ status: 'ok' });
-    const login = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+    const login = await fetch(`${url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password }),
+    });
     expect(login.status).toBe(200);
     const { access_token } = (await login.json()) as { access_token: string };
     const me = await fetch(`${url}/api/auth/me`, { headers: { authorization: `Bearer ${access_token}` } });
     expect(((await me.json()) as { role: string }).role).toBe('admin');
     // The password appears in the banner only, never in a JSON log line.
-    const logLines = server.stdout().split('\n').filter((l) => l.startsWith('{'));
+    const logLines = server
+      .stdout()
+      .split('\n')
+      .filter((l) => l.startsWith('{'));
     expect(logLines.some((l) => l.includes(password as string))).toBe(false);
   });
 
@@ -59,7 +66,9 @@ describe('server process', () => {
 
   it('on SIGTERM finishes the request in flight, then exits 0', async () => {
     const port = await freePort();
-    const server = track(startServerProcess({ BALUHOST_DATA_DIR: await tempDir(), PORT: String(port), BALUHOST_ADMIN_PASSWORD: 'first-owner-passphrase' }));
+    const server = track(
+      startServerProcess({ BALUHOST_DATA_DIR: await tempDir(), PORT: String(port), BALUHOST_ADMIN_PASSWORD: 'first-owner-passphrase' }),
+    );
     await server.waitFor(/running at/);
 
     // A login whose body arrives in two halves: the request is in flight when SIGTERM lands.
@@ -69,7 +78,9 @@ describe('server process', () => {
     let response = '';
     socket.on('data', (d) => (response += d.toString()));
     const closed = new Promise((r) => socket.once('close', r));
-    socket.write(`POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
+    socket.write(
+      `POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
+    );
     socket.write(body.slice(0, 10));
     // In flight = the gauge counts it (plus the /metrics request asking).
     let inFlight = false;
@@ -92,7 +103,9 @@ describe('server process', () => {
   });
 
   it('refuses to start on bad configuration, naming every bad key', async () => {
-    const server = track(startServerProcess({ BALUHOST_DATA_DIR: await tempDir(), PORT: 'x', LOG_LEVEL: 'chatty', NODE_ENV: 'production' }));
+    const server = track(
+      startServerProcess({ BALUHOST_DATA_DIR: await tempDir(), PORT: 'x', LOG_LEVEL: 'chatty', NODE_ENV: 'production' }),
+    );
     expect(await server.exited).toBe(1);
     const err = server.stderr();
     expect(err).toMatch(/^ERROR \(ConfigError\): Invalid configuration/);
@@ -103,7 +116,12 @@ describe('server process', () => {
     const db = await createThrowawayDatabase();
     cleanups.push(() => db.drop());
     const server = track(
-      startServerProcess({ BALUHOST_DATA_DIR: await tempDir(), PORT: String(await freePort()), DATABASE_URL: db.url, BALUHOST_SECRET_KEY: 's'.repeat(10) + 'abcdefghijklmnopqrstuvwxyz' }),
+      startServerProcess({
+        BALUHOST_DATA_DIR: await tempDir(),
+        PORT: String(await freePort()),
+        DATABASE_URL: db.url,
+        BALUHOST_SECRET_KEY: 's'.repeat(10) + 'abcdefghijklmnopqrstuvwxyz',
+      }),
     );
     expect(await server.exited).toBe(1);
     expect(server.stderr()).toMatch(/ERROR \(SchemaVersionError\): .*pending migration.*npm run db:migrate/);

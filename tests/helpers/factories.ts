@@ -11,13 +11,22 @@ export interface TestUser {
   password: string;
 }
 
-export async function createUser(env: TestEnv, overrides: { role?: Role; isActive?: boolean; password?: string; username?: string } = {}): Promise<TestUser> {
+export async function createUser(
+  env: TestEnv,
+  overrides: { role?: Role; isActive?: boolean; password?: string; username?: string } = {},
+): Promise<TestUser> {
   counter += 1;
   const username = overrides.username ?? `user${counter}_${randomBytes(3).toString('hex')}`;
   const password = overrides.password ?? `pw-${randomBytes(9).toString('base64url')}`;
   rememberSecret(password);
   const user = await env.app.services.repos.users.create(
-    { username, email: `${username}@nas.local`, passwordHash: await hasher.hash(password), role: overrides.role ?? 'user', isActive: overrides.isActive ?? true },
+    {
+      username,
+      email: `${username}@nas.local`,
+      passwordHash: await hasher.hash(password),
+      role: overrides.role ?? 'user',
+      isActive: overrides.isActive ?? true,
+    },
     new Date(),
   );
   return { user, password };
@@ -34,7 +43,7 @@ export interface LoginResult {
 export async function login(env: TestEnv, username: string, password: string): Promise<LoginResult> {
   const res = await env.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } });
   if (res.statusCode !== 200) throw new Error(`login as ${username} failed: ${res.statusCode} ${res.body}`);
-  const result = res.json() as LoginResult;
+  const result = res.json<LoginResult>();
   rememberSecret(password, result.access_token, result.refresh_token);
   return result;
 }

@@ -5,13 +5,18 @@ import { multipart, type MultipartFile } from './multipart.js';
 
 export async function upload(env: TestEnv, headers: Record<string, string>, path: string, files: MultipartFile[], query = '') {
   const body = multipart({ path }, files);
-  return env.app.inject({ method: 'POST', url: `/api/files/upload${query}`, payload: body.payload, headers: { ...headers, ...body.headers } });
+  return env.app.inject({
+    method: 'POST',
+    url: `/api/files/upload${query}`,
+    payload: body.payload,
+    headers: { ...headers, ...body.headers },
+  });
 }
 
 export async function listNames(env: TestEnv, headers: Record<string, string>, path = '', query = ''): Promise<string[]> {
   const res = await env.app.inject({ method: 'GET', url: `/api/files/list?path=${encodeURIComponent(path)}${query}`, headers });
   if (res.statusCode !== 200) throw new Error(`list ${path}: ${res.statusCode} ${res.body}`);
-  return (res.json() as { files: { name: string }[] }).files.map((f) => f.name);
+  return res.json<{ files: { name: string }[] }>().files.map((f) => f.name);
 }
 
 export async function usedBytes(env: TestEnv, userId: number): Promise<number> {

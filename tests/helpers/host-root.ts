@@ -28,7 +28,16 @@ export async function renderIntoRoot(config: StackConfig, options: { root?: stri
     await mkdir(dirname(file.path), { recursive: true });
     await writeFile(file.path, file.content, { mode: Number.parseInt(file.mode, 8) });
   }
-  for (const dir of [layout.acmeWebroot, layout.logDir, layout.dataDir, layout.storageDir, layout.backupDir, dirname(layout.nginxAccessLog), dirname(layout.nginxPidFile), join(root, 'var/lib/nginx')]) {
+  for (const dir of [
+    layout.acmeWebroot,
+    layout.logDir,
+    layout.dataDir,
+    layout.storageDir,
+    layout.backupDir,
+    dirname(layout.nginxAccessLog),
+    dirname(layout.nginxPidFile),
+    join(root, 'var/lib/nginx'),
+  ]) {
     await mkdir(dir, { recursive: true });
   }
   await mkdir(dirname(layout.nodeBinary), { recursive: true });
@@ -53,7 +62,9 @@ export async function renderIntoRoot(config: StackConfig, options: { root?: stri
  */
 export async function writeNginxMainConf(layout: HostLayout): Promise<void> {
   const at = (p: string) => join(layout.root, p);
-  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `    ${t}_temp_path ${at(`var/lib/nginx/${t}`)};`).join('\n');
+  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
+    .map((t) => `    ${t}_temp_path ${at(`var/lib/nginx/${t}`)};`)
+    .join('\n');
   await mkdir(dirname(layout.nginxMainConf), { recursive: true });
   await writeFile(
     layout.nginxMainConf,
@@ -77,5 +88,23 @@ ${temp}
 export async function selfSignedCertificate(layout: HostLayout, commonName: string, days = 30): Promise<void> {
   await mkdir(dirname(layout.tlsCertificate), { recursive: true });
   await mkdir(dirname(layout.tlsKey), { recursive: true });
-  await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', String(days), '-subj', `/CN=${commonName}`, '-addext', `subjectAltName=DNS:${commonName}`, '-keyout', layout.tlsKey, '-out', layout.tlsCertificate]);
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-days',
+    String(days),
+    '-subj',
+    `/CN=${commonName}`,
+    '-addext',
+    `subjectAltName=DNS:${commonName}`,
+    '-keyout',
+    layout.tlsKey,
+    '-out',
+    layout.tlsCertificate,
+  ]);
 }

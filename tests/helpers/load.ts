@@ -8,7 +8,12 @@ export interface LoadResult {
   ratePerSecond: number;
 }
 
-export function startLoad(port: number, host: string, path: string, options: { concurrency?: number; perWorkerPerSecond?: number } = {}): { stop(): Promise<LoadResult> } {
+export function startLoad(
+  port: number,
+  host: string,
+  path: string,
+  options: { concurrency?: number; perWorkerPerSecond?: number } = {},
+): { stop(): Promise<LoadResult> } {
   const concurrency = options.concurrency ?? 4;
   const interval = 1000 / (options.perWorkerPerSecond ?? 50);
   let running = true;
@@ -19,17 +24,20 @@ export function startLoad(port: number, host: string, path: string, options: { c
   const once = () =>
     new Promise<void>((resolve) => {
       // A fresh connection each time: what is measured is nginx and the slots, not a client's keep-alive race.
-      const req = request({ host: '127.0.0.1', port, path, headers: { host }, servername: host, rejectUnauthorized: false, agent: false, timeout: 10_000 }, (res) => {
-        res.resume();
-        res.on('end', () => {
-          total++;
-          if (res.statusCode !== 200) {
-            failed++;
-            if (failures.length < 20) failures.push(`HTTP ${res.statusCode}`);
-          }
-          resolve();
-        });
-      });
+      const req = request(
+        { host: '127.0.0.1', port, path, headers: { host }, servername: host, rejectUnauthorized: false, agent: false, timeout: 10_000 },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            total++;
+            if (res.statusCode !== 200) {
+              failed++;
+              if (failures.length < 20) failures.push(`HTTP ${res.statusCode}`);
+            }
+            resolve();
+          });
+        },
+      );
       req.on('error', (err) => {
         total++;
         failed++;

@@ -9,6 +9,9 @@ import { join } from 'node:path';
  */
 export async function nasUnitPath(dir: string): Promise<string> {
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'docker.service'), '[Unit]\nDescription=Docker (stand-in for the NAS unit)\n\n[Service]\nExecStart=/bin/true\n');
+  await writeFile(
+    join(dir, 'docker.service'),
+    '[Unit]\nDescription=Docker (stand-in for the NAS unit)\n\n[Service]\nExecStart=/bin/true\n',
+  );
   return `${dir}:`;
 }

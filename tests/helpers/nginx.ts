@@ -44,10 +44,14 @@ export async function startNginx(layout: HostLayout): Promise<RunningNginx> {
 
 export async function freePorts(count: number): Promise<number[]> {
   const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((done) => {
-      const server = createServer();
-      server.listen(0, '127.0.0.1', () => done(server));
-    })),
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((done) => {
+          const server = createServer();
+          server.listen(0, '127.0.0.1', () => done(server));
+        }),
+    ),
   );
   const ports = servers.map((s) => (s.address() as AddressInfo).port);
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
@@ -60,11 +64,25 @@ export interface Reply {
   body: string;
 }
 
-export function fetchVia(scheme: 'http' | 'https', port: number, path: string, options: { method?: string; headers?: Record<string, string>; body?: Buffer | string; host?: string } = {}): Promise<Reply> {
+export function fetchVia(
+  scheme: 'http' | 'https',
+  port: number,
+  path: string,
+  options: { method?: string; headers?: Record<string, string>; body?: Buffer | string; host?: string } = {},
+): Promise<Reply> {
   const send = scheme === 'https' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const req = send(
-      { host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers: { host: options.host ?? 'nas.test', ...options.headers }, servername: options.host ?? 'nas.test', rejectUnauthorized: false, agent: false },
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: options.method ?? 'GET',
+        headers: { host: options.host ?? 'nas.test', ...options.headers },
+        servername: options.host ?? 'nas.test',
+        rejectUnauthorized: false,
+        agent: false,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

@@ -58,7 +58,15 @@ export async function runProgram(sections: Record<string, unknown>, stack = 'tes
         const secretPaths: string[] = [];
         const inputs = unwrap(args.inputs, '', secretPaths) as Record<string, unknown>;
         const key = `${args.type}::${args.name}`;
-        resources.push({ type: args.type, name: args.name, urn: key, inputs, secretPaths, parent: meta.get(key)?.parent ?? '', dependencies: meta.get(key)?.dependencies ?? [] });
+        resources.push({
+          type: args.type,
+          name: args.name,
+          urn: key,
+          inputs,
+          secretPaths,
+          parent: meta.get(key)?.parent ?? '',
+          dependencies: meta.get(key)?.dependencies ?? [],
+        });
         const state: Record<string, unknown> = { ...args.inputs };
         if (args.type === 'random:index/randomPassword:RandomPassword') state['result'] = TEST_SECRETS.dbPassword;
         if (args.type === 'docker:index/remoteImage:RemoteImage') {
@@ -80,7 +88,10 @@ export async function runProgram(sections: Record<string, unknown>, stack = 'tes
   const original = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) => {
     const parentUrn = req.getParent();
-    meta.set(`${req.getType()}::${req.getName()}`, { parent: parentUrn.split('::').pop() ?? '', dependencies: req.getDependenciesList().map((u) => u.split('::').pop() ?? u) });
+    meta.set(`${req.getType()}::${req.getName()}`, {
+      parent: parentUrn.split('::').pop() ?? '',
+      dependencies: req.getDependenciesList().map((u) => u.split('::').pop() ?? u),
+    });
     return original(req, cb);
   };
   const config: Record<string, string> = {};
@@ -92,7 +103,11 @@ export async function runProgram(sections: Record<string, unknown>, stack = 'tes
   const program = (await import('../../stacks/index.js')) as Record<string, unknown>;
   const outputs: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(program)) {
-    outputs[name] = pulumi.Output.isInstance(value) ? await resolveOutput(value) : value && typeof value === 'object' ? await resolveObject(value as Record<string, unknown>) : value;
+    outputs[name] = pulumi.Output.isInstance(value)
+      ? await resolveOutput(value)
+      : value && typeof value === 'object'
+        ? await resolveObject(value as Record<string, unknown>)
+        : value;
   }
   // Registrations finish asynchronously: wait until the count stops moving.
   let count = -1;

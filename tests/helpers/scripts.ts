@@ -14,7 +14,11 @@ export interface ScriptRun {
  * Runs a script entry point as an operator would. `killWhen` sends SIGKILL as soon as the combined
  * output matches it (to interrupt a run at a chosen point).
  */
-export function runScript(script: string, args: string[], options: { env?: Record<string, string>; killWhen?: RegExp; input?: string } = {}): Promise<ScriptRun> {
+export function runScript(
+  script: string,
+  args: string[],
+  options: { env?: Record<string, string>; killWhen?: RegExp; input?: string } = {},
+): Promise<ScriptRun> {
   return new Promise((done) => {
     // One process (not the tsx wrapper, which forks): SIGKILL must hit the process doing the work.
     const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, script), ...args], {

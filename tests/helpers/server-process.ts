@@ -16,7 +16,11 @@ export interface ServerProcess {
 
 /** Runs the real server entry point, as `npm start` does, with only the given environment. */
 export function startServerProcess(env: Record<string, string>): ServerProcess {
-  const child = spawn(TSX, ['app/src/server.ts'], { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(TSX, ['app/src/server.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));

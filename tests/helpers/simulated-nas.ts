@@ -11,7 +11,14 @@ import { join, resolve } from 'node:path';
 import type { Slot, StackConfig } from '../../stacks/config/index.js';
 import { q, SshSession } from '../../stacks/remote/index.js';
 import { withChanges } from '../../stacks/release/deploy.js';
-import { parseHistory, type ReleaseDeps, type ReleaseRecord, type ReleaseTimings, type SlotCommands, type StackDriver } from '../../stacks/release/index.js';
+import {
+  parseHistory,
+  type ReleaseDeps,
+  type ReleaseRecord,
+  type ReleaseTimings,
+  type SlotCommands,
+  type StackDriver,
+} from '../../stacks/release/index.js';
 import { renderIntoRoot, selfSignedCertificate, type HostRoot } from './host-root.js';
 import { freePorts, startNginx, type RunningNginx } from './nginx.js';
 import { createThrowawayDatabase, type ThrowawayDatabase } from './postgres.js';
@@ -22,7 +29,14 @@ import { stackConfig } from './stack-configs.js';
 const ROOT = resolve(import.meta.dirname, '../..');
 const SECRET = 'e2e-secret-key-that-is-long-enough-for-production-0123456789';
 
-export const FAST_TIMINGS: ReleaseTimings = { gateSuccesses: 3, gateTimeoutSeconds: 6, gateIntervalSeconds: 0.3, watchSeconds: 4, watchIntervalSeconds: 0.5, maxServerErrorRatio: 0.01 };
+export const FAST_TIMINGS: ReleaseTimings = {
+  gateSuccesses: 3,
+  gateTimeoutSeconds: 6,
+  gateIntervalSeconds: 0.3,
+  watchSeconds: 4,
+  watchIntervalSeconds: 0.5,
+  maxServerErrorRatio: 0.01,
+};
 
 export class SimulatedNas {
   config!: StackConfig;
@@ -38,7 +52,12 @@ export class SimulatedNas {
     const [http, https, blue, green] = await freePorts(4);
     nas.sshd = await startSshd();
     nas.db = await createThrowawayDatabase('baluhost_e2e');
-    nas.config = stackConfig({ host: { address: '127.0.0.1', sshPort: nas.sshd.target.port, sshUser: 'root', hostKey: nas.sshd.target.hostKey }, domains: ['nas.test'], nginx: { httpPort: http, httpsPort: https }, app: { slots: { blue, green }, activeSlot: 'blue', slotImages: { blue: 'baluhost:v1', green: 'baluhost:v1' }, release: 'r1' } });
+    nas.config = stackConfig({
+      host: { address: '127.0.0.1', sshPort: nas.sshd.target.port, sshUser: 'root', hostKey: nas.sshd.target.hostKey },
+      domains: ['nas.test'],
+      nginx: { httpPort: http, httpsPort: https },
+      app: { slots: { blue, green }, activeSlot: 'blue', slotImages: { blue: 'baluhost:v1', green: 'baluhost:v1' }, release: 'r1' },
+    });
     nas.host = await renderIntoRoot(nas.config);
     await selfSignedCertificate(nas.host.layout, 'nas.test');
     await nas.migrate();
@@ -73,7 +92,9 @@ export class SimulatedNas {
   }
 
   async migrate(): Promise<void> {
-    const run = await runScript('scripts/db-migrate.ts', ['up'], { env: { DATABASE_URL: this.db.url, NODE_ENV: 'production', BALUHOST_SECRET_KEY: SECRET } });
+    const run = await runScript('scripts/db-migrate.ts', ['up'], {
+      env: { DATABASE_URL: this.db.url, NODE_ENV: 'production', BALUHOST_SECRET_KEY: SECRET },
+    });
     if (run.code !== 0) throw new Error(`migration failed: ${run.stderr}`);
   }
 
@@ -89,7 +110,10 @@ export class SimulatedNas {
     this.processes.set(slot, { child, image });
     // What a container's `wait` does: return once the process answers (liveness, not readiness).
     for (let i = 0; i < 300; i++) {
-      const ok = await fetch(`http://127.0.0.1:${this.config.app.slots[slot]}/api/health`).then((r) => r.ok, () => false);
+      const ok = await fetch(`http://127.0.0.1:${this.config.app.slots[slot]}/api/health`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) return;
       if (child.exitCode !== null) throw new Error(`slot ${slot} exited with ${child.exitCode}`);
       await new Promise((r) => setTimeout(r, 100));
@@ -153,7 +177,10 @@ export class SimulatedNas {
       // Slots are processes here, not containers: a health answer stands for "running healthy".
       states: (config) =>
         ['blue', 'green']
-          .map((slot) => `printf '%s %s\\n' ${q(`baluhost-app-${slot}`)} "$(curl -fs -o /dev/null --max-time 2 ${q(`http://127.0.0.1:${config.app.slots[slot as Slot]}/api/health`)} && echo 'running healthy' || echo 'exited none')"`)
+          .map(
+            (slot) =>
+              `printf '%s %s\\n' ${q(`baluhost-app-${slot}`)} "$(curl -fs -o /dev/null --max-time 2 ${q(`http://127.0.0.1:${config.app.slots[slot as Slot]}/api/health`)} && echo 'running healthy' || echo 'exited none')"`,
+          )
           .join('\n'),
     };
   }

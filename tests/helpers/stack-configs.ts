@@ -20,7 +20,7 @@ export function sectionsWith(overrides: Overrides, base: Record<string, unknown>
   const out: Record<string, unknown> = structuredClone(base);
   for (const [key, value] of Object.entries(overrides)) {
     if (value === undefined) delete out[key];
-    else if (isPlainObject(value) && isPlainObject(out[key])) out[key] = sectionsWith(value, out[key] as Record<string, unknown>);
+    else if (isPlainObject(value) && isPlainObject(out[key])) out[key] = sectionsWith(value, out[key]);
     else out[key] = value;
   }
   return out;

@@ -87,7 +87,10 @@ export async function createTestEnv(dialect: Dialect, options: TestEnvOptions = 
       await pgDb?.drop();
       await rm(dir, { recursive: true, force: true });
       const leaked = leakedSecrets(logs.text);
-      if (leaked.length > 0) throw new Error(`Secrets appeared in the logs of a ${dialect} test environment: ${leaked.map((l) => `${l.slice(0, 6)}…`).join(', ')}`);
+      if (leaked.length > 0)
+        throw new Error(
+          `Secrets appeared in the logs of a ${dialect} test environment: ${leaked.map((l) => `${l.slice(0, 6)}…`).join(', ')}`,
+        );
     },
   };
 }

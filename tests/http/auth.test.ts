@@ -54,7 +54,12 @@ describeEachDialect('auth API', (env) => {
       const { user, password } = await createUser(env());
       await post('/api/auth/login', { username: user.username, password: 'wrong-password-1' });
       await login(env(), user.username, password);
-      const rows = await env().database.db.selectFrom('audit_log').selectAll().where('username', '=', user.username).orderBy('id').execute();
+      const rows = await env()
+        .database.db.selectFrom('audit_log')
+        .selectAll()
+        .where('username', '=', user.username)
+        .orderBy('id')
+        .execute();
       expect(rows.map((r) => [r.action, Boolean(r.success)])).toEqual([
         ['login', false],
         ['login', true],
@@ -66,19 +71,30 @@ describeEachDialect('auth API', (env) => {
 
   describe('input validation', () => {
     it('lists every bad field with 422 and creates no session', async () => {
-      const before = await env().database.db.selectFrom('sessions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const before = await env()
+        .database.db.selectFrom('sessions')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
       const res = await post('/api/auth/login', { username: 42, extra: true });
       expect(res.statusCode).toBe(422);
       const body = res.json();
       expect(body.code).toBe('validation_error');
       const locs = body.detail.map((d: { loc: string[] }) => d.loc.join('.')).sort();
       expect(locs).toEqual(['body.extra', 'body.password', 'body.username']);
-      const after = await env().database.db.selectFrom('sessions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const after = await env()
+        .database.db.selectFrom('sessions')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
       expect(Number(after.n)).toBe(Number(before.n));
     });
 
     it('answers malformed JSON with 422 naming the body', async () => {
-      const res = await env().app.inject({ method: 'POST', url: '/api/auth/login', payload: '{"username": ', headers: { 'content-type': 'application/json' } });
+      const res = await env().app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: '{"username": ',
+        headers: { 'content-type': 'application/json' },
+      });
       expect(res.statusCode).toBe(422);
       expect(res.json().detail).toEqual([{ loc: ['body'], msg: 'body is not valid JSON', type: 'json_invalid' }]);
     });
@@ -152,7 +168,12 @@ describeEachDialect('auth API', (env) => {
       expect((await post('/api/auth/refresh', { refresh_token: rotated.refresh_token })).statusCode).toBe(401);
       const me = await env().app.inject({ method: 'GET', url: '/api/auth/me', headers: bearer(rotated.access_token) });
       expect(me.statusCode).toBe(401);
-      const audit = await env().database.db.selectFrom('audit_log').selectAll().where('action', '=', 'refresh_token_reuse').where('user_id', '=', u.user.id).execute();
+      const audit = await env()
+        .database.db.selectFrom('audit_log')
+        .selectAll()
+        .where('action', '=', 'refresh_token_reuse')
+        .where('user_id', '=', u.user.id)
+        .execute();
       expect(audit).toHaveLength(1);
     });
 
@@ -178,7 +199,11 @@ describeEachDialect('auth API', (env) => {
 
     it('refuses to refresh a session past its absolute lifetime', async () => {
       const u = await createLoggedInUser(env());
-      await env().database.db.updateTable('sessions').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('user_id', '=', u.user.id).execute();
+      await env()
+        .database.db.updateTable('sessions')
+        .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
+        .where('user_id', '=', u.user.id)
+        .execute();
       expect((await post('/api/auth/refresh', { refresh_token: u.tokens.refresh_token })).statusCode).toBe(401);
     });
   });
@@ -193,7 +218,7 @@ describeEachDialect('auth API', (env) => {
       expect((await env().app.inject({ method: 'GET', url: '/api/auth/me', headers: u.headers })).statusCode).toBe(401);
     });
 
-    it('leaves the same user\'s other sessions alone', async () => {
+    it("leaves the same user's other sessions alone", async () => {
       const u = await createLoggedInUser(env());
       const other = await login(env(), u.user.username, u.password);
       await post('/api/auth/logout', {}, u.headers);
@@ -205,7 +230,11 @@ describeEachDialect('auth API', (env) => {
     it('changes the password and signs out every other session, keeping this one', async () => {
       const u = await createLoggedInUser(env());
       const other = await login(env(), u.user.username, u.password);
-      const res = await post('/api/auth/change-password', { current_password: u.password, new_password: 'a-much-better-passphrase' }, u.headers);
+      const res = await post(
+        '/api/auth/change-password',
+        { current_password: u.password, new_password: 'a-much-better-passphrase' },
+        u.headers,
+      );
       expect(res.statusCode).toBe(200);
       expect(res.json().message).toMatch(/1 other session/);
       expect((await env().app.inject({ method: 'GET', url: '/api/auth/me', headers: bearer(other.access_token) })).statusCode).toBe(401);
@@ -217,7 +246,11 @@ describeEachDialect('auth API', (env) => {
 
     it('refuses a wrong current password and keeps the old one', async () => {
       const u = await createLoggedInUser(env());
-      const res = await post('/api/auth/change-password', { current_password: 'wrong-password', new_password: 'a-much-better-passphrase' }, u.headers);
+      const res = await post(
+        '/api/auth/change-password',
+        { current_password: 'wrong-password', new_password: 'a-much-better-passphrase' },
+        u.headers,
+      );
       expect(res.statusCode).toBe(401);
       await login(env(), u.user.username, u.password);
     });
@@ -228,7 +261,11 @@ describeEachDialect('auth API', (env) => {
       ['too long', () => 'x'.repeat(129), /at most 128/],
     ])('refuses a new password that is %s with 422 on new_password', async (_name, candidate, message) => {
       const u = await createLoggedInUser(env(), { username: `policy_user_${Math.random().toString(36).slice(2, 8)}` });
-      const res = await post('/api/auth/change-password', { current_password: u.password, new_password: candidate(u.user.username) }, u.headers);
+      const res = await post(
+        '/api/auth/change-password',
+        { current_password: u.password, new_password: candidate(u.user.username) },
+        u.headers,
+      );
       expect(res.statusCode).toBe(422);
       expect(res.json().detail[0].loc).toEqual(['body', 'new_password']);
       expect(res.json().detail[0].msg).toMatch(message);

@@ -21,13 +21,21 @@ async function finishedBackup(env: TestEnv, headers: Record<string, string>, pay
 
 describeEachDialect('backups API', (env) => {
   const inject = (options: InjectOptions) => env().app.inject(options);
-  const restore = (headers: Record<string, string>, id: number, body: Record<string, unknown>) => inject({ method: 'POST', url: `/api/backups/${id}/restore`, headers, payload: body });
+  const restore = (headers: Record<string, string>, id: number, body: Record<string, unknown>) =>
+    inject({ method: 'POST', url: `/api/backups/${id}/restore`, headers, payload: body });
 
   it('backs up in the background and lists, describes and serves the archive', async () => {
     const admin = await createLoggedInUser(env(), { role: 'admin' });
     await upload(env(), admin.headers, '', [{ filename: 'keep.txt', content: 'precious' }]);
     const backup = await finishedBackup(env(), admin.headers, { backup_type: 'full', includes_config: true });
-    expect(backup).toMatchObject({ backup_type: 'full', status: 'completed', includes_database: true, includes_files: true, includes_config: true, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(backup).toMatchObject({
+      backup_type: 'full',
+      status: 'completed',
+      includes_database: true,
+      includes_files: true,
+      includes_config: true,
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     expect(backup.size_bytes).toBeGreaterThan(0);
     const list = (await inject({ method: 'GET', url: '/api/backups', headers: admin.headers })).json();
     expect(list.backups.map((b: { id: number }) => b.id)).toContain(backup.id);
@@ -41,7 +49,13 @@ describeEachDialect('backups API', (env) => {
     const admin = await createLoggedInUser(env(), { role: 'admin' });
     const backup = await finishedBackup(env(), admin.headers, { backup_type: 'database_only' });
     const later = await createUser(env());
-    const res = await restore(admin.headers, backup.id, { backup_id: backup.id, restore_database: true, restore_files: false, restore_config: false, confirm: true });
+    const res = await restore(admin.headers, backup.id, {
+      backup_id: backup.id,
+      restore_database: true,
+      restore_files: false,
+      restore_config: false,
+      confirm: true,
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ success: true, backup_id: backup.id, restored_at: expect.any(String) });
     expect(await env().app.services.repos.users.findById(later.user.id)).toBeUndefined();
@@ -56,7 +70,10 @@ describeEachDialect('backups API', (env) => {
     const admin = await createLoggedInUser(env(), { role: 'admin' });
     await upload(env(), admin.headers, '', [{ filename: 'before.txt', content: 'v1' }]);
     const backup = await finishedBackup(env(), admin.headers, { backup_type: 'full' });
-    await upload(env(), admin.headers, '', [{ filename: 'before.txt', content: 'v2-changed' }, { filename: 'after.txt', content: 'new' }]);
+    await upload(env(), admin.headers, '', [
+      { filename: 'before.txt', content: 'v2-changed' },
+      { filename: 'after.txt', content: 'new' },
+    ]);
     const res = await restore(admin.headers, backup.id, { restore_database: true, restore_files: true, confirm: true });
     expect(res.statusCode).toBe(200);
     const home = await env().app.services.repos.files.findHome(admin.user.id);
@@ -98,7 +115,11 @@ describeEachDialect('backups API', (env) => {
       const path = join(env().config.backups.dir, backup.filename);
       await tar.create({ gzip: true, file: path, cwd: join(work, 'inner'), preservePaths: true }, ['../evil.txt']);
       // An attacker who can write the archive can also update the checksum: the path check must hold alone.
-      await env().database.db.updateTable('backups').set({ sha256: await sha256File(path) }).where('id', '=', backup.id).execute();
+      await env()
+        .database.db.updateTable('backups')
+        .set({ sha256: await sha256File(path) })
+        .where('id', '=', backup.id)
+        .execute();
       const res = await restore(admin.headers, backup.id, { confirm: true });
       expect(res.statusCode).toBe(422);
       expect(res.json().code).toBe('backup_unsafe');
@@ -129,7 +150,8 @@ describeEachDialect('backups API', (env) => {
         { method: 'POST', url: `/api/backups/${backup.id}/restore`, payload: { confirm: true } },
         { method: 'DELETE', url: `/api/backups/${backup.id}` },
       ];
-      for (const call of calls) expect((await inject({ ...call, headers: u.headers })).statusCode, `${call.method} ${call.url}`).toBe(403);
+      for (const call of calls)
+        expect((await inject({ ...call, headers: u.headers })).statusCode, `${call.method} ${call.url as string}`).toBe(403);
     });
   });
 });

@@ -14,7 +14,9 @@ describeEachDialect('files API', (env) => {
     it('lists directories first, then names case-insensitively, with the contract fields', async () => {
       const u = await createLoggedInUser(env());
       for (const name of ['zeta', 'Alpha']) {
-        expect((await inject({ method: 'POST', url: '/api/files/folder', headers: u.headers, payload: { path: '', name } })).statusCode).toBe(200);
+        expect(
+          (await inject({ method: 'POST', url: '/api/files/folder', headers: u.headers, payload: { path: '', name } })).statusCode,
+        ).toBe(200);
       }
       const res = await upload(env(), u.headers, '', [
         { filename: 'b.txt', content: 'bee' },
@@ -77,7 +79,11 @@ describeEachDialect('files API', (env) => {
       ['a/%00', null],
     ])('refuses the hostile listing path %j with 422', async (path, loc) => {
       const u = await createLoggedInUser(env());
-      const res = await inject({ method: 'GET', url: `/api/files/list?path=${encodeURIComponent(path.replace('%00', '\u0000'))}`, headers: u.headers });
+      const res = await inject({
+        method: 'GET',
+        url: `/api/files/list?path=${encodeURIComponent(path.replace('%00', '\u0000'))}`,
+        headers: u.headers,
+      });
       expect(res.statusCode).toBe(422);
       if (loc) expect(res.json().detail[0].loc.join('.')).toBe(loc);
     });
@@ -116,19 +122,31 @@ describeEachDialect('files API', (env) => {
       expect(res.body).toBe('hello world');
       expect(res.headers['content-length']).toBe('11');
       expect(res.headers['content-type']).toMatch(/^text\/plain/);
-      expect(res.headers['content-disposition']).toBe(`attachment; filename="Gr__e _q_.txt"; filename*=UTF-8''Gr%C3%BC%C3%9Fe%20%22q%22.txt`);
+      expect(res.headers['content-disposition']).toBe(
+        `attachment; filename="Gr__e _q_.txt"; filename*=UTF-8''Gr%C3%BC%C3%9Fe%20%22q%22.txt`,
+      );
       expect(res.headers['etag']).toMatch(/^"[0-9a-z-]+"$/);
       expect(res.headers['last-modified']).toMatch(/GMT$/);
       expect(res.headers['accept-ranges']).toBe('bytes');
       expect(res.headers['content-security-policy']).toContain('sandbox');
-      const again = await inject({ method: 'GET', url: `/api/files/download/${encodeURIComponent('Grüße "q".txt')}`, headers: { ...u.headers, 'if-none-match': res.headers['etag'] as string } });
+      const again = await inject({
+        method: 'GET',
+        url: `/api/files/download/${encodeURIComponent('Grüße "q".txt')}`,
+        headers: { ...u.headers, 'if-none-match': res.headers['etag'] as string },
+      });
       expect(again.statusCode).toBe(304);
     });
 
     it('keeps header injection out of Content-Disposition', async () => {
       const u = await withFile('x', 'evil;filename=hack.txt');
-      const res = await inject({ method: 'GET', url: `/api/files/download/${encodeURIComponent('evil;filename=hack.txt')}`, headers: u.headers });
-      expect(res.headers['content-disposition']).toBe(`attachment; filename="evil_filename=hack.txt"; filename*=UTF-8''evil%3Bfilename%3Dhack.txt`);
+      const res = await inject({
+        method: 'GET',
+        url: `/api/files/download/${encodeURIComponent('evil;filename=hack.txt')}`,
+        headers: u.headers,
+      });
+      expect(res.headers['content-disposition']).toBe(
+        `attachment; filename="evil_filename=hack.txt"; filename*=UTF-8''evil%3Bfilename%3Dhack.txt`,
+      );
     });
 
     it.each([
@@ -174,8 +192,14 @@ describeEachDialect('files API', (env) => {
         const home = await env().app.services.access.ensureHome(u.user);
         await symlink(outside, join(env().config.storageRoot, home.name, 'link'));
         // Someone with shell access added the link; make the metadata match so only path safety stands in the way.
-        const linkDir = await env().app.services.repos.files.create({ ownerId: u.user.id, parentId: home.id, name: 'link', isDirectory: true, sizeBytes: 0, mimeType: null }, new Date());
-        await env().app.services.repos.files.create({ ownerId: u.user.id, parentId: linkDir.id, name: 'secret.txt', isDirectory: false, sizeBytes: 10, mimeType: 'text/plain' }, new Date());
+        const linkDir = await env().app.services.repos.files.create(
+          { ownerId: u.user.id, parentId: home.id, name: 'link', isDirectory: true, sizeBytes: 0, mimeType: null },
+          new Date(),
+        );
+        await env().app.services.repos.files.create(
+          { ownerId: u.user.id, parentId: linkDir.id, name: 'secret.txt', isDirectory: false, sizeBytes: 10, mimeType: 'text/plain' },
+          new Date(),
+        );
         const res = await inject({ method: 'GET', url: '/api/files/download/link/secret.txt', headers: u.headers });
         expect(res.statusCode).toBe(403);
         expect(res.body).not.toContain('top secret');
@@ -192,7 +216,12 @@ describeEachDialect('files API', (env) => {
       const u = await createLoggedInUser(env());
       await inject({ method: 'POST', url: '/api/files/folder', headers: u.headers, payload: { path: '', name: 'Old' } });
       await upload(env(), u.headers, 'Old', [{ filename: 'kid.txt', content: 'k' }]);
-      const res = await inject({ method: 'PUT', url: '/api/files/rename', headers: u.headers, payload: { old_path: 'Old', new_name: 'New' } });
+      const res = await inject({
+        method: 'PUT',
+        url: '/api/files/rename',
+        headers: u.headers,
+        payload: { old_path: 'Old', new_name: 'New' },
+      });
       expect(res.statusCode).toBe(200);
       expect(await listNames(env(), u.headers, 'New')).toEqual(['kid.txt']);
       expect((await inject({ method: 'GET', url: '/api/files/list?path=Old', headers: u.headers })).statusCode).toBe(404);
@@ -200,23 +229,60 @@ describeEachDialect('files API', (env) => {
 
     it('refuses a rename to a name with separators, or onto an existing name', async () => {
       const u = await createLoggedInUser(env());
-      await upload(env(), u.headers, '', [{ filename: 'a.txt', content: 'a' }, { filename: 'b.txt', content: 'b' }]);
-      expect((await inject({ method: 'PUT', url: '/api/files/rename', headers: u.headers, payload: { old_path: 'a.txt', new_name: '../a.txt' } })).statusCode).toBe(422);
-      expect((await inject({ method: 'PUT', url: '/api/files/rename', headers: u.headers, payload: { old_path: 'a.txt', new_name: 'b.txt' } })).statusCode).toBe(409);
-      expect((await inject({ method: 'PUT', url: '/api/files/rename', headers: u.headers, payload: { old_path: '', new_name: 'x' } })).statusCode).toBe(422);
+      await upload(env(), u.headers, '', [
+        { filename: 'a.txt', content: 'a' },
+        { filename: 'b.txt', content: 'b' },
+      ]);
+      expect(
+        (
+          await inject({
+            method: 'PUT',
+            url: '/api/files/rename',
+            headers: u.headers,
+            payload: { old_path: 'a.txt', new_name: '../a.txt' },
+          })
+        ).statusCode,
+      ).toBe(422);
+      expect(
+        (await inject({ method: 'PUT', url: '/api/files/rename', headers: u.headers, payload: { old_path: 'a.txt', new_name: 'b.txt' } }))
+          .statusCode,
+      ).toBe(409);
+      expect(
+        (await inject({ method: 'PUT', url: '/api/files/rename', headers: u.headers, payload: { old_path: '', new_name: 'x' } }))
+          .statusCode,
+      ).toBe(422);
     });
 
     it('moves within and across folders, and refuses moving a folder into itself', async () => {
       const u = await createLoggedInUser(env());
-      for (const [path, name] of [['', 'A'], ['', 'B'], ['A', 'Inner']]) await inject({ method: 'POST', url: '/api/files/folder', headers: u.headers, payload: { path, name } });
+      for (const [path, name] of [
+        ['', 'A'],
+        ['', 'B'],
+        ['A', 'Inner'],
+      ])
+        await inject({ method: 'POST', url: '/api/files/folder', headers: u.headers, payload: { path, name } });
       await upload(env(), u.headers, 'A', [{ filename: 'f.txt', content: 'f' }]);
-      expect((await inject({ method: 'PUT', url: '/api/files/move', headers: u.headers, payload: { source_path: 'A/f.txt', target_path: 'B' } })).statusCode).toBe(200);
+      expect(
+        (await inject({ method: 'PUT', url: '/api/files/move', headers: u.headers, payload: { source_path: 'A/f.txt', target_path: 'B' } }))
+          .statusCode,
+      ).toBe(200);
       expect(await listNames(env(), u.headers, 'B')).toEqual(['f.txt']);
-      const into = await inject({ method: 'PUT', url: '/api/files/move', headers: u.headers, payload: { source_path: 'A', target_path: 'A/Inner' } });
+      const into = await inject({
+        method: 'PUT',
+        url: '/api/files/move',
+        headers: u.headers,
+        payload: { source_path: 'A', target_path: 'A/Inner' },
+      });
       expect(into.statusCode).toBe(422);
       expect(into.json().detail[0].msg).toMatch(/into itself/);
-      expect((await inject({ method: 'PUT', url: '/api/files/move', headers: u.headers, payload: { source_path: 'A', target_path: 'A' } })).statusCode).toBe(422);
-      expect((await inject({ method: 'PUT', url: '/api/files/move', headers: u.headers, payload: { source_path: 'A', target_path: 'B' } })).statusCode).toBe(200);
+      expect(
+        (await inject({ method: 'PUT', url: '/api/files/move', headers: u.headers, payload: { source_path: 'A', target_path: 'A' } }))
+          .statusCode,
+      ).toBe(422);
+      expect(
+        (await inject({ method: 'PUT', url: '/api/files/move', headers: u.headers, payload: { source_path: 'A', target_path: 'B' } }))
+          .statusCode,
+      ).toBe(200);
       expect(await listNames(env(), u.headers, 'B/A')).toEqual(['Inner']);
     });
 
@@ -256,19 +322,30 @@ describeEachDialect('files API', (env) => {
       expect(dl.statusCode).toBe(404);
       expect(dl.body).not.toContain('alice only');
       expect((await inject({ method: 'DELETE', url: `/api/files/private.txt${q}`, headers: bob.headers })).statusCode).toBe(404);
-      expect((await inject({ method: 'PUT', url: `/api/files/rename${q}`, headers: bob.headers, payload: { old_path: 'private.txt', new_name: 'mine.txt' } })).statusCode).toBe(404);
+      expect(
+        (
+          await inject({
+            method: 'PUT',
+            url: `/api/files/rename${q}`,
+            headers: bob.headers,
+            payload: { old_path: 'private.txt', new_name: 'mine.txt' },
+          })
+        ).statusCode,
+      ).toBe(404);
       expect((await upload(env(), bob.headers, '', [{ filename: 'x.txt', content: 'x' }], q)).statusCode).toBe(404);
       // Bob's own "private.txt" path is his own home, which is empty.
       expect((await inject({ method: 'GET', url: '/api/files/download/private.txt', headers: bob.headers })).statusCode).toBe(404);
       expect(await listNames(env(), alice.headers)).toEqual(['private.txt']);
     });
 
-    it('lets an admin see and download any user\'s files', async () => {
+    it("lets an admin see and download any user's files", async () => {
       const alice = await createLoggedInUser(env());
       const admin = await createLoggedInUser(env(), { role: 'admin' });
       await upload(env(), alice.headers, '', [{ filename: 'a.txt', content: 'aa' }]);
       expect(await listNames(env(), admin.headers, '', `&owner_id=${alice.user.id}`)).toEqual(['a.txt']);
-      expect((await inject({ method: 'GET', url: `/api/files/download/a.txt?owner_id=${alice.user.id}`, headers: admin.headers })).body).toBe('aa');
+      expect(
+        (await inject({ method: 'GET', url: `/api/files/download/a.txt?owner_id=${alice.user.id}`, headers: admin.headers })).body,
+      ).toBe('aa');
     });
 
     it('grants exactly what the permissions say: view, but not delete', async () => {
@@ -276,9 +353,18 @@ describeEachDialect('files API', (env) => {
       const bob = await createLoggedInUser(env());
       await inject({ method: 'POST', url: '/api/files/folder', headers: alice.headers, payload: { path: '', name: 'Shared' } });
       await upload(env(), alice.headers, 'Shared', [{ filename: 's.txt', content: 'shared' }]);
-      const set = await inject({ method: 'PUT', url: '/api/files/permissions', headers: alice.headers, payload: { path: 'Shared', rules: [{ user_id: bob.user.id, can_view: true, can_edit: false, can_delete: false }] } });
+      const set = await inject({
+        method: 'PUT',
+        url: '/api/files/permissions',
+        headers: alice.headers,
+        payload: { path: 'Shared', rules: [{ user_id: bob.user.id, can_view: true, can_edit: false, can_delete: false }] },
+      });
       expect(set.statusCode).toBe(200);
-      expect(set.json()).toEqual({ path: 'Shared', owner_id: alice.user.id, rules: [{ user_id: bob.user.id, can_view: true, can_edit: false, can_delete: false }] });
+      expect(set.json()).toEqual({
+        path: 'Shared',
+        owner_id: alice.user.id,
+        rules: [{ user_id: bob.user.id, can_view: true, can_edit: false, can_delete: false }],
+      });
       const q = `?owner_id=${alice.user.id}`;
       expect(await listNames(env(), bob.headers, 'Shared', `&owner_id=${alice.user.id}`)).toEqual(['s.txt']);
       expect((await inject({ method: 'GET', url: `/api/files/download/Shared/s.txt${q}`, headers: bob.headers })).body).toBe('shared');
@@ -287,13 +373,18 @@ describeEachDialect('files API', (env) => {
       // Outside the shared folder, nothing is visible.
       expect((await inject({ method: 'GET', url: `/api/files/list${q}`, headers: bob.headers })).statusCode).toBe(404);
       // Only the owner reads or changes permissions.
-      expect((await inject({ method: 'GET', url: `/api/files/permissions?path=Shared&owner_id=${alice.user.id}`, headers: bob.headers })).statusCode).toBe(403);
-      expect((await inject({ method: 'GET', url: '/api/files/permissions?path=Shared', headers: alice.headers })).json().rules).toHaveLength(1);
+      expect(
+        (await inject({ method: 'GET', url: `/api/files/permissions?path=Shared&owner_id=${alice.user.id}`, headers: bob.headers }))
+          .statusCode,
+      ).toBe(403);
+      expect(
+        (await inject({ method: 'GET', url: '/api/files/permissions?path=Shared', headers: alice.headers })).json().rules,
+      ).toHaveLength(1);
     });
   });
 
   describe('storage/available', () => {
-    it('reports the caller\'s usage and quota', async () => {
+    it("reports the caller's usage and quota", async () => {
       const u = await createLoggedInUser(env());
       await env().database.db.updateTable('users').set({ quota_bytes: 10_000 }).where('id', '=', u.user.id).execute();
       await upload(env(), u.headers, '', [{ filename: 'q.bin', content: Buffer.alloc(1234) }]);

@@ -30,12 +30,15 @@ describeEachDialect(
     });
 
     it('logs the route pattern, never a share token from the URL', async () => {
-      await env().app.inject({ method: 'GET', url: '/api/shares/public/SuperSecretLinkToken123/download', headers: { 'x-request-id': 'line-test-2' } });
+      await env().app.inject({
+        method: 'GET',
+        url: '/api/shares/public/SuperSecretLinkToken123/download',
+        headers: { 'x-request-id': 'line-test-2' },
+      });
       const line = env().logs.entries.find((e) => e['reqId'] === 'line-test-2' && e['msg'] === 'request completed');
       expect(line?.['route']).toBe('/api/shares/public/:token/download');
       expect(env().logs.text).not.toContain('SuperSecretLinkToken123');
     });
-
   },
   { env: { BALUHOST_SLOW_REQUEST_MS: '100000', BALUHOST_SLOW_QUERY_MS: '100000', BALUHOST_METRICS_TOKEN: 'metrics-token-0123456789' } },
 );
@@ -48,7 +51,11 @@ describeEachDialect(
       await env().app.inject({ method: 'GET', url: '/api/files/list', headers: { ...u.headers, 'x-request-id': 'slow-test-1' } });
       const lines = env().logs.entries.filter((e) => e['reqId'] === 'slow-test-1');
       expect(lines.find((l) => l['msg'] === 'request completed')).toMatchObject({ level: 40, slow: true });
-      expect(lines.find((l) => l['msg'] === 'slow query')).toMatchObject({ level: 40, sql: expect.stringMatching(/select/i), durationMs: expect.any(Number) });
+      expect(lines.find((l) => l['msg'] === 'slow query')).toMatchObject({
+        level: 40,
+        sql: expect.stringMatching(/select/i),
+        durationMs: expect.any(Number),
+      });
     });
   },
   { env: { BALUHOST_SLOW_REQUEST_MS: '1', BALUHOST_SLOW_QUERY_MS: '0' } },
@@ -57,13 +64,20 @@ describeEachDialect(
 describeEachDialect(
   'metrics',
   (env) => {
-
     it('exports every metric family, and they move with traffic', async () => {
       const read = async () => (await env().app.inject({ method: 'GET', url: '/metrics' })).body;
-      const value = (text: string, pattern: RegExp) => text.split('\n').filter((l) => pattern.test(l)).reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+      const value = (text: string, pattern: RegExp) =>
+        text
+          .split('\n')
+          .filter((l) => pattern.test(l))
+          .reduce((n, l) => n + Number(l.split(' ').pop()), 0);
       const before = await read();
       const u = await createLoggedInUser(env());
-      await env().app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: u.user.username, password: 'wrong-password' } });
+      await env().app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { username: u.user.username, password: 'wrong-password' },
+      });
       await upload(env(), u.headers, '', [{ filename: 'm.bin', content: Buffer.alloc(1234) }]);
       await env().app.inject({ method: 'GET', url: '/api/files/download/m.bin', headers: u.headers });
       await env().app.inject({ method: 'GET', url: '/api/nowhere' });
@@ -88,9 +102,15 @@ describeEachDialect(
       }
       expect(value(after, /^baluhost_upload_bytes_total/) - value(before, /^baluhost_upload_bytes_total/)).toBe(1234);
       expect(value(after, /^baluhost_download_bytes_total/) - value(before, /^baluhost_download_bytes_total/)).toBe(1234);
-      expect(value(after, /^baluhost_auth_failures_total\{reason="invalid_credentials"/)).toBeGreaterThan(value(before, /^baluhost_auth_failures_total\{reason="invalid_credentials"/));
-      expect(value(after, /^baluhost_http_errors_total\{code="not_found"/)).toBeGreaterThan(value(before, /^baluhost_http_errors_total\{code="not_found"/));
-      expect(value(after, /^baluhost_db_query_duration_seconds_count/)).toBeGreaterThan(value(before, /^baluhost_db_query_duration_seconds_count/));
+      expect(value(after, /^baluhost_auth_failures_total\{reason="invalid_credentials"/)).toBeGreaterThan(
+        value(before, /^baluhost_auth_failures_total\{reason="invalid_credentials"/),
+      );
+      expect(value(after, /^baluhost_http_errors_total\{code="not_found"/)).toBeGreaterThan(
+        value(before, /^baluhost_http_errors_total\{code="not_found"/),
+      );
+      expect(value(after, /^baluhost_db_query_duration_seconds_count/)).toBeGreaterThan(
+        value(before, /^baluhost_db_query_duration_seconds_count/),
+      );
       expect(value(after, /^baluhost_http_request_duration_seconds_count\{.*route="\/api\/files\/upload"/)).toBeGreaterThan(0);
       expect(after).toMatch(new RegExp(`^baluhost_quota_used_bytes\\{user="${u.user.username}"[^}]*\\} 1234$`, 'm'));
       expect(after).toMatch(/^baluhost_storage_bytes\{state="free"[^}]*\} \d+/m);
@@ -98,9 +118,29 @@ describeEachDialect(
 
     it('serves metrics to loopback and token holders only; a client behind the proxy is not loopback', async () => {
       expect((await env().app.inject({ method: 'GET', url: '/metrics', remoteAddress: '192.168.1.50' })).statusCode).toBe(403);
-      expect((await env().app.inject({ method: 'GET', url: '/metrics', remoteAddress: '192.168.1.50', headers: { authorization: 'Bearer wrong-token-wrong-token' } })).statusCode).toBe(403);
-      expect((await env().app.inject({ method: 'GET', url: '/metrics', remoteAddress: '192.168.1.50', headers: { authorization: 'Bearer metrics-token-0123456789' } })).statusCode).toBe(200);
-      expect((await env().app.inject({ method: 'GET', url: '/metrics', headers: { 'x-forwarded-for': '203.0.113.9' } })).statusCode).toBe(403);
+      expect(
+        (
+          await env().app.inject({
+            method: 'GET',
+            url: '/metrics',
+            remoteAddress: '192.168.1.50',
+            headers: { authorization: 'Bearer wrong-token-wrong-token' },
+          })
+        ).statusCode,
+      ).toBe(403);
+      expect(
+        (
+          await env().app.inject({
+            method: 'GET',
+            url: '/metrics',
+            remoteAddress: '192.168.1.50',
+            headers: { authorization: 'Bearer metrics-token-0123456789' },
+          })
+        ).statusCode,
+      ).toBe(200);
+      expect((await env().app.inject({ method: 'GET', url: '/metrics', headers: { 'x-forwarded-for': '203.0.113.9' } })).statusCode).toBe(
+        403,
+      );
       expect((await env().app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(200);
     });
   },
@@ -169,7 +209,9 @@ describe('Sentry error reports', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const port = (server.address() as { port: number }).port;
-    const env = await createTestEnv('sqlite', { env: { SENTRY_DSN: `http://publickey@127.0.0.1:${port}/42`, BALUHOST_RELEASE: 'baluhost@9.9.9' } });
+    const env = await createTestEnv('sqlite', {
+      env: { SENTRY_DSN: `http://publickey@127.0.0.1:${port}/42`, BALUHOST_RELEASE: 'baluhost@9.9.9' },
+    });
     const { createErrorTracker } = await import('../../app/src/observability/error-tracking.js');
     const tracker = await createErrorTracker(env.config);
     env.app.errorTracker = tracker;
@@ -177,7 +219,12 @@ describe('Sentry error reports', () => {
       const u = await createUser(env);
       // A broken schema makes login fail inside the database: an internal error, not a user error.
       await sql`drop table refresh_tokens`.execute(env.database.db);
-      const res = await env.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: u.user.username, password: u.password }, headers: { 'x-request-id': 'sentry-req-1', authorization: 'Bearer secret-bearer-value' } });
+      const res = await env.app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { username: u.user.username, password: u.password },
+        headers: { 'x-request-id': 'sentry-req-1', authorization: 'Bearer secret-bearer-value' },
+      });
       expect(res.statusCode).toBe(500);
       expect(res.json()).toEqual({ detail: 'Internal Server Error', code: 'internal_error' });
       await tracker?.flush(3000);
@@ -208,7 +255,10 @@ describe('log file destination', () => {
   it('writes redacted JSON lines to a rotating file as well', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'baluhost-logfile-'));
     try {
-      const logger = createLogger({ logLevel: 'info', observability: { logFile: { path: join(dir, 'baluhost.log'), size: '10m', frequency: 'daily', keep: 3 } } as never });
+      const logger = createLogger({
+        logLevel: 'info',
+        observability: { logFile: { path: join(dir, 'baluhost.log'), size: '10m', frequency: 'daily', keep: 3 } } as never,
+      });
       logger.info({ password: 'file-secret-123' }, 'to the file');
       await new Promise<void>((r) => logger.flush(() => r()));
       let text = '';
@@ -238,7 +288,10 @@ describe('log file left to logrotate (BALUHOST_LOG_FILE_ROTATION=external)', () 
       throw new Error(`log line ${needle} never reached ${path}`);
     };
     try {
-      const logger = createLogger({ logLevel: 'info', observability: { logFile: { path, size: '10m', frequency: 'daily', keep: 3, rotation: 'external' } } as never });
+      const logger = createLogger({
+        logLevel: 'info',
+        observability: { logFile: { path, size: '10m', frequency: 'daily', keep: 3, rotation: 'external' } } as never,
+      });
       logger.info('before rotation');
       await waitFor('before rotation');
       await truncate(path, 0); // what logrotate's copytruncate does after copying

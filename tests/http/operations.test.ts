@@ -16,7 +16,10 @@ describeEachDialect('operations endpoints', (env) => {
     it('is ready when the database answers, the schema is current and storage is writable', async () => {
       const res = await env().app.inject({ method: 'GET', url: '/api/ready' });
       expect(res.statusCode).toBe(200);
-      expect(res.json()).toEqual({ status: 'ready', checks: { database: { ok: true }, migrations: { ok: true }, storage: { ok: true }, disk: { ok: true }, telemetry: { ok: true } } });
+      expect(res.json()).toEqual({
+        status: 'ready',
+        checks: { database: { ok: true }, migrations: { ok: true }, storage: { ok: true }, disk: { ok: true }, telemetry: { ok: true } },
+      });
     });
 
     it('names the storage check when the storage root is not writable', async () => {
@@ -81,13 +84,34 @@ describeEachDialect('operations endpoints', (env) => {
     it('never contain passwords or tokens sent in requests', async () => {
       const u = await createLoggedInUser(env());
       const secretPassword = 'secret-NEW-passphrase-9f3a';
-      await env().app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: u.user.username, password: 'Wrong-but-secret-77' } });
-      await env().app.inject({ method: 'POST', url: '/api/auth/change-password', headers: u.headers, payload: { current_password: u.password, new_password: secretPassword } });
+      await env().app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { username: u.user.username, password: 'Wrong-but-secret-77' },
+      });
+      await env().app.inject({
+        method: 'POST',
+        url: '/api/auth/change-password',
+        headers: u.headers,
+        payload: { current_password: u.password, new_password: secretPassword },
+      });
       const again = await login(env(), u.user.username, secretPassword);
       await env().app.inject({ method: 'POST', url: '/api/auth/refresh', payload: { refresh_token: again.refresh_token } });
-      await env().app.inject({ method: 'GET', url: '/api/auth/me', headers: { ...bearer(again.access_token), cookie: 'session=cookie-secret-123' } });
+      await env().app.inject({
+        method: 'GET',
+        url: '/api/auth/me',
+        headers: { ...bearer(again.access_token), cookie: 'session=cookie-secret-123' },
+      });
       const text = env().logs.text;
-      for (const secret of [u.password, secretPassword, 'Wrong-but-secret-77', again.refresh_token, again.access_token, u.tokens.access_token, 'cookie-secret-123']) {
+      for (const secret of [
+        u.password,
+        secretPassword,
+        'Wrong-but-secret-77',
+        again.refresh_token,
+        again.access_token,
+        u.tokens.access_token,
+        'cookie-secret-123',
+      ]) {
         expect(text).not.toContain(secret);
       }
     });
@@ -99,7 +123,17 @@ describeEachDialect('operations endpoints', (env) => {
       expect(res.statusCode).toBe(200);
       const doc = res.json();
       expect(doc.openapi).toMatch(/^3\./);
-      expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/health', '/api/ready', '/api/auth/login', '/api/auth/refresh', '/api/auth/logout', '/api/auth/me', '/api/auth/change-password']));
+      expect(Object.keys(doc.paths)).toEqual(
+        expect.arrayContaining([
+          '/api/health',
+          '/api/ready',
+          '/api/auth/login',
+          '/api/auth/refresh',
+          '/api/auth/logout',
+          '/api/auth/me',
+          '/api/auth/change-password',
+        ]),
+      );
     });
   });
 });

@@ -18,7 +18,9 @@ async function ownerWithFile(env: TestEnv) {
   const owner = await createLoggedInUser(env);
   await env.app.inject({ method: 'POST', url: '/api/files/folder', headers: owner.headers, payload: { path: '', name: 'Trips' } });
   const res = await upload(env, owner.headers, 'Trips', [{ filename: 'map.txt', content: 'north' }]);
-  const folder = (await env.app.inject({ method: 'GET', url: '/api/files/list?path=', headers: owner.headers })).json().files[0] as { file_id: number };
+  const folder = (await env.app.inject({ method: 'GET', url: '/api/files/list?path=', headers: owner.headers })).json().files[0] as {
+    file_id: number;
+  };
   return { owner, fileId: res.json().upload_ids[0] as number, folderId: folder.file_id };
 }
 
@@ -26,9 +28,16 @@ describeEachDialect(
   'share rules',
   (env) => {
     const inject = (options: InjectOptions) => env().app.inject(options);
-    const createLink = (headers: Record<string, string>, payload: Record<string, unknown>) => inject({ method: 'POST', url: '/api/shares/links', headers, payload });
-    const access = (token: string, password?: string) => inject({ method: 'POST', url: `/api/shares/public/${token}/access`, payload: password === undefined ? {} : { password } });
-    const download = (token: string, password?: string) => inject({ method: 'GET', url: `/api/shares/public/${token}/download`, headers: password === undefined ? {} : { 'x-share-password': password } });
+    const createLink = (headers: Record<string, string>, payload: Record<string, unknown>) =>
+      inject({ method: 'POST', url: '/api/shares/links', headers, payload });
+    const access = (token: string, password?: string) =>
+      inject({ method: 'POST', url: `/api/shares/public/${token}/access`, payload: password === undefined ? {} : { password } });
+    const download = (token: string, password?: string) =>
+      inject({
+        method: 'GET',
+        url: `/api/shares/public/${token}/download`,
+        headers: password === undefined ? {} : { 'x-share-password': password },
+      });
     const auditOf = async (action: string) => auditEntries(env(), (await createLoggedInUser(env(), { role: 'admin' })).headers, { action });
 
     it('stops a link at the second it expires, telling the visitor so', async () => {
@@ -44,10 +53,11 @@ describeEachDialect(
       expect(listed).toMatchObject({ is_expired: true, is_accessible: false });
     });
 
-    it('sets, keeps and clears a link\'s expiry', async () => {
+    it("sets, keeps and clears a link's expiry", async () => {
       const { owner, fileId } = await ownerWithFile(env());
       const link = (await createLink(owner.headers, { file_id: fileId })).json();
-      const patch = (payload: Record<string, unknown>) => inject({ method: 'PATCH', url: `/api/shares/links/${link.id}`, headers: owner.headers, payload });
+      const patch = (payload: Record<string, unknown>) =>
+        inject({ method: 'PATCH', url: `/api/shares/links/${link.id}`, headers: owner.headers, payload });
       expect((await patch({ expires_at: inSeconds(3600) })).json().expires_at).toBe(inSeconds(3600));
       expect((await patch({ description: 'unchanged expiry' })).json().expires_at).toBe(inSeconds(3600));
       expect((await patch({ expires_at: null })).json().expires_at).toBeNull();
@@ -59,7 +69,12 @@ describeEachDialect(
       expect(now.statusCode).toBe(422);
       expect(now.json().detail).toEqual([expect.objectContaining({ loc: ['body', 'expires_at'], msg: 'must be in the future' })]);
       const link = (await createLink(owner.headers, { file_id: fileId })).json();
-      const change = await inject({ method: 'PATCH', url: `/api/shares/links/${link.id}`, headers: owner.headers, payload: { expires_at: inSeconds(-5) } });
+      const change = await inject({
+        method: 'PATCH',
+        url: `/api/shares/links/${link.id}`,
+        headers: owner.headers,
+        payload: { expires_at: inSeconds(-5) },
+      });
       expect(change.json().detail).toEqual([expect.objectContaining({ loc: ['body', 'expires_at'], msg: 'must be in the future' })]);
     });
 
@@ -81,20 +96,45 @@ describeEachDialect(
       const { owner, fileId } = await ownerWithFile(env());
       const link = (await createLink(owner.headers, { file_id: fileId, allow_download: true, password: 'sesame-street-42' })).json();
       expect(link.has_password).toBe(true);
-      expect((await access(link.token)).json()).toMatchObject({ code: 'share_password_required', detail: 'This share link needs a password' });
-      expect((await access(link.token, 'wrong-one')).json()).toMatchObject({ code: 'share_password_required', detail: 'Wrong share password' });
+      expect((await access(link.token)).json()).toMatchObject({
+        code: 'share_password_required',
+        detail: 'This share link needs a password',
+      });
+      expect((await access(link.token, 'wrong-one')).json()).toMatchObject({
+        code: 'share_password_required',
+        detail: 'Wrong share password',
+      });
       expect((await access(link.token, 'sesame-street-42')).statusCode).toBe(200);
       expect((await download(link.token, 'sesame-street-42')).body).toBe('north');
 
       // Changing something else keeps the password.
-      expect((await inject({ method: 'PATCH', url: `/api/shares/links/${link.id}`, headers: owner.headers, payload: { description: 'for the family' } })).json()).toMatchObject({ has_password: true, description: 'for the family' });
+      expect(
+        (
+          await inject({
+            method: 'PATCH',
+            url: `/api/shares/links/${link.id}`,
+            headers: owner.headers,
+            payload: { description: 'for the family' },
+          })
+        ).json(),
+      ).toMatchObject({ has_password: true, description: 'for the family' });
       expect((await access(link.token)).statusCode).toBe(403);
       // The owner removes the password: the link opens without one.
-      const open = await inject({ method: 'PATCH', url: `/api/shares/links/${link.id}`, headers: owner.headers, payload: { password: null } });
+      const open = await inject({
+        method: 'PATCH',
+        url: `/api/shares/links/${link.id}`,
+        headers: owner.headers,
+        payload: { password: null },
+      });
       expect(open.json().has_password).toBe(false);
       expect((await access(link.token)).statusCode).toBe(200);
       // ...and sets a new one: only the new one works.
-      await inject({ method: 'PATCH', url: `/api/shares/links/${link.id}`, headers: owner.headers, payload: { password: 'second-password-9' } });
+      await inject({
+        method: 'PATCH',
+        url: `/api/shares/links/${link.id}`,
+        headers: owner.headers,
+        payload: { password: 'second-password-9' },
+      });
       expect((await access(link.token, 'sesame-street-42')).statusCode).toBe(403);
       expect((await access(link.token, 'second-password-9')).statusCode).toBe(200);
     });
@@ -102,12 +142,19 @@ describeEachDialect(
     it('refuses downloads when the owner turned them off, and folders as a single download', async () => {
       const { owner, fileId, folderId } = await ownerWithFile(env());
       const viewOnly = (await createLink(owner.headers, { file_id: fileId, allow_download: false })).json();
-      expect((await download(viewOnly.token)).json()).toMatchObject({ code: 'share_download_disabled', detail: 'Downloads are not allowed for this link' });
+      expect((await download(viewOnly.token)).json()).toMatchObject({
+        code: 'share_download_disabled',
+        detail: 'Downloads are not allowed for this link',
+      });
       const folder = (await createLink(owner.headers, { file_id: folderId, allow_download: true })).json();
       const res = await download(folder.token);
       expect(res.statusCode).toBe(422);
-      expect(res.json().detail).toEqual([expect.objectContaining({ loc: ['path', 'token'], msg: 'links to a folder; folders cannot be downloaded as one file' })]);
-      expect((await inject({ method: 'GET', url: `/api/shares/links/${folder.id}`, headers: owner.headers })).json().download_count).toBe(0);
+      expect(res.json().detail).toEqual([
+        expect.objectContaining({ loc: ['path', 'token'], msg: 'links to a folder; folders cannot be downloaded as one file' }),
+      ]);
+      expect((await inject({ method: 'GET', url: `/api/shares/links/${folder.id}`, headers: owner.headers })).json().download_count).toBe(
+        0,
+      );
     });
 
     it('lets a user see and manage only their own links; an admin sees and manages all', async () => {
@@ -116,12 +163,22 @@ describeEachDialect(
       const admin = await createLoggedInUser(env(), { role: 'admin' });
       const linkA = (await createLink(a.owner.headers, { file_id: a.fileId })).json();
       const linkB = (await createLink(b.owner.headers, { file_id: b.fileId })).json();
-      const ids = async (headers: Record<string, string>) => ((await inject({ method: 'GET', url: '/api/shares/links', headers })).json() as { id: number }[]).map((l) => l.id);
+      const ids = async (headers: Record<string, string>) =>
+        (await inject({ method: 'GET', url: '/api/shares/links', headers })).json<{ id: number }[]>().map((l) => l.id);
       expect(await ids(a.owner.headers)).toEqual([linkA.id]);
       expect(await ids(admin.headers)).toEqual(expect.arrayContaining([linkA.id, linkB.id]));
       const foreign = await inject({ method: 'GET', url: `/api/shares/links/${linkB.id}`, headers: a.owner.headers });
       expect(foreign.json()).toMatchObject({ code: 'share_not_found', detail: `Share link not found: id=${linkB.id}` });
-      expect((await inject({ method: 'PATCH', url: `/api/shares/links/${linkB.id}`, headers: admin.headers, payload: { description: 'checked by admin' } })).json().description).toBe('checked by admin');
+      expect(
+        (
+          await inject({
+            method: 'PATCH',
+            url: `/api/shares/links/${linkB.id}`,
+            headers: admin.headers,
+            payload: { description: 'checked by admin' },
+          })
+        ).json().description,
+      ).toBe('checked by admin');
       expect((await inject({ method: 'DELETE', url: `/api/shares/links/${linkB.id}`, headers: admin.headers })).statusCode).toBe(204);
       expect((await access(linkB.token)).json()).toMatchObject({ code: 'share_not_found', detail: 'Share link not found' });
     });
@@ -133,34 +190,81 @@ describeEachDialect(
       await access(link.token, 'a-share-password');
       await download(link.token, 'a-share-password');
       const created = (await auditOf('create_link')).filter((e) => e.details?.['link_id'] === link.id);
-      expect(created).toEqual([expect.objectContaining({ event_type: 'share', user: owner.user.username, success: true, resource: 'Trips/map.txt', details: { link_id: link.id, file_id: fileId } })]);
+      expect(created).toEqual([
+        expect.objectContaining({
+          event_type: 'share',
+          user: owner.user.username,
+          success: true,
+          resource: 'Trips/map.txt',
+          details: { link_id: link.id, file_id: fileId },
+        }),
+      ]);
       const visits = (await auditOf('access_link')).slice(-2);
       expect(visits).toEqual([
         expect.objectContaining({ event_type: 'share', user: null, success: false, error_message: 'Wrong share password', resource: null }),
         expect.objectContaining({ event_type: 'share', user: null, success: true, error_message: null, resource: `link:${link.id}` }),
       ]);
-      expect((await auditOf('download_link')).at(-1)).toMatchObject({ event_type: 'share', success: true, resource: `link:${link.id}`, details: { file_id: fileId } });
+      expect((await auditOf('download_link')).at(-1)).toMatchObject({
+        event_type: 'share',
+        success: true,
+        resource: `link:${link.id}`,
+        details: { file_id: fileId },
+      });
     });
 
     it('shares with a named user: not with the owner, not with nobody, not twice', async () => {
       const { owner, fileId } = await ownerWithFile(env());
       const friend = await createLoggedInUser(env());
-      const share = (payload: Record<string, unknown>) => inject({ method: 'POST', url: '/api/shares/user-shares', headers: owner.headers, payload: { file_id: fileId, can_read: false, can_write: false, can_delete: false, can_share: false, ...payload } });
-      expect((await share({ shared_with_user_id: owner.user.id })).json().detail).toEqual([expect.objectContaining({ loc: ['body', 'shared_with_user_id'], msg: 'is the owner, who always has every right' })]);
-      expect((await share({ shared_with_user_id: 987654 })).json().detail).toEqual([expect.objectContaining({ loc: ['body', 'shared_with_user_id'], msg: 'no user with id 987654' })]);
-      expect((await share({ shared_with_user_id: friend.user.id, expires_at: inSeconds(-1) })).json().detail).toEqual([expect.objectContaining({ loc: ['body', 'expires_at'], msg: 'must be in the future' })]);
+      const share = (payload: Record<string, unknown>) =>
+        inject({
+          method: 'POST',
+          url: '/api/shares/user-shares',
+          headers: owner.headers,
+          payload: { file_id: fileId, can_read: false, can_write: false, can_delete: false, can_share: false, ...payload },
+        });
+      expect((await share({ shared_with_user_id: owner.user.id })).json().detail).toEqual([
+        expect.objectContaining({ loc: ['body', 'shared_with_user_id'], msg: 'is the owner, who always has every right' }),
+      ]);
+      expect((await share({ shared_with_user_id: 987654 })).json().detail).toEqual([
+        expect.objectContaining({ loc: ['body', 'shared_with_user_id'], msg: 'no user with id 987654' }),
+      ]);
+      expect((await share({ shared_with_user_id: friend.user.id, expires_at: inSeconds(-1) })).json().detail).toEqual([
+        expect.objectContaining({ loc: ['body', 'expires_at'], msg: 'must be in the future' }),
+      ]);
       // A share that grants nothing does not grant reading either...
       const other = await createLoggedInUser(env());
-      expect((await share({ shared_with_user_id: other.user.id })).json()).toMatchObject({ can_read: false, can_write: false, can_delete: false, can_share: false });
+      expect((await share({ shared_with_user_id: other.user.id })).json()).toMatchObject({
+        can_read: false,
+        can_write: false,
+        can_delete: false,
+        can_share: false,
+      });
       // ...while write access implies read access.
       const created = await share({ shared_with_user_id: friend.user.id, can_write: true, expires_at: inSeconds(3600) });
       expect(created.statusCode).toBe(201);
-      expect(created.json()).toMatchObject({ can_read: true, can_write: true, can_delete: false, can_share: false, owner_username: owner.user.username });
+      expect(created.json()).toMatchObject({
+        can_read: true,
+        can_write: true,
+        can_delete: false,
+        can_share: false,
+        owner_username: owner.user.username,
+      });
       const twice = await share({ shared_with_user_id: friend.user.id, can_read: true });
       expect(twice.statusCode).toBe(409);
-      expect(twice.json()).toMatchObject({ code: 'share_exists', detail: 'Already shared with that user; change the existing share instead' });
+      expect(twice.json()).toMatchObject({
+        code: 'share_exists',
+        detail: 'Already shared with that user; change the existing share instead',
+      });
       const audit = (await auditOf('create_user_share')).filter((e) => e.details?.['share_id'] === created.json().id);
-      expect(audit).toEqual([expect.objectContaining({ event_type: 'share', user: owner.user.username, success: true, resource: 'Trips/map.txt', details: { share_id: created.json().id, shared_with_user_id: friend.user.id } })]);
+      expect(audit).toEqual([
+        expect.objectContaining({
+          event_type: 'share',
+          user: owner.user.username,
+          success: true,
+          resource: 'Trips/map.txt',
+          details: { share_id: created.json().id, shared_with_user_id: friend.user.id },
+        }),
+      ]);
     });
 
     it('lets owners and admins list and change user shares; others find nothing', async () => {
@@ -168,24 +272,76 @@ describeEachDialect(
       const friend = await createLoggedInUser(env());
       const stranger = await createLoggedInUser(env());
       const admin = await createLoggedInUser(env(), { role: 'admin' });
-      const created = (await inject({ method: 'POST', url: '/api/shares/user-shares', headers: owner.headers, payload: { file_id: fileId, shared_with_user_id: friend.user.id, can_read: true, can_write: false, can_delete: false, can_share: false } })).json();
-      const listIds = async (headers: Record<string, string>) => ((await inject({ method: 'GET', url: '/api/shares/user-shares', headers })).json() as { id: number }[]).map((s) => s.id);
+      const created = (
+        await inject({
+          method: 'POST',
+          url: '/api/shares/user-shares',
+          headers: owner.headers,
+          payload: {
+            file_id: fileId,
+            shared_with_user_id: friend.user.id,
+            can_read: true,
+            can_write: false,
+            can_delete: false,
+            can_share: false,
+          },
+        })
+      ).json();
+      const listIds = async (headers: Record<string, string>) =>
+        (await inject({ method: 'GET', url: '/api/shares/user-shares', headers })).json<{ id: number }[]>().map((s) => s.id);
       expect(await listIds(owner.headers)).toEqual([created.id]);
       expect(await listIds(stranger.headers)).toEqual([]);
       expect(await listIds(admin.headers)).toContain(created.id);
-      const foreign = await inject({ method: 'PATCH', url: `/api/shares/user-shares/${created.id}`, headers: stranger.headers, payload: { can_write: true } });
+      const foreign = await inject({
+        method: 'PATCH',
+        url: `/api/shares/user-shares/${created.id}`,
+        headers: stranger.headers,
+        payload: { can_write: true },
+      });
       expect(foreign.json()).toMatchObject({ code: 'share_not_found', detail: `User share not found: id=${created.id}` });
-      const changed = await inject({ method: 'PATCH', url: `/api/shares/user-shares/${created.id}`, headers: admin.headers, payload: { can_delete: true, expires_at: inSeconds(600) } });
+      const changed = await inject({
+        method: 'PATCH',
+        url: `/api/shares/user-shares/${created.id}`,
+        headers: admin.headers,
+        payload: { can_delete: true, expires_at: inSeconds(600) },
+      });
       expect(changed.json()).toMatchObject({ can_delete: true, expires_at: inSeconds(600) });
-      const past = await inject({ method: 'PATCH', url: `/api/shares/user-shares/${created.id}`, headers: owner.headers, payload: { expires_at: inSeconds(-1) } });
+      const past = await inject({
+        method: 'PATCH',
+        url: `/api/shares/user-shares/${created.id}`,
+        headers: owner.headers,
+        payload: { expires_at: inSeconds(-1) },
+      });
       expect(past.json().detail).toEqual([expect.objectContaining({ loc: ['body', 'expires_at'], msg: 'must be in the future' })]);
-      expect((await inject({ method: 'PATCH', url: `/api/shares/user-shares/${created.id}`, headers: owner.headers, payload: { can_share: false } })).json().expires_at).toBe(inSeconds(600));
-      const cleared = await inject({ method: 'PATCH', url: `/api/shares/user-shares/${created.id}`, headers: owner.headers, payload: { expires_at: null } });
+      expect(
+        (
+          await inject({
+            method: 'PATCH',
+            url: `/api/shares/user-shares/${created.id}`,
+            headers: owner.headers,
+            payload: { can_share: false },
+          })
+        ).json().expires_at,
+      ).toBe(inSeconds(600));
+      const cleared = await inject({
+        method: 'PATCH',
+        url: `/api/shares/user-shares/${created.id}`,
+        headers: owner.headers,
+        payload: { expires_at: null },
+      });
       expect(cleared.json().expires_at).toBeNull();
       clock.advance(700);
-      expect(((await inject({ method: 'GET', url: '/api/shares/shared-with-me', headers: friend.headers })).json() as { id: number }[]).map((s) => s.id)).toContain(created.id);
-      expect((await inject({ method: 'DELETE', url: `/api/shares/user-shares/${created.id}`, headers: stranger.headers })).statusCode).toBe(404);
-      expect((await inject({ method: 'DELETE', url: `/api/shares/user-shares/${created.id}`, headers: owner.headers })).statusCode).toBe(204);
+      expect(
+        (await inject({ method: 'GET', url: '/api/shares/shared-with-me', headers: friend.headers }))
+          .json<{ id: number }[]>()
+          .map((s) => s.id),
+      ).toContain(created.id);
+      expect((await inject({ method: 'DELETE', url: `/api/shares/user-shares/${created.id}`, headers: stranger.headers })).statusCode).toBe(
+        404,
+      );
+      expect((await inject({ method: 'DELETE', url: `/api/shares/user-shares/${created.id}`, headers: owner.headers })).statusCode).toBe(
+        204,
+      );
       expect((await inject({ method: 'GET', url: '/api/shares/shared-with-me', headers: friend.headers })).json()).toEqual([]);
     });
   },

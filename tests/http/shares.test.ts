@@ -14,7 +14,8 @@ async function ownerWithFile(env: TestEnv, content = 'shared bytes', filename = 
 
 describeEachDialect('shares API', (env) => {
   const inject = (options: InjectOptions) => env().app.inject(options);
-  const createLink = (headers: Record<string, string>, payload: Record<string, unknown>) => inject({ method: 'POST', url: '/api/shares/links', headers, payload });
+  const createLink = (headers: Record<string, string>, payload: Record<string, unknown>) =>
+    inject({ method: 'POST', url: '/api/shares/links', headers, payload });
 
   describe('public links', () => {
     it('creates a link in the contract shape with an unguessable token', async () => {
@@ -60,12 +61,19 @@ describeEachDialect('shares API', (env) => {
       const { owner, fileId } = await ownerWithFile(env());
       expect((await inject({ method: 'POST', url: '/api/shares/public/NoSuchToken123/access', payload: {} })).statusCode).toBe(404);
       const link = (await createLink(owner.headers, { file_id: fileId, expires_at: new Date(Date.now() + 60_000).toISOString() })).json();
-      await env().database.db.updateTable('share_links').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('id', '=', link.id).execute();
+      await env()
+        .database.db.updateTable('share_links')
+        .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
+        .where('id', '=', link.id)
+        .execute();
       const res = await inject({ method: 'POST', url: `/api/shares/public/${link.token}/access`, payload: {} });
       expect(res.statusCode).toBe(410);
       expect(res.json().code).toBe('share_expired');
       expect((await inject({ method: 'GET', url: `/api/shares/public/${link.token}/download` })).statusCode).toBe(410);
-      expect((await inject({ method: 'GET', url: `/api/shares/links/${link.id}`, headers: owner.headers })).json()).toMatchObject({ is_expired: true, is_accessible: false });
+      expect((await inject({ method: 'GET', url: `/api/shares/links/${link.id}`, headers: owner.headers })).json()).toMatchObject({
+        is_expired: true,
+        is_accessible: false,
+      });
     });
 
     it('refuses an expiry in the past at creation', async () => {
@@ -77,13 +85,25 @@ describeEachDialect('shares API', (env) => {
       const { owner, fileId } = await ownerWithFile(env());
       const link = (await createLink(owner.headers, { file_id: fileId, password: 'open-sesame' })).json();
       expect(link.has_password).toBe(true);
-      const row = await env().database.db.selectFrom('share_links').select('password_hash').where('id', '=', link.id).executeTakeFirstOrThrow();
+      const row = await env()
+        .database.db.selectFrom('share_links')
+        .select('password_hash')
+        .where('id', '=', link.id)
+        .executeTakeFirstOrThrow();
       expect(row.password_hash).toMatch(/^\$argon2id\$/);
       expect((await inject({ method: 'POST', url: `/api/shares/public/${link.token}/access`, payload: {} })).statusCode).toBe(403);
-      expect((await inject({ method: 'POST', url: `/api/shares/public/${link.token}/access`, payload: { password: 'wrong' } })).statusCode).toBe(403);
-      expect((await inject({ method: 'POST', url: `/api/shares/public/${link.token}/access`, payload: { password: 'open-sesame' } })).statusCode).toBe(200);
+      expect(
+        (await inject({ method: 'POST', url: `/api/shares/public/${link.token}/access`, payload: { password: 'wrong' } })).statusCode,
+      ).toBe(403);
+      expect(
+        (await inject({ method: 'POST', url: `/api/shares/public/${link.token}/access`, payload: { password: 'open-sesame' } })).statusCode,
+      ).toBe(200);
       expect((await inject({ method: 'GET', url: `/api/shares/public/${link.token}/download` })).statusCode).toBe(403);
-      const dl = await inject({ method: 'GET', url: `/api/shares/public/${link.token}/download`, headers: { 'x-share-password': 'open-sesame' } });
+      const dl = await inject({
+        method: 'GET',
+        url: `/api/shares/public/${link.token}/download`,
+        headers: { 'x-share-password': 'open-sesame' },
+      });
       expect(dl.body).toBe('shared bytes');
     });
 
@@ -96,19 +116,28 @@ describeEachDialect('shares API', (env) => {
     it('counts downloads atomically: 10 concurrent downloads of a 3-download link give exactly 3 files', async () => {
       const { owner, fileId } = await ownerWithFile(env());
       const link = (await createLink(owner.headers, { file_id: fileId, max_downloads: 3 })).json();
-      const results = await Promise.all(Array.from({ length: 10 }, () => inject({ method: 'GET', url: `/api/shares/public/${link.token}/download` })));
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () => inject({ method: 'GET', url: `/api/shares/public/${link.token}/download` })),
+      );
       expect(results.filter((r) => r.statusCode === 200)).toHaveLength(3);
       expect(results.filter((r) => r.statusCode === 410)).toHaveLength(7);
       expect(results.filter((r) => r.statusCode === 200).every((r) => r.body === 'shared bytes')).toBe(true);
       const after = (await inject({ method: 'GET', url: `/api/shares/links/${link.id}`, headers: owner.headers })).json();
       expect(after).toMatchObject({ download_count: 3, is_accessible: false });
-      expect((await inject({ method: 'POST', url: `/api/shares/public/${link.token}/access`, payload: {} })).json().code).toBe('share_used_up');
+      expect((await inject({ method: 'POST', url: `/api/shares/public/${link.token}/access`, payload: {} })).json().code).toBe(
+        'share_used_up',
+      );
     });
 
     it('updates and deletes a link', async () => {
       const { owner, fileId } = await ownerWithFile(env());
       const link = (await createLink(owner.headers, { file_id: fileId })).json();
-      const patched = await inject({ method: 'PATCH', url: `/api/shares/links/${link.id}`, headers: owner.headers, payload: { max_downloads: 5, password: 'added-pw' } });
+      const patched = await inject({
+        method: 'PATCH',
+        url: `/api/shares/links/${link.id}`,
+        headers: owner.headers,
+        payload: { max_downloads: 5, password: 'added-pw' },
+      });
       expect(patched.json()).toMatchObject({ max_downloads: 5, has_password: true });
       expect((await inject({ method: 'DELETE', url: `/api/shares/links/${link.id}`, headers: owner.headers })).statusCode).toBe(204);
       expect((await inject({ method: 'POST', url: `/api/shares/public/${link.token}/access`, payload: {} })).statusCode).toBe(404);
@@ -119,7 +148,10 @@ describeEachDialect('shares API', (env) => {
       const other = await createLoggedInUser(env());
       const link = (await createLink(owner.headers, { file_id: fileId })).json();
       expect((await inject({ method: 'GET', url: `/api/shares/links/${link.id}`, headers: other.headers })).statusCode).toBe(404);
-      expect((await inject({ method: 'PATCH', url: `/api/shares/links/${link.id}`, headers: other.headers, payload: { max_downloads: 1 } })).statusCode).toBe(404);
+      expect(
+        (await inject({ method: 'PATCH', url: `/api/shares/links/${link.id}`, headers: other.headers, payload: { max_downloads: 1 } }))
+          .statusCode,
+      ).toBe(404);
       expect((await inject({ method: 'DELETE', url: `/api/shares/links/${link.id}`, headers: other.headers })).statusCode).toBe(404);
       expect((await inject({ method: 'GET', url: '/api/shares/links', headers: other.headers })).json()).toEqual([]);
       expect((await createLink(other.headers, { file_id: fileId })).statusCode).toBe(404);
@@ -131,22 +163,55 @@ describeEachDialect('shares API', (env) => {
       const { owner } = await ownerWithFile(env());
       const bob = await createLoggedInUser(env());
       const folder = (await inject({ method: 'GET', url: '/api/files/list?path=', headers: owner.headers })).json().files[0];
-      const res = await inject({ method: 'POST', url: '/api/shares/user-shares', headers: owner.headers, payload: { file_id: folder.file_id, shared_with_user_id: bob.user.id, can_read: true } });
+      const res = await inject({
+        method: 'POST',
+        url: '/api/shares/user-shares',
+        headers: owner.headers,
+        payload: { file_id: folder.file_id, shared_with_user_id: bob.user.id, can_read: true },
+      });
       expect(res.statusCode).toBe(201);
       const mine = (await inject({ method: 'GET', url: '/api/shares/shared-with-me', headers: bob.headers })).json();
       expect(mine).toHaveLength(1);
-      expect(mine[0]).toMatchObject({ owner_username: owner.user.username, file_name: 'Private', file_path: 'Private', file_size: 0, can_read: true, can_write: false });
-      const dl = await inject({ method: 'GET', url: `/api/files/download/Private/doc.txt?owner_id=${owner.user.id}`, headers: bob.headers });
+      expect(mine[0]).toMatchObject({
+        owner_username: owner.user.username,
+        file_name: 'Private',
+        file_path: 'Private',
+        file_size: 0,
+        can_read: true,
+        can_write: false,
+      });
+      const dl = await inject({
+        method: 'GET',
+        url: `/api/files/download/Private/doc.txt?owner_id=${owner.user.id}`,
+        headers: bob.headers,
+      });
       expect(dl.body).toBe('shared bytes');
     });
 
     it('stops granting access once the share expires', async () => {
       const { owner, fileId } = await ownerWithFile(env());
       const bob = await createLoggedInUser(env());
-      const share = (await inject({ method: 'POST', url: '/api/shares/user-shares', headers: owner.headers, payload: { file_id: fileId, shared_with_user_id: bob.user.id, expires_at: new Date(Date.now() + 60_000).toISOString() } })).json();
-      expect((await inject({ method: 'GET', url: `/api/files/download/Private/doc.txt?owner_id=${owner.user.id}`, headers: bob.headers })).statusCode).toBe(200);
-      await env().database.db.updateTable('user_shares').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('id', '=', share.id).execute();
-      expect((await inject({ method: 'GET', url: `/api/files/download/Private/doc.txt?owner_id=${owner.user.id}`, headers: bob.headers })).statusCode).toBe(404);
+      const share = (
+        await inject({
+          method: 'POST',
+          url: '/api/shares/user-shares',
+          headers: owner.headers,
+          payload: { file_id: fileId, shared_with_user_id: bob.user.id, expires_at: new Date(Date.now() + 60_000).toISOString() },
+        })
+      ).json();
+      expect(
+        (await inject({ method: 'GET', url: `/api/files/download/Private/doc.txt?owner_id=${owner.user.id}`, headers: bob.headers }))
+          .statusCode,
+      ).toBe(200);
+      await env()
+        .database.db.updateTable('user_shares')
+        .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
+        .where('id', '=', share.id)
+        .execute();
+      expect(
+        (await inject({ method: 'GET', url: `/api/files/download/Private/doc.txt?owner_id=${owner.user.id}`, headers: bob.headers }))
+          .statusCode,
+      ).toBe(404);
       expect((await inject({ method: 'GET', url: '/api/shares/shared-with-me', headers: bob.headers })).json()).toEqual([]);
     });
 
@@ -154,16 +219,49 @@ describeEachDialect('shares API', (env) => {
       const { owner, fileId } = await ownerWithFile(env());
       const bob = await createLoggedInUser(env());
       const carol = await createLoggedInUser(env());
-      const share = (await inject({ method: 'POST', url: '/api/shares/user-shares', headers: owner.headers, payload: { file_id: fileId, shared_with_user_id: bob.user.id } })).json();
-      expect((await inject({ method: 'PATCH', url: `/api/shares/user-shares/${share.id}`, headers: bob.headers, payload: { can_write: true } })).statusCode).toBe(404);
+      const share = (
+        await inject({
+          method: 'POST',
+          url: '/api/shares/user-shares',
+          headers: owner.headers,
+          payload: { file_id: fileId, shared_with_user_id: bob.user.id },
+        })
+      ).json();
+      expect(
+        (await inject({ method: 'PATCH', url: `/api/shares/user-shares/${share.id}`, headers: bob.headers, payload: { can_write: true } }))
+          .statusCode,
+      ).toBe(404);
       expect((await inject({ method: 'DELETE', url: `/api/shares/user-shares/${share.id}`, headers: bob.headers })).statusCode).toBe(404);
-      expect((await inject({ method: 'POST', url: '/api/shares/user-shares', headers: bob.headers, payload: { file_id: fileId, shared_with_user_id: carol.user.id } })).statusCode).toBe(403);
-      expect((await inject({ method: 'POST', url: '/api/shares/links', headers: bob.headers, payload: { file_id: fileId } })).statusCode).toBe(403);
-      const dupe = await inject({ method: 'POST', url: '/api/shares/user-shares', headers: owner.headers, payload: { file_id: fileId, shared_with_user_id: bob.user.id } });
+      expect(
+        (
+          await inject({
+            method: 'POST',
+            url: '/api/shares/user-shares',
+            headers: bob.headers,
+            payload: { file_id: fileId, shared_with_user_id: carol.user.id },
+          })
+        ).statusCode,
+      ).toBe(403);
+      expect(
+        (await inject({ method: 'POST', url: '/api/shares/links', headers: bob.headers, payload: { file_id: fileId } })).statusCode,
+      ).toBe(403);
+      const dupe = await inject({
+        method: 'POST',
+        url: '/api/shares/user-shares',
+        headers: owner.headers,
+        payload: { file_id: fileId, shared_with_user_id: bob.user.id },
+      });
       expect(dupe.statusCode).toBe(409);
-      const patched = await inject({ method: 'PATCH', url: `/api/shares/user-shares/${share.id}`, headers: owner.headers, payload: { can_share: true } });
+      const patched = await inject({
+        method: 'PATCH',
+        url: `/api/shares/user-shares/${share.id}`,
+        headers: owner.headers,
+        payload: { can_share: true },
+      });
       expect(patched.json().can_share).toBe(true);
-      expect((await inject({ method: 'POST', url: '/api/shares/links', headers: bob.headers, payload: { file_id: fileId } })).statusCode).toBe(201);
+      expect(
+        (await inject({ method: 'POST', url: '/api/shares/links', headers: bob.headers, payload: { file_id: fileId } })).statusCode,
+      ).toBe(201);
       expect((await inject({ method: 'DELETE', url: `/api/shares/user-shares/${share.id}`, headers: owner.headers })).statusCode).toBe(204);
     });
   });

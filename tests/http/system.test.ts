@@ -14,7 +14,14 @@ describeEachDialect(
     };
 
     it('requires authentication', async () => {
-      for (const url of ['/api/system/info', '/api/system/storage', '/api/system/quota', '/api/system/telemetry/history', '/api/system/raid/status', '/api/system/smart/status']) {
+      for (const url of [
+        '/api/system/info',
+        '/api/system/storage',
+        '/api/system/quota',
+        '/api/system/telemetry/history',
+        '/api/system/raid/status',
+        '/api/system/smart/status',
+      ]) {
         expect((await env().app.inject({ method: 'GET', url })).statusCode, url).toBe(401);
       }
     });
@@ -66,7 +73,7 @@ describeEachDialect(
       else expect(body.reason).toMatch(/smartctl/);
     });
 
-    it('reports the caller\'s quota', async () => {
+    it("reports the caller's quota", async () => {
       const res = (await get('/api/system/quota')).json();
       expect(res).toEqual({ limit_bytes: 1_000_000, used_bytes: 0, available_bytes: 1_000_000, percent_used: 0 });
     });
@@ -77,6 +84,9 @@ describeEachDialect(
 describe('SMART without smartctl', () => {
   it('returns an explicit unavailable state', async () => {
     const { createSmartReader } = await import('../../app/src/repositories/system-probe.js');
-    expect(await createSmartReader('/nonexistent/smartctl').report()).toEqual({ available: false, reason: 'smartctl is not installed (package smartmontools)' });
+    expect(await createSmartReader('/nonexistent/smartctl').report()).toEqual({
+      available: false,
+      reason: 'smartctl is not installed (package smartmontools)',
+    });
   });
 });

@@ -35,7 +35,7 @@ describeEachDialect(
       expect((await upload(env(), u.headers, '', [{ filename: 'edge.bin', content: Buffer.alloc(MAX) }])).statusCode).toBe(200);
     });
 
-    it('refuses an upload over quota with 507 and stores none of the request\'s files', async () => {
+    it("refuses an upload over quota with 507 and stores none of the request's files", async () => {
       const u = await createLoggedInUser(env());
       await env().database.db.updateTable('users').set({ quota_bytes: 1500 }).where('id', '=', u.user.id).execute();
       const res = await upload(env(), u.headers, '', [
@@ -94,7 +94,9 @@ describeEachDialect(
       expect(again.statusCode).toBe(200);
       expect(await usedBytes(env(), u.user.id)).toBe(300);
       const list = await env().app.inject({ method: 'GET', url: '/api/files/list?path=', headers: u.headers });
-      expect(list.json().files).toEqual([expect.objectContaining({ name: 'report.pdf', size: 300, type: 'file', mime_type: 'application/pdf' })]);
+      expect(list.json().files).toEqual([
+        expect.objectContaining({ name: 'report.pdf', size: 300, type: 'file', mime_type: 'application/pdf' }),
+      ]);
       await env().database.db.updateTable('users').set({ quota_bytes: 1000 }).where('id', '=', u.user.id).execute();
       // Growing the file by 800 bytes needs 800 more, not 1100.
       expect((await upload(env(), u.headers, '', [{ filename: 'report.pdf', content: Buffer.alloc(1100) }])).statusCode).toBe(507);
@@ -104,8 +106,14 @@ describeEachDialect(
 
     it('refuses a file named like an existing folder with 409, storing nothing of the request', async () => {
       const u = await createLoggedInUser(env());
-      expect((await env().app.inject({ method: 'POST', url: '/api/files/folder', headers: u.headers, payload: { path: '', name: 'Photos' } })).statusCode).toBe(200);
-      const res = await upload(env(), u.headers, '', [{ filename: 'other.txt', content: Buffer.from('x') }, { filename: 'Photos', content: Buffer.from('y') }]);
+      expect(
+        (await env().app.inject({ method: 'POST', url: '/api/files/folder', headers: u.headers, payload: { path: '', name: 'Photos' } }))
+          .statusCode,
+      ).toBe(200);
+      const res = await upload(env(), u.headers, '', [
+        { filename: 'other.txt', content: Buffer.from('x') },
+        { filename: 'Photos', content: Buffer.from('y') },
+      ]);
       expect(res.statusCode).toBe(409);
       expect(res.json()).toMatchObject({ code: 'file_exists', detail: 'A folder has that name: path=Photos' });
       expect(await listNames(env(), u.headers)).toEqual(['Photos']);
@@ -113,14 +121,37 @@ describeEachDialect(
     });
 
     it.each([
-      ['an unknown form field', { path: '', comment: 'hi' }, [{ filename: 'a.txt', content: Buffer.from('a') }], { loc: ['body', 'comment'], msg: 'unknown field' }],
-      ['a file under another field name', { path: '' }, [{ field: 'attachment', filename: 'a.txt', content: Buffer.from('a') }], { loc: ['body', 'attachment'], msg: 'unknown field; send files as "files"' }],
-      ['the same name twice', { path: '' }, [{ filename: 'a.txt', content: Buffer.from('a') }, { filename: 'a.txt', content: Buffer.from('b') }], { loc: ['body', 'files', 1], msg: 'duplicate file name "a.txt"' }],
+      [
+        'an unknown form field',
+        { path: '', comment: 'hi' },
+        [{ filename: 'a.txt', content: Buffer.from('a') }],
+        { loc: ['body', 'comment'], msg: 'unknown field' },
+      ],
+      [
+        'a file under another field name',
+        { path: '' },
+        [{ field: 'attachment', filename: 'a.txt', content: Buffer.from('a') }],
+        { loc: ['body', 'attachment'], msg: 'unknown field; send files as "files"' },
+      ],
+      [
+        'the same name twice',
+        { path: '' },
+        [
+          { filename: 'a.txt', content: Buffer.from('a') },
+          { filename: 'a.txt', content: Buffer.from('b') },
+        ],
+        { loc: ['body', 'files', 1], msg: 'duplicate file name "a.txt"' },
+      ],
       ['no file at all', { path: '' }, [], { loc: ['body', 'files'], msg: 'field required' }],
     ] as const)('refuses %s with 422, storing nothing', async (_name, fields, files, issue) => {
       const u = await createLoggedInUser(env());
       const body = multipart({ ...fields }, [...files]);
-      const res = await env().app.inject({ method: 'POST', url: '/api/files/upload', payload: body.payload, headers: { ...u.headers, ...body.headers } });
+      const res = await env().app.inject({
+        method: 'POST',
+        url: '/api/files/upload',
+        payload: body.payload,
+        headers: { ...u.headers, ...body.headers },
+      });
       expect(res.statusCode).toBe(422);
       expect(res.json().detail).toEqual([expect.objectContaining({ loc: [...issue.loc], msg: issue.msg })]);
       expect(await listNames(env(), u.headers)).toEqual([]);
@@ -130,7 +161,9 @@ describeEachDialect(
 
     it('accepts the single-file field name "file" too', async () => {
       const u = await createLoggedInUser(env());
-      expect((await upload(env(), u.headers, '', [{ field: 'file', filename: 'one.txt', content: Buffer.from('1') }])).statusCode).toBe(200);
+      expect((await upload(env(), u.headers, '', [{ field: 'file', filename: 'one.txt', content: Buffer.from('1') }])).statusCode).toBe(
+        200,
+      );
       expect(await listNames(env(), u.headers)).toEqual(['one.txt']);
     });
 
@@ -145,7 +178,10 @@ describeEachDialect(
 
     it('names the part and the field of a refused file name or target path', async () => {
       const u = await createLoggedInUser(env());
-      const badName = await upload(env(), u.headers, '', [{ filename: 'ok.txt', content: Buffer.from('1') }, { filename: '..', content: Buffer.from('2') }]);
+      const badName = await upload(env(), u.headers, '', [
+        { filename: 'ok.txt', content: Buffer.from('1') },
+        { filename: '..', content: Buffer.from('2') },
+      ]);
       expect(badName.json().detail).toEqual([expect.objectContaining({ loc: ['body', 'files', 1], msg: 'must not be "." or ".."' })]);
       const badPath = await upload(env(), u.headers, '../elsewhere', [{ filename: 'ok.txt', content: Buffer.from('1') }]);
       expect(badPath.json().detail).toEqual([expect.objectContaining({ loc: ['body', 'path'], msg: 'must not be "." or ".."' })]);
@@ -156,7 +192,12 @@ describeEachDialect(
     it('puts files without a target path in the home folder', async () => {
       const u = await createLoggedInUser(env());
       const body = multipart({}, [{ filename: 'top.txt', content: Buffer.from('top') }]);
-      const res = await env().app.inject({ method: 'POST', url: '/api/files/upload', payload: body.payload, headers: { ...u.headers, ...body.headers } });
+      const res = await env().app.inject({
+        method: 'POST',
+        url: '/api/files/upload',
+        payload: body.payload,
+        headers: { ...u.headers, ...body.headers },
+      });
       expect(res.statusCode).toBe(200);
       expect(await listNames(env(), u.headers)).toEqual(['top.txt']);
     });
@@ -165,12 +206,45 @@ describeEachDialect(
       const owner = await createLoggedInUser(env());
       const friend = await createLoggedInUser(env());
       await env().app.inject({ method: 'POST', url: '/api/files/folder', headers: owner.headers, payload: { path: '', name: 'Inbox' } });
-      const folder = (await env().app.inject({ method: 'GET', url: '/api/files/list?path=', headers: owner.headers })).json().files[0] as { file_id: number };
-      const share = (await env().app.inject({ method: 'POST', url: '/api/shares/user-shares', headers: owner.headers, payload: { file_id: folder.file_id, shared_with_user_id: friend.user.id, can_read: true, can_write: false, can_delete: false, can_share: false } })).json();
-      const readOnly = await upload(env(), friend.headers, 'Inbox', [{ filename: 'drop.txt', content: Buffer.from('d') }], `?owner_id=${owner.user.id}`);
+      const folder = (await env().app.inject({ method: 'GET', url: '/api/files/list?path=', headers: owner.headers })).json().files[0] as {
+        file_id: number;
+      };
+      const share = (
+        await env().app.inject({
+          method: 'POST',
+          url: '/api/shares/user-shares',
+          headers: owner.headers,
+          payload: {
+            file_id: folder.file_id,
+            shared_with_user_id: friend.user.id,
+            can_read: true,
+            can_write: false,
+            can_delete: false,
+            can_share: false,
+          },
+        })
+      ).json();
+      const readOnly = await upload(
+        env(),
+        friend.headers,
+        'Inbox',
+        [{ filename: 'drop.txt', content: Buffer.from('d') }],
+        `?owner_id=${owner.user.id}`,
+      );
       expect(readOnly.statusCode).toBe(403);
-      await env().app.inject({ method: 'PATCH', url: `/api/shares/user-shares/${share.id}`, headers: owner.headers, payload: { can_write: true } });
-      const writable = await upload(env(), friend.headers, 'Inbox', [{ filename: 'drop.txt', content: Buffer.from('d') }], `?owner_id=${owner.user.id}`);
+      await env().app.inject({
+        method: 'PATCH',
+        url: `/api/shares/user-shares/${share.id}`,
+        headers: owner.headers,
+        payload: { can_write: true },
+      });
+      const writable = await upload(
+        env(),
+        friend.headers,
+        'Inbox',
+        [{ filename: 'drop.txt', content: Buffer.from('d') }],
+        `?owner_id=${owner.user.id}`,
+      );
       expect(writable.statusCode).toBe(200);
       expect(await listNames(env(), owner.headers, 'Inbox')).toEqual(['drop.txt']);
       // The owner pays for what lands in their folder.
@@ -182,7 +256,12 @@ describeEachDialect(
       const u = await createLoggedInUser(env());
       const address = await baseUrl(env());
       const body = multipart({ path: '' }, [{ field: 'attachment', filename: 'big.bin', content: Buffer.alloc(2 * 1024 * 1024, 1) }]);
-      const res = await fetch(`${address}/api/files/upload`, { method: 'POST', headers: { ...u.headers, ...body.headers }, body: body.payload, signal: AbortSignal.timeout(10_000) });
+      const res = await fetch(`${address}/api/files/upload`, {
+        method: 'POST',
+        headers: { ...u.headers, ...body.headers },
+        body: body.payload,
+        signal: AbortSignal.timeout(10_000),
+      });
       expect(res.status).toBe(422);
       expect(((await res.json()) as { detail: { msg: string }[] }).detail[0]?.msg).toBe('unknown field; send files as "files"');
       expect(await tempFiles(env())).toEqual([]);
@@ -226,7 +305,11 @@ describe('disk space', () => {
       it('checks the room again once the size is known (no Content-Length), and lets a file shrink on a full disk', async () => {
         const u = await createLoggedInUser(env());
         // Seed a file through a second instance on the same database and storage that has no reserve.
-        const roomy = await buildApp({ config: { ...env().config, files: { ...env().config.files, reserveBytes: 0 } }, database: env().database, logger: createLogger({ logLevel: 'silent' }) });
+        const roomy = await buildApp({
+          config: { ...env().config, files: { ...env().config.files, reserveBytes: 0 } },
+          database: env().database,
+          logger: createLogger({ logLevel: 'silent' }),
+        });
         try {
           const seeded = await upload({ ...env(), app: roomy }, u.headers, '', [{ filename: 'keep.bin', content: Buffer.alloc(300) }]);
           expect(seeded.statusCode).toBe(200);
@@ -236,9 +319,19 @@ describe('disk space', () => {
         const address = await baseUrl(env());
         const chunked = (files: { filename: string; content: Buffer }[]) => {
           const body = multipart({ path: '' }, files);
-          const stream = new ReadableStream({ start(controller) { controller.enqueue(body.payload); controller.close(); } });
+          const stream = new ReadableStream({
+            start(controller) {
+              controller.enqueue(body.payload);
+              controller.close();
+            },
+          });
           const { 'content-length': _length, ...headers } = body.headers;
-          return fetch(`${address}/api/files/upload`, { method: 'POST', headers: { ...u.headers, ...headers }, body: stream, duplex: 'half' } as RequestInit & { duplex: 'half' });
+          return fetch(`${address}/api/files/upload`, {
+            method: 'POST',
+            headers: { ...u.headers, ...headers },
+            body: stream,
+            duplex: 'half',
+          });
         };
         const grow = await chunked([{ filename: 'new.bin', content: Buffer.alloc(10) }]);
         expect(grow.status).toBe(507);

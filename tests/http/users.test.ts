@@ -8,7 +8,12 @@ describeEachDialect('users API', (env) => {
 
   it('lets an admin create a user, who can then log in; LAN e-mail addresses are fine', async () => {
     const admin = await createLoggedInUser(env(), { role: 'admin' });
-    const res = await inject({ method: 'POST', url: '/api/users', headers: admin.headers, payload: { username: 'carol.nas', email: 'carol@nas.local', password: 'carol-passphrase', role: 'user' } });
+    const res = await inject({
+      method: 'POST',
+      url: '/api/users',
+      headers: admin.headers,
+      payload: { username: 'carol.nas', email: 'carol@nas.local', password: 'carol-passphrase', role: 'user' },
+    });
     expect(res.statusCode).toBe(201);
     expect(res.json()).toMatchObject({ username: 'carol.nas', email: 'carol@nas.local', role: 'user', is_active: true });
     expect(res.json()).not.toHaveProperty('password_hash');
@@ -33,7 +38,12 @@ describeEachDialect('users API', (env) => {
   it('refuses a username taken in another letter case with 409', async () => {
     const admin = await createLoggedInUser(env(), { role: 'admin' });
     const existing = await createUser(env());
-    const res = await inject({ method: 'POST', url: '/api/users/', headers: admin.headers, payload: { username: existing.user.username.toUpperCase(), password: 'long-enough-pw' } });
+    const res = await inject({
+      method: 'POST',
+      url: '/api/users/',
+      headers: admin.headers,
+      payload: { username: existing.user.username.toUpperCase(), password: 'long-enough-pw' },
+    });
     expect(res.statusCode).toBe(409);
   });
 
@@ -61,7 +71,12 @@ describeEachDialect('users API', (env) => {
   it('updates fields, and a new password signs the user out everywhere', async () => {
     const admin = await createLoggedInUser(env(), { role: 'admin' });
     const target = await createLoggedInUser(env());
-    const res = await inject({ method: 'PUT', url: `/api/users/${target.user.id}`, headers: admin.headers, payload: { email: 'new@nas.local', password: 'reset-by-admin-1', quota_bytes: 2 ** 40 } });
+    const res = await inject({
+      method: 'PUT',
+      url: `/api/users/${target.user.id}`,
+      headers: admin.headers,
+      payload: { email: 'new@nas.local', password: 'reset-by-admin-1', quota_bytes: 2 ** 40 },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json().email).toBe('new@nas.local');
     expect((await inject({ method: 'GET', url: '/api/auth/me', headers: target.headers })).statusCode).toBe(401);
@@ -69,13 +84,15 @@ describeEachDialect('users API', (env) => {
     expect((await env().app.services.repos.users.findById(target.user.id))?.quotaBytes).toBe(2 ** 40);
   });
 
-  it('toggles active, which ends the user\'s sessions', async () => {
+  it("toggles active, which ends the user's sessions", async () => {
     const admin = await createLoggedInUser(env(), { role: 'admin' });
     const target = await createLoggedInUser(env());
     const res = await inject({ method: 'PATCH', url: `/api/users/${target.user.id}/toggle-active`, headers: admin.headers });
     expect(res.json().is_active).toBe(false);
     expect((await inject({ method: 'GET', url: '/api/auth/me', headers: target.headers })).statusCode).toBe(401);
-    expect((await inject({ method: 'PATCH', url: `/api/users/${target.user.id}/toggle-active`, headers: admin.headers })).json().is_active).toBe(true);
+    expect(
+      (await inject({ method: 'PATCH', url: `/api/users/${target.user.id}/toggle-active`, headers: admin.headers })).json().is_active,
+    ).toBe(true);
   });
 
   it('never deletes yourself or the last active admin', async () => {
@@ -83,7 +100,12 @@ describeEachDialect('users API', (env) => {
     const self = await inject({ method: 'DELETE', url: `/api/users/${admin.user.id}`, headers: admin.headers });
     expect(self.statusCode).toBe(403);
     // Make this admin the only active one, then try to demote them through the API.
-    await env().database.db.updateTable('users').set({ is_active: false }).where('role', '=', 'admin').where('id', '!=', admin.user.id).execute();
+    await env()
+      .database.db.updateTable('users')
+      .set({ is_active: false })
+      .where('role', '=', 'admin')
+      .where('id', '!=', admin.user.id)
+      .execute();
     try {
       const demote = await inject({ method: 'PUT', url: `/api/users/${admin.user.id}`, headers: admin.headers, payload: { role: 'user' } });
       expect(demote.statusCode).toBe(409);
@@ -97,7 +119,12 @@ describeEachDialect('users API', (env) => {
     const admin = await createLoggedInUser(env(), { role: 'admin' });
     const a = await createUser(env());
     const b = await createUser(env());
-    const res = await inject({ method: 'POST', url: '/api/users/bulk-delete', headers: admin.headers, payload: [a.user.id, b.user.id, 999999, admin.user.id] });
+    const res = await inject({
+      method: 'POST',
+      url: '/api/users/bulk-delete',
+      headers: admin.headers,
+      payload: [a.user.id, b.user.id, 999999, admin.user.id],
+    });
     expect(res.json()).toEqual({ deleted: 2, failed: 2, failed_ids: [999999, admin.user.id] });
     expect(await env().app.services.repos.users.findById(a.user.id)).toBeUndefined();
     expect((await inject({ method: 'DELETE', url: '/api/users/999999', headers: admin.headers })).statusCode).toBe(404);
@@ -118,7 +145,7 @@ describeEachDialect('users API', (env) => {
       ];
       for (const call of calls) {
         const res = await inject({ ...call, headers: u.headers });
-        expect(res.statusCode, `${call.method} ${call.url}`).toBe(403);
+        expect(res.statusCode, `${call.method} ${call.url as string}`).toBe(403);
       }
       expect((await env().app.services.repos.users.findById(u.user.id))?.role).toBe('user');
       await login(env(), other.user.username, other.password);
@@ -127,7 +154,11 @@ describeEachDialect('users API', (env) => {
 
   describe('registration', () => {
     it('is off by default', async () => {
-      const res = await inject({ method: 'POST', url: '/api/auth/register', payload: { username: 'newbie', password: 'newbie-passphrase' } });
+      const res = await inject({
+        method: 'POST',
+        url: '/api/auth/register',
+        payload: { username: 'newbie', password: 'newbie-passphrase' },
+      });
       expect(res.statusCode).toBe(403);
       expect(res.json().code).toBe('registration_disabled');
     });
@@ -138,10 +169,18 @@ describeEachDialect(
   'registration enabled',
   (env) => {
     it('creates a plain user and ignores any attempt to pick a role', async () => {
-      const res = await env().app.inject({ method: 'POST', url: '/api/auth/register', payload: { username: 'newbie', email: '', password: 'tulip-passphrase-93' } });
+      const res = await env().app.inject({
+        method: 'POST',
+        url: '/api/auth/register',
+        payload: { username: 'newbie', email: '', password: 'tulip-passphrase-93' },
+      });
       expect(res.statusCode).toBe(201);
       expect(res.json().role).toBe('user');
-      const sneaky = await env().app.inject({ method: 'POST', url: '/api/auth/register', payload: { username: 'sneaky', password: 'sneaky-passphrase', role: 'admin' } });
+      const sneaky = await env().app.inject({
+        method: 'POST',
+        url: '/api/auth/register',
+        payload: { username: 'sneaky', password: 'sneaky-passphrase', role: 'admin' },
+      });
       expect(sneaky.statusCode).toBe(422);
     });
   },

@@ -29,7 +29,14 @@ describe('PostgreSQL tools inside the database container [postgres]', () => {
     await writeFile(join(dir, 'docker'), FAKE_DOCKER);
     await chmod(join(dir, 'docker'), 0o755);
     db = await createThrowawayDatabase();
-    const database = createDatabase({ kind: 'postgres', url: db.url, poolMax: 1, idleTimeoutMs: 1000, statementTimeoutMs: 5000, connectTimeoutMs: 2000 });
+    const database = createDatabase({
+      kind: 'postgres',
+      url: db.url,
+      poolMax: 1,
+      idleTimeoutMs: 1000,
+      statementTimeoutMs: 5000,
+      connectTimeoutMs: 2000,
+    });
     await migrateToLatest(database.db, 'postgres');
     await database.destroy();
   });
@@ -43,7 +50,14 @@ describe('PostgreSQL tools inside the database container [postgres]', () => {
     const url = new URL(db.url);
     url.password = 'pw-never-in-argv';
     const run = await runScript('scripts/backup-database.ts', [], {
-      env: { PATH: `${dir}:${process.env['PATH']}`, FAKE_DOCKER_LOG: log, NODE_ENV: 'test', BALUHOST_DATA_DIR: dir, DATABASE_URL: url.toString(), BALUHOST_PG_TOOLS_CONTAINER: 'baluhost-db' },
+      env: {
+        PATH: `${dir}:${process.env['PATH']}`,
+        FAKE_DOCKER_LOG: log,
+        NODE_ENV: 'test',
+        BALUHOST_DATA_DIR: dir,
+        DATABASE_URL: url.toString(),
+        BALUHOST_PG_TOOLS_CONTAINER: 'baluhost-db',
+      },
     });
     expect(run.stderr).not.toMatch(/ERROR/);
     expect(run.code).toBe(0);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digestPostgres, digestSqliteFile } from '../../app/src/backups/digests.js';
 import { generateDataset } from '../../app/src/data-safety/index.js';
-import { createDatabase, migrateToLatest, type Database, type Dialect } from '../../app/src/db/index.js';
+import { createDatabase, migrateToLatest, type Database } from '../../app/src/db/index.js';
 import { createTransactionRunner } from '../../app/src/repositories/index.js';
 import pg from 'pg';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../helpers/postgres.js';
@@ -35,8 +35,12 @@ for (const dialect of DIALECTS) {
       dir = await mkdtemp(join(tmpdir(), 'baluhost-bk-'));
       if (dialect === 'postgres') pgDb = await createThrowawayDatabase();
       env = { NODE_ENV: 'test', BALUHOST_DATA_DIR: dir, ...(pgDb ? { DATABASE_URL: pgDb.url } : {}) };
-      database = createDatabase(pgDb ? { kind: 'postgres', url: pgDb.url, poolMax: 2, idleTimeoutMs: 1000, statementTimeoutMs: 30_000, connectTimeoutMs: 3000 } : { kind: 'sqlite', file: join(dir, 'baluhost.db'), busyTimeoutMs: 5000 });
-      await migrateToLatest(database.db, dialect as Dialect);
+      database = createDatabase(
+        pgDb
+          ? { kind: 'postgres', url: pgDb.url, poolMax: 2, idleTimeoutMs: 1000, statementTimeoutMs: 30_000, connectTimeoutMs: 3000 }
+          : { kind: 'sqlite', file: join(dir, 'baluhost.db'), busyTimeoutMs: 5000 },
+      );
+      await migrateToLatest(database.db, dialect);
       await generateDataset(createTransactionRunner(database.db), { users: 8, filesPerUser: 10, linksPerUser: 2, auditRows: 2000 }, 3);
     });
     afterAll(async () => {
@@ -64,9 +68,17 @@ for (const dialect of DIALECTS) {
       expect(restored.code).toBe(0);
       expect(restored.stdout).toMatch(/Safety backup of the current database: .*baluhost-pre-restore-/);
       const after = await digests();
-      for (const table of ['users', 'audit_log', 'files', 'share_links', 'user_shares', 'sessions']) expect(after[table], table).toEqual(before[table]);
-      const log = (await readFile(join(dir, 'operations.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-      expect(log.map((l) => `${l.action}:${l.outcome}`)).toEqual(['backup-database:succeeded', 'restore-database:started', 'restore-database:succeeded']);
+      for (const table of ['users', 'audit_log', 'files', 'share_links', 'user_shares', 'sessions'])
+        expect(after[table], table).toEqual(before[table]);
+      const log = (await readFile(join(dir, 'operations.log'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(log.map((l) => `${l.action}:${l.outcome}`)).toEqual([
+        'backup-database:succeeded',
+        'restore-database:started',
+        'restore-database:succeeded',
+      ]);
       expect(log[2]).toMatchObject({ release: expect.any(String), user: expect.any(String) });
     });
 
@@ -93,7 +105,9 @@ for (const dialect of DIALECTS) {
       expect(file).toMatch(/\.tar\.gz\.enc$/);
       expect((await readFile(join(dir, 'enc', file!))).subarray(0, 6).toString()).toBe('BHENC1');
       const path = join(dir, 'enc', file!);
-      expect((await runScript('scripts/restore-database.ts', ['--backup', path, '--yes'], { env })).stderr).toMatch(/encrypted: pass --passphrase-file/);
+      expect((await runScript('scripts/restore-database.ts', ['--backup', path, '--yes'], { env })).stderr).toMatch(
+        /encrypted: pass --passphrase-file/,
+      );
       const wrong = join(dir, 'wrong');
       await writeFile(wrong, 'not the right passphrase\n');
       const bad = await runScript('scripts/restore-database.ts', ['--backup', path, '--yes', '--passphrase-file', wrong], { env });
@@ -104,7 +118,10 @@ for (const dialect of DIALECTS) {
     });
 
     it('keeps only what the retention policy says', async () => {
-      for (let i = 0; i < 3; i += 1) expect((await runScript('scripts/backup-database.ts', ['--no-verify', '--out-dir', join(dir, 'ret'), '--keep-last', '2'], { env })).code).toBe(0);
+      for (let i = 0; i < 3; i += 1)
+        expect(
+          (await runScript('scripts/backup-database.ts', ['--no-verify', '--out-dir', join(dir, 'ret'), '--keep-last', '2'], { env })).code,
+        ).toBe(0);
       const left = await backups('ret');
       expect(left).toHaveLength(2);
       expect((await readdir(join(dir, 'ret'))).filter((f) => f.endsWith('.sha256'))).toHaveLength(2);

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BackupVerificationError, openBackupArchive, verifyByScratchRestore, writeBackupArchive, type BackupManifest } from '../../app/src/backups/index.js';
+import {
+  BackupVerificationError,
+  openBackupArchive,
+  verifyByScratchRestore,
+  writeBackupArchive,
+  type BackupManifest,
+} from '../../app/src/backups/index.js';
 import { createLoggedInUser } from '../helpers/factories.js';
 import { PG_ADMIN_URL } from '../helpers/postgres.js';
 import { describeEachDialect } from '../helpers/test-app.js';
@@ -13,7 +19,9 @@ async function scratchDatabases(url: string): Promise<string[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    return (await client.query<{ datname: string }>(`select datname from pg_database where datname like 'baluhost\\_verify\\_%'`)).rows.map((r) => r.datname);
+    return (await client.query<{ datname: string }>(`select datname from pg_database where datname like 'baluhost\\_verify\\_%'`)).rows.map(
+      (r) => r.datname,
+    );
   } finally {
     await client.end();
   }
@@ -29,8 +37,18 @@ describeEachDialect('backup verification by scratch restore', (env) => {
     await createLoggedInUser(env());
     dir = await mkdtemp(join(tmpdir(), 'baluhost-verify-'));
     const config = env().config;
-    const target = config.database.kind === 'sqlite' ? { kind: 'sqlite' as const, location: config.database.file } : { kind: 'postgres' as const, location: config.database.url };
-    const written = await writeBackupArchive({ database: env().database, dumpTarget: target, outFile: join(dir, 'b.tar.gz'), backupType: 'database_only', includes: { database: true, files: false, config: false }, appVersion: '0' });
+    const target =
+      config.database.kind === 'sqlite'
+        ? { kind: 'sqlite' as const, location: config.database.file }
+        : { kind: 'postgres' as const, location: config.database.url };
+    const written = await writeBackupArchive({
+      database: env().database,
+      dumpTarget: target,
+      outFile: join(dir, 'b.tar.gz'),
+      backupType: 'database_only',
+      includes: { database: true, files: false, config: false },
+      appVersion: '0',
+    });
     manifest = await openBackupArchive(written.file, written.sha256, extracted());
     pgUrl = config.database.kind === 'postgres' ? config.database.url : null;
   });
@@ -42,21 +60,33 @@ describeEachDialect('backup verification by scratch restore', (env) => {
 
   it('fails, naming the table, when the restored row count differs from the manifest', async () => {
     const rows = manifest.digests['users']?.rows as number;
-    const lying = { ...manifest, digests: { ...manifest.digests, users: { rows: rows + 1, hash: manifest.digests['users']?.hash as string } } };
+    const lying = {
+      ...manifest,
+      digests: { ...manifest.digests, users: { rows: rows + 1, hash: manifest.digests['users']?.hash as string } },
+    };
     const error = await verifyByScratchRestore(extracted(), lying, pgUrl).catch((e: Error) => e);
     expect(error).toBeInstanceOf(BackupVerificationError);
     expect((error as Error).name).toBe('BackupVerificationError');
-    expect((error as Error).message).toBe(`Restored copy differs from the backup's manifest: users (expected ${rows + 1} rows, found ${rows})`);
+    expect((error as Error).message).toBe(
+      `Restored copy differs from the backup's manifest: users (expected ${rows + 1} rows, found ${rows})`,
+    );
   });
 
   it('names every table that differs', async () => {
     const lying = { ...manifest, digests: { ...manifest.digests, users: { rows: 99, hash: 'x' }, files: { rows: 98, hash: 'y' } } };
-    await expect(verifyByScratchRestore(extracted(), lying, pgUrl)).rejects.toThrow(/^Restored copy differs from the backup's manifest: users \(expected 99 rows, found \d+\); files \(expected 98 rows, found \d+\)$/);
+    await expect(verifyByScratchRestore(extracted(), lying, pgUrl)).rejects.toThrow(
+      /^Restored copy differs from the backup's manifest: users \(expected 99 rows, found \d+\); files \(expected 98 rows, found \d+\)$/,
+    );
   });
 
   it('fails when only the content differs', async () => {
-    const lying = { ...manifest, digests: { ...manifest.digests, audit_log: { rows: manifest.digests['audit_log']?.rows as number, hash: '0'.repeat(32) } } };
-    await expect(verifyByScratchRestore(extracted(), lying, pgUrl)).rejects.toThrow(/^Restored copy differs from the backup's manifest: audit_log \(expected \d+ rows, found \d+\)$/);
+    const lying = {
+      ...manifest,
+      digests: { ...manifest.digests, audit_log: { rows: manifest.digests['audit_log']?.rows as number, hash: '0'.repeat(32) } },
+    };
+    await expect(verifyByScratchRestore(extracted(), lying, pgUrl)).rejects.toThrow(
+      /^Restored copy differs from the backup's manifest: audit_log \(expected \d+ rows, found \d+\)$/,
+    );
   });
 
   it('has nothing to prove for a backup without a database', async () => {
@@ -92,7 +122,13 @@ describeEachDialect('backup verification by scratch restore', (env) => {
 
 describe('backup verification without a server', () => {
   it('refuses to verify a PostgreSQL backup with no server to restore into', async () => {
-    const manifest = { engine: 'postgres', includes: { database: true, files: false, config: false }, digests: {} } as unknown as BackupManifest;
-    await expect(verifyByScratchRestore('/nonexistent', manifest, null)).rejects.toThrow(new BackupVerificationError('A PostgreSQL backup needs a server to verify on'));
+    const manifest = {
+      engine: 'postgres',
+      includes: { database: true, files: false, config: false },
+      digests: {},
+    } as unknown as BackupManifest;
+    await expect(verifyByScratchRestore('/nonexistent', manifest, null)).rejects.toThrow(
+      new BackupVerificationError('A PostgreSQL backup needs a server to verify on'),
+    );
   });
 });

@@ -27,7 +27,9 @@ async function waitForPort(port: number, scheme: 'http' | 'https', path = '/'): 
 }
 
 function spawnLogged(cmd: string, args: string[], env: Record<string, string> = {}): ChildProcess & { output: () => string } {
-  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }) as ChildProcess & { output: () => string };
+  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }) as ChildProcess & {
+    output: () => string;
+  };
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
@@ -35,7 +37,7 @@ function spawnLogged(cmd: string, args: string[], env: Record<string, string> = 
   return child;
 }
 
-describe('Let\'s Encrypt flow against pebble', () => {
+describe("Let's Encrypt flow against pebble", () => {
   let host: HostRoot;
   let config: StackConfig;
   let nginx: RunningNginx;
@@ -47,9 +49,23 @@ describe('Let\'s Encrypt flow against pebble', () => {
   const lineage = () => join(host.layout.letsencryptDir, 'live', DOMAIN);
 
   const certbot = (args: string[]) =>
-    run('certbot', [...args, '--config-dir', host.layout.letsencryptDir, '--work-dir', join(host.root, 'var/lib/letsencrypt'), '--logs-dir', join(host.root, 'var/log/letsencrypt'), '--server', `https://127.0.0.1:${acmePort}/dir`], {
-      env: { ...process.env, REQUESTS_CA_BUNDLE: join(pebbleDir, 'cert.pem') },
-    });
+    run(
+      'certbot',
+      [
+        ...args,
+        '--config-dir',
+        host.layout.letsencryptDir,
+        '--work-dir',
+        join(host.root, 'var/lib/letsencrypt'),
+        '--logs-dir',
+        join(host.root, 'var/log/letsencrypt'),
+        '--server',
+        `https://127.0.0.1:${acmePort}/dir`,
+      ],
+      {
+        env: { ...process.env, REQUESTS_CA_BUNDLE: join(pebbleDir, 'cert.pem') },
+      },
+    );
 
   beforeAll(async () => {
     const [httpPort, https, acme, management, dnsPort, management2] = await freePorts(6);
@@ -66,11 +82,61 @@ describe('Let\'s Encrypt flow against pebble', () => {
     // pebble's own HTTPS listener needs a certificate for 127.0.0.1.
     pebbleDir = join(host.root, 'pebble');
     await mkdir(pebbleDir, { recursive: true });
-    await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(pebbleDir, 'key.pem'), '-out', join(pebbleDir, 'cert.pem')]);
-    await writeFile(join(pebbleDir, 'pebble.json'), JSON.stringify({ pebble: { listenAddress: `127.0.0.1:${acmePort}`, managementListenAddress: `127.0.0.1:${management}`, certificate: join(pebbleDir, 'cert.pem'), privateKey: join(pebbleDir, 'key.pem'), httpPort, tlsPort: 5001, ocspResponderURL: '', externalAccountBindingRequired: false } }));
+    await run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      join(pebbleDir, 'key.pem'),
+      '-out',
+      join(pebbleDir, 'cert.pem'),
+    ]);
+    await writeFile(
+      join(pebbleDir, 'pebble.json'),
+      JSON.stringify({
+        pebble: {
+          listenAddress: `127.0.0.1:${acmePort}`,
+          managementListenAddress: `127.0.0.1:${management}`,
+          certificate: join(pebbleDir, 'cert.pem'),
+          privateKey: join(pebbleDir, 'key.pem'),
+          httpPort,
+          tlsPort: 5001,
+          ocspResponderURL: '',
+          externalAccountBindingRequired: false,
+        },
+      }),
+    );
     // A DNS answering 127.0.0.1 for every name, so pebble validates against our nginx for real.
-    dns = spawnLogged('pebble-challtestsrv', ['-dns01', `127.0.0.1:${dnsPort}`, '-http01', '', '-https01', '', '-tlsalpn01', '', '-management', `127.0.0.1:${management2}`, '-defaultIPv4', '127.0.0.1', '-defaultIPv6', '']);
-    pebble = spawnLogged('pebble', ['-config', join(pebbleDir, 'pebble.json'), '-dnsserver', `127.0.0.1:${dnsPort}`], { PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0' });
+    dns = spawnLogged('pebble-challtestsrv', [
+      '-dns01',
+      `127.0.0.1:${dnsPort}`,
+      '-http01',
+      '',
+      '-https01',
+      '',
+      '-tlsalpn01',
+      '',
+      '-management',
+      `127.0.0.1:${management2}`,
+      '-defaultIPv4',
+      '127.0.0.1',
+      '-defaultIPv6',
+      '',
+    ]);
+    pebble = spawnLogged('pebble', ['-config', join(pebbleDir, 'pebble.json'), '-dnsserver', `127.0.0.1:${dnsPort}`], {
+      PEBBLE_VA_NOSLEEP: '1',
+      PEBBLE_WFE_NONCEREJECT: '0',
+    });
     await waitForPort(acmePort, 'https', '/dir');
 
     // Before a certificate exists only the HTTP site is enabled (what the stack does on first deploy).
@@ -94,7 +160,10 @@ describe('Let\'s Encrypt flow against pebble', () => {
     expect(cert).toContain('BEGIN CERTIFICATE');
     const { stdout } = await run('openssl', ['x509', '-noout', '-ext', 'subjectAltName', '-in', join(lineage(), 'cert.pem')]);
     expect(stdout).toContain(`DNS:${DOMAIN}`);
-    const served = await run('sh', ['-c', `openssl s_client -connect 127.0.0.1:${httpsPort} -servername ${DOMAIN} </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256`]);
+    const served = await run('sh', [
+      '-c',
+      `openssl s_client -connect 127.0.0.1:${httpsPort} -servername ${DOMAIN} </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256`,
+    ]);
     const issued = await run('openssl', ['x509', '-noout', '-fingerprint', '-sha256', '-in', join(lineage(), 'cert.pem')]);
     expect(served.stdout).toBe(issued.stdout);
   });
@@ -114,11 +183,18 @@ describe('Let\'s Encrypt flow against pebble', () => {
     await copyFile(join(lineage(), 'fullchain.pem'), join(pinned, 'fullchain.pem'));
     await copyFile(join(lineage(), 'privkey.pem'), join(pinned, 'privkey.pem'));
     const site = await readFile(host.layout.nginxTlsSite, 'utf8');
-    await writeFile(host.layout.nginxTlsSite, site.replace(join(lineage(), 'fullchain.pem'), join(pinned, 'fullchain.pem')).replace(join(lineage(), 'privkey.pem'), join(pinned, 'privkey.pem')));
+    await writeFile(
+      host.layout.nginxTlsSite,
+      site
+        .replace(join(lineage(), 'fullchain.pem'), join(pinned, 'fullchain.pem'))
+        .replace(join(lineage(), 'privkey.pem'), join(pinned, 'privkey.pem')),
+    );
     await nginx.reload();
     await certbot(['certonly', '--config', host.layout.certbotConfig, '--force-renewal', '--no-random-sleep-on-renew']);
 
-    const hook = await run(host.layout.certbotDeployHook, [], { env: { ...process.env, RENEWED_LINEAGE: lineage(), RENEWED_DOMAINS: DOMAIN } }).then(
+    const hook = await run(host.layout.certbotDeployHook, [], {
+      env: { ...process.env, RENEWED_LINEAGE: lineage(), RENEWED_DOMAINS: DOMAIN },
+    }).then(
       () => ({ code: 0, stderr: '' }),
       (err: { code: number; stderr: string }) => ({ code: err.code, stderr: err.stderr }),
     );

@@ -12,7 +12,9 @@ describe('development compose file', () => {
   });
 
   it('runs PostgreSQL with a pg_isready healthcheck, published on loopback only', () => {
-    const doc = parse(readFileSync(FILE, 'utf8')) as { services: { db: { healthcheck: { test: string[] }; ports: string[]; image: string } } };
+    const doc = parse(readFileSync(FILE, 'utf8')) as {
+      services: { db: { healthcheck: { test: string[] }; ports: string[]; image: string } };
+    };
     expect(doc.services.db.healthcheck.test.join(' ')).toMatch(/pg_isready/);
     expect(doc.services.db.ports.every((p) => p.startsWith('127.0.0.1:'))).toBe(true);
     expect(doc.services.db.image).toMatch(/^postgres:15/);

@@ -16,7 +16,9 @@ const ROOT = resolve(import.meta.dirname, '../..');
 
 describe('Dockerfile', () => {
   it('passes dockerfilelint', async () => {
-    const result = await run(join(ROOT, 'node_modules/.bin/dockerfilelint'), [join(ROOT, 'Dockerfile')]).catch((err: { stdout: string; code: number }) => err);
+    const result = await run(join(ROOT, 'node_modules/.bin/dockerfilelint'), [join(ROOT, 'Dockerfile')]).catch(
+      (err: { stdout: string; code: number }) => err,
+    );
     expect(result.stdout).toContain('Issues: None found');
   });
 
@@ -47,11 +49,17 @@ describe('Dockerfile', () => {
       await copyFile(join(ROOT, 'package.json'), join(out, 'package.json'));
       expect((await stat(join(out, BACKUP_ENTRY.replace(/^dist\//, '')))).isFile()).toBe(true);
       const [port] = await freePorts(1);
-      const server = spawn(process.execPath, [join(out, APP_ENTRY.replace(/^dist\//, ''))], { env: { PATH: process.env['PATH'] ?? '', PORT: String(port), BALUHOST_DATA_DIR: data, LOG_LEVEL: 'warn' }, stdio: 'ignore' });
+      const server = spawn(process.execPath, [join(out, APP_ENTRY.replace(/^dist\//, ''))], {
+        env: { PATH: process.env['PATH'] ?? '', PORT: String(port), BALUHOST_DATA_DIR: data, LOG_LEVEL: 'warn' },
+        stdio: 'ignore',
+      });
       try {
         let body = '';
         for (let i = 0; i < 100 && !body; i++) {
-          body = await fetch(`http://127.0.0.1:${port}/api/health`).then((r) => r.text(), () => '');
+          body = await fetch(`http://127.0.0.1:${port}/api/health`).then(
+            (r) => r.text(),
+            () => '',
+          );
           if (!body) await new Promise((r) => setTimeout(r, 100));
         }
         expect(JSON.parse(body)).toMatchObject({ status: 'ok' });

@@ -59,23 +59,42 @@ describe('migrate-to-postgres [sqlite → postgres]', () => {
     expect(run.stdout).toMatch(new RegExp(`Verified ${DATA_TABLES.length} tables, \\d+ rows: counts and content hashes match`));
     expect((await verifyMigration(source, target.url)).every((v) => v.ok)).toBe(true);
 
-    const [big] = await query<{ size_bytes: string }>(target.url, `select size_bytes::text from files where size_bytes > 4294967296 order by id limit 1`);
+    const [big] = await query<{ size_bytes: string }>(
+      target.url,
+      `select size_bytes::text from files where size_bytes > 4294967296 order by id limit 1`,
+    );
     expect(BigInt(big!.size_bytes)).toBeGreaterThan(2n ** 32n);
-    const types = await query<{ data_type: string }>(target.url, `select data_type from information_schema.columns where table_name = 'users' and column_name = 'is_active'`);
+    const types = await query<{ data_type: string }>(
+      target.url,
+      `select data_type from information_schema.columns where table_name = 'users' and column_name = 'is_active'`,
+    );
     expect(types[0]?.data_type).toBe('boolean');
     const inactive = await query<{ n: string }>(target.url, `select count(*)::text as n from users where not is_active`);
     expect(Number(inactive[0]?.n)).toBeGreaterThan(0);
     const unicode = await query<{ name: string }>(target.url, `select name from files where name like '%日本語%' limit 1`);
     expect(unicode[0]?.name).toContain('日本語のファイル');
-    const tabs = await query<{ n: string }>(target.url, `select count(*)::text as n from files where name like E'%\\t%' or name like '%\\\\%'`);
+    const tabs = await query<{ n: string }>(
+      target.url,
+      `select count(*)::text as n from files where name like E'%\\t%' or name like '%\\\\%'`,
+    );
     expect(Number(tabs[0]?.n)).toBeGreaterThan(0);
-    const nulls = await query<{ n: string }>(target.url, `select count(*)::text as n from audit_log where details is null and user_id is null`);
+    const nulls = await query<{ n: string }>(
+      target.url,
+      `select count(*)::text as n from audit_log where details is null and user_id is null`,
+    );
     expect(Number(nulls[0]?.n)).toBeGreaterThan(0);
     const ts = await query<{ t: string }>(target.url, `select to_char(min(created_at) at time zone 'UTC', 'YYYY-MM-DD') as t from users`);
     expect(ts[0]?.t).toBe('2025-01-01');
     // Indexes dropped for the bulk copy are all back, exactly as the migrations define them.
     const fresh = await newTarget();
-    const k = createDatabase({ kind: 'postgres', url: fresh.url, poolMax: 1, idleTimeoutMs: 1000, statementTimeoutMs: 5000, connectTimeoutMs: 2000 });
+    const k = createDatabase({
+      kind: 'postgres',
+      url: fresh.url,
+      poolMax: 1,
+      idleTimeoutMs: 1000,
+      statementTimeoutMs: 5000,
+      connectTimeoutMs: 2000,
+    });
     await migrateToLatest(k.db, 'postgres');
     await k.destroy();
     const indexQuery = `select indexname, indexdef from pg_indexes where schemaname = 'public' and tablename <> 'baluhost_migration_state' order by indexname`;
@@ -87,13 +106,26 @@ describe('migrate-to-postgres [sqlite → postgres]', () => {
   it('leaves sequences past every copied id, so the app can insert at once', async () => {
     const target = await newTarget();
     expect((await runScript(SCRIPT, ['--source', source, '--target', target.url, '--work-dir', join(dir, 'work-2')])).code).toBe(0);
-    const database = createDatabase({ kind: 'postgres', url: target.url, poolMax: 2, idleTimeoutMs: 1000, statementTimeoutMs: 5000, connectTimeoutMs: 2000 });
+    const database = createDatabase({
+      kind: 'postgres',
+      url: target.url,
+      poolMax: 2,
+      idleTimeoutMs: 1000,
+      statementTimeoutMs: 5000,
+      connectTimeoutMs: 2000,
+    });
     try {
       const repos = createRepositories(database.db);
-      const user = await repos.users.create({ username: 'after_migration', email: '', passwordHash: 'x', role: 'user', isActive: true }, new Date());
+      const user = await repos.users.create(
+        { username: 'after_migration', email: '', passwordHash: 'x', role: 'user', isActive: true },
+        new Date(),
+      );
       const [max] = await query<{ m: string }>(target.url, `select max(id)::text as m from users where username <> 'after_migration'`);
       expect(user.id).toBeGreaterThan(Number(max!.m));
-      await repos.audit.insert({ eventType: 'auth', action: 'login', userId: user.id, username: user.username, success: true, ipAddress: null, userAgent: null }, new Date());
+      await repos.audit.insert(
+        { eventType: 'auth', action: 'login', userId: user.id, username: user.username, success: true, ipAddress: null, userAgent: null },
+        new Date(),
+      );
     } finally {
       await database.destroy();
     }

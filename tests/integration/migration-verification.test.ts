@@ -8,7 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { generateDataset, migrateSqliteToPostgres, silentProgress, verifyMigration, VerificationError, type TableVerification } from '../../app/src/data-safety/index.js';
+import {
+  generateDataset,
+  migrateSqliteToPostgres,
+  silentProgress,
+  verifyMigration,
+  VerificationError,
+  type TableVerification,
+} from '../../app/src/data-safety/index.js';
 import { digestSqliteTable, openBaluhostSqlite } from '../../app/src/data-safety/sqlite-source.js';
 import { readTableShapes } from '../../app/src/data-safety/pg-catalog.js';
 import { verifyTables } from '../../app/src/data-safety/verify.js';
@@ -33,7 +40,14 @@ describe('migration verification [sqlite → postgres]', () => {
 
   beforeEach(async () => {
     target = await createThrowawayDatabase('baluhost_verify');
-    await migrateSqliteToPostgres({ source, target: target.url, workDir: join(dir, target.name), resume: false, dryRun: false, progress: silentProgress });
+    await migrateSqliteToPostgres({
+      source,
+      target: target.url,
+      workDir: join(dir, target.name),
+      resume: false,
+      dryRun: false,
+      progress: silentProgress,
+    });
     client = new pg.Client({ connectionString: target.url });
     await client.connect();
   });
@@ -72,7 +86,11 @@ describe('migration verification [sqlite → postgres]', () => {
     const { rows } = await client.query<{ id: number }>('select id from audit_log order by id limit 1');
     const lost = rows[0]?.id as number;
     await client.query('delete from audit_log where id = $1', [lost]);
-    const extra = (await client.query<{ id: number }>(`insert into audit_log (timestamp, event_type, action) select timestamp, event_type, action from audit_log order by id desc limit 1 returning id`)).rows[0]?.id as number;
+    const extra = (
+      await client.query<{ id: number }>(
+        `insert into audit_log (timestamp, event_type, action) select timestamp, event_type, action from audit_log order by id desc limit 1 returning id`,
+      )
+    ).rows[0]?.id as number;
     const audit = byTable(await verifyMigration(source, target.url)).get('audit_log') as TableVerification;
     expect(audit).toMatchObject({ ok: false, source_rows: 40, target_rows: 40 });
     expect(audit.sample_keys.sort()).toEqual([String(lost), String(extra)].sort());
@@ -90,7 +108,9 @@ describe('migration verification [sqlite → postgres]', () => {
     const audit = byTable(await verifyMigration(source, target.url)).get('audit_log') as TableVerification;
     expect(audit.ok).toBe(false);
     expect(audit.sample_keys).toHaveLength(10);
-    const extra = await client.query<{ id: number }>(`insert into audit_log (timestamp, event_type, action) select timestamp, event_type, action from audit_log order by id limit 12 returning id`);
+    const extra = await client.query<{ id: number }>(
+      `insert into audit_log (timestamp, event_type, action) select timestamp, event_type, action from audit_log order by id limit 12 returning id`,
+    );
     expect(extra.rowCount).toBe(12);
     await client.query(`update audit_log set action = 'ok' where action = 'tampered'`);
     const onlyExtra = byTable(await verifyMigration(source, target.url)).get('audit_log') as TableVerification;
@@ -106,7 +126,11 @@ describe('migration verification [sqlite → postgres]', () => {
       const fine = await verifyTables(db, client, shapes, new Map([['users', real]]));
       expect(fine.every((r) => r.ok)).toBe(true);
       const stale = await verifyTables(db, client, shapes, new Map([['users', { rows: real.rows, hash: '0'.repeat(real.hash.length) }]]));
-      expect(stale.find((r) => r.table === 'users')).toMatchObject({ ok: false, source_hash: '0'.repeat(real.hash.length), sample_keys: [] });
+      expect(stale.find((r) => r.table === 'users')).toMatchObject({
+        ok: false,
+        source_hash: '0'.repeat(real.hash.length),
+        sample_keys: [],
+      });
     } finally {
       db.close();
     }
@@ -118,7 +142,9 @@ describe('migration verification [sqlite → postgres]', () => {
       { table: 'files', source_rows: 20, target_rows: 19, source_hash: 'c', target_hash: 'd', ok: false, sample_keys: [] },
     ]);
     expect(error.name).toBe('VerificationError');
-    expect(error.message).toBe('Verification failed for users (source 4 rows, target 4 rows; differing keys: 2, 3); files (source 20 rows, target 19 rows; differing keys: none sampled)');
+    expect(error.message).toBe(
+      'Verification failed for users (source 4 rows, target 4 rows; differing keys: 2, 3); files (source 20 rows, target 19 rows; differing keys: none sampled)',
+    );
     expect(error.failures.map((f) => f.table)).toEqual(['users', 'files']);
   });
 });

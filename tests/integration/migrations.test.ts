@@ -7,7 +7,22 @@ import { describeEachDialect } from '../helpers/test-app.js';
 import { migrationDefinitions } from '../../app/src/db/migrations/index.js';
 
 const ALL_MIGRATIONS = Object.keys(migrationDefinitions);
-const TABLES = ['account_lockouts', 'api_key_nonces', 'api_keys', 'audit_log', 'backups', 'files', 'password_reset_tokens', 'rate_limit_counters', 'refresh_tokens', 'sessions', 'settings', 'share_links', 'user_shares', 'users'];
+const TABLES = [
+  'account_lockouts',
+  'api_key_nonces',
+  'api_keys',
+  'audit_log',
+  'backups',
+  'files',
+  'password_reset_tokens',
+  'rate_limit_counters',
+  'refresh_tokens',
+  'sessions',
+  'settings',
+  'share_links',
+  'user_shares',
+  'users',
+];
 
 describeEachDialect(
   'migrations',
@@ -43,8 +58,16 @@ describeEachDialect(
     it('store byte sizes above 2^31 and 2^32 exactly', async () => {
       const { user } = await createUser(env());
       const big = 2 ** 40 + 12345;
-      await env().database.db.updateTable('users').set({ quota_bytes: big, used_bytes: 2 ** 33 + 1 }).where('id', '=', user.id).execute();
-      const row = await env().database.db.selectFrom('users').select(['quota_bytes', 'used_bytes']).where('id', '=', user.id).executeTakeFirstOrThrow();
+      await env()
+        .database.db.updateTable('users')
+        .set({ quota_bytes: big, used_bytes: 2 ** 33 + 1 })
+        .where('id', '=', user.id)
+        .execute();
+      const row = await env()
+        .database.db.selectFrom('users')
+        .select(['quota_bytes', 'used_bytes'])
+        .where('id', '=', user.id)
+        .executeTakeFirstOrThrow();
       expect(row).toEqual({ quota_bytes: big, used_bytes: 2 ** 33 + 1 });
     });
 
@@ -56,7 +79,14 @@ describeEachDialect(
     it('cascade a deleted user to their sessions', async () => {
       const { user } = await createUser(env());
       const now = new Date();
-      await env().app.services.repos.sessions.create({ id: `s-${user.id}`, userId: user.id, now, expiresAt: now, ipAddress: null, userAgent: null });
+      await env().app.services.repos.sessions.create({
+        id: `s-${user.id}`,
+        userId: user.id,
+        now,
+        expiresAt: now,
+        ipAddress: null,
+        userAgent: null,
+      });
       await env().database.db.deleteFrom('users').where('id', '=', user.id).execute();
       expect(await env().database.db.selectFrom('sessions').selectAll().where('user_id', '=', user.id).execute()).toEqual([]);
     });
@@ -85,8 +115,14 @@ describe('column types', () => {
   describeEachDialect('types', (env) => {
     it('uses real booleans and timestamptz on PostgreSQL, 64-bit integers on both', async () => {
       if (env().dialect !== 'postgres') {
-        const cols = await sql<{ name: string; type: string }>`select name, type from pragma_table_info('users')`.execute(env().database.db);
-        expect(Object.fromEntries(cols.rows.map((c) => [c.name, c.type.toLowerCase()]))).toMatchObject({ is_active: 'integer', quota_bytes: 'bigint', created_at: 'text' });
+        const cols = await sql<{ name: string; type: string }>`select name, type from pragma_table_info('users')`.execute(
+          env().database.db,
+        );
+        expect(Object.fromEntries(cols.rows.map((c) => [c.name, c.type.toLowerCase()]))).toMatchObject({
+          is_active: 'integer',
+          quota_bytes: 'bigint',
+          created_at: 'text',
+        });
         return;
       }
       const cols = await sql<{ column_name: string; data_type: string }>`

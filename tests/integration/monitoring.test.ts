@@ -21,7 +21,10 @@ describe('monitoring configuration', () => {
     const dir = await mkdtemp(join(tmpdir(), 'baluhost-prom-'));
     try {
       // The config names its rules file by its installed path; check it against the real rules here.
-      const config = (await readFile(join(DIR, 'prometheus.yml'), 'utf8')).replace('/etc/prometheus/baluhost-alerts.yml', join(process.cwd(), DIR, 'alerts.yml'));
+      const config = (await readFile(join(DIR, 'prometheus.yml'), 'utf8')).replace(
+        '/etc/prometheus/baluhost-alerts.yml',
+        join(process.cwd(), DIR, 'alerts.yml'),
+      );
       await writeFile(join(dir, 'prometheus.yml'), config);
       execFileSync('promtool', ['check', 'config', join(dir, 'prometheus.yml')], { stdio: 'pipe' });
     } finally {
@@ -31,7 +34,15 @@ describe('monitoring configuration', () => {
 
   it('has alerts for every situation an operator must hear about', async () => {
     const rules = await readFile(join(DIR, 'alerts.yml'), 'utf8');
-    for (const alert of ['BaluHostDown', 'BaluHostHighErrorRatio', 'BaluHostSlowRequests', 'BaluHostDiskAlmostFull', 'BaluHostBackupTooOld', 'BaluHostCertificateExpiring', 'BaluHostLockoutStorm']) {
+    for (const alert of [
+      'BaluHostDown',
+      'BaluHostHighErrorRatio',
+      'BaluHostSlowRequests',
+      'BaluHostDiskAlmostFull',
+      'BaluHostBackupTooOld',
+      'BaluHostCertificateExpiring',
+      'BaluHostLockoutStorm',
+    ]) {
       expect(rules).toContain(`alert: ${alert}`);
     }
   });
@@ -45,12 +56,21 @@ describe('monitoring configuration', () => {
       const text = (await env.app.inject({ method: 'GET', url: '/metrics' })).body;
       // A family is exported once it is declared (# TYPE), even before a labelled series has a sample.
       const exported = new Set([
-        ...text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(/[{ ]/)[0] as string),
-        ...[...text.matchAll(/^# TYPE (\S+) (\w+)$/gm)].flatMap(([, name, type]) => (type === 'histogram' ? [`${name}_bucket`, `${name}_count`, `${name}_sum`] : [name as string])),
+        ...text
+          .split('\n')
+          .filter((l) => l && !l.startsWith('#'))
+          .map((l) => l.split(/[{ ]/)[0] as string),
+        ...[...text.matchAll(/^# TYPE (\S+) (\w+)$/gm)].flatMap(([, name, type]) =>
+          type === 'histogram' ? [`${name}_bucket`, `${name}_count`, `${name}_sum`] : [name as string],
+        ),
       ]);
-      const dashboard = JSON.parse(await readFile(join(DIR, 'grafana-dashboard.json'), 'utf8')) as { panels: { title: string; targets: { expr: string }[] }[] };
+      const dashboard = JSON.parse(await readFile(join(DIR, 'grafana-dashboard.json'), 'utf8')) as {
+        panels: { title: string; targets: { expr: string }[] }[];
+      };
       expect(dashboard.panels.length).toBeGreaterThan(10);
-      const used = dashboard.panels.flatMap((p) => p.targets.flatMap((t) => metricNames(t.expr).map((name) => ({ where: `panel "${p.title}"`, name }))));
+      const used = dashboard.panels.flatMap((p) =>
+        p.targets.flatMap((t) => metricNames(t.expr).map((name) => ({ where: `panel "${p.title}"`, name }))),
+      );
       const alerts = await readFile(join(DIR, 'alerts.yml'), 'utf8');
       used.push(...metricNames(alerts).map((name) => ({ where: 'alerts.yml', name })));
       expect(used.length).toBeGreaterThan(15);

@@ -13,7 +13,15 @@ import { renderIntoRoot, selfSignedCertificate, type HostRoot } from '../helpers
 import { fetchVia, freePorts, startNginx, type RunningNginx } from '../helpers/nginx.js';
 import { stackConfig } from '../helpers/stack-configs.js';
 
-const SECURITY_HEADERS = ['strict-transport-security', 'x-content-type-options', 'x-frame-options', 'referrer-policy', 'permissions-policy', 'cross-origin-opener-policy', 'x-request-id'];
+const SECURITY_HEADERS = [
+  'strict-transport-security',
+  'x-content-type-options',
+  'x-frame-options',
+  'referrer-policy',
+  'permissions-policy',
+  'cross-origin-opener-policy',
+  'x-request-id',
+];
 
 /** A slot: answers with its name and what it saw, counts upload bytes as they stream in. */
 function fakeSlot(name: string): Server {
@@ -34,7 +42,16 @@ function fakeSlot(name: string): Server {
         return;
       }
       res.writeHead(200, { 'content-type': 'application/json', 'x-powered-by': 'leaky', 'x-frame-options': 'SAMEORIGIN' });
-      res.end(JSON.stringify({ slot: name, url: req.url, bytes, forwardedFor: req.headers['x-forwarded-for'], forwardedProto: req.headers['x-forwarded-proto'], requestId: req.headers['x-request-id'] }));
+      res.end(
+        JSON.stringify({
+          slot: name,
+          url: req.url,
+          bytes,
+          forwardedFor: req.headers['x-forwarded-for'],
+          forwardedProto: req.headers['x-forwarded-proto'],
+          requestId: req.headers['x-request-id'],
+        }),
+      );
     });
   });
 }
@@ -51,8 +68,15 @@ describe('nginx with the rendered config, for real', () => {
     const [http, https, blue, green] = await freePorts(4);
     httpPort = http as number;
     httpsPort = https as number;
-    config = stackConfig({ domains: ['nas.test'], nginx: { httpPort, httpsPort, authPerMinute: 6, authBurst: 2 }, app: { slots: { blue, green }, maxUploadMb: 1 } });
-    for (const [name, port] of [['blue', blue], ['green', green]] as const) {
+    config = stackConfig({
+      domains: ['nas.test'],
+      nginx: { httpPort, httpsPort, authPerMinute: 6, authBurst: 2 },
+      app: { slots: { blue, green }, maxUploadMb: 1 },
+    });
+    for (const [name, port] of [
+      ['blue', blue],
+      ['green', green],
+    ] as const) {
       const server = fakeSlot(name);
       await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
       slots.push(server);
@@ -96,7 +120,7 @@ describe('nginx with the rendered config, for real', () => {
     expect((JSON.parse(kept.body) as Record<string, string>)['requestId']).toBe('client-chosen-id-1');
   });
 
-  it('sends the security headers once on every location, on errors too, and hides the app\'s own', async () => {
+  it("sends the security headers once on every location, on errors too, and hides the app's own", async () => {
     const replies = {
       proxied: await fetchVia('https', httpsPort, '/'),
       auth: await fetchVia('https', httpsPort, '/api/auth/me'),
@@ -115,7 +139,7 @@ describe('nginx with the rendered config, for real', () => {
     expect(replies.appError.status).toBe(404);
   });
 
-  it('refuses bodies above the app\'s upload cap with 413 and streams smaller uploads through', async () => {
+  it("refuses bodies above the app's upload cap with 413 and streams smaller uploads through", async () => {
     const tooLarge = await fetchVia('https', httpsPort, '/api/files/upload', { method: 'POST', body: Buffer.alloc(1024 * 1024 + 1) });
     expect(tooLarge.status).toBe(413);
     const fits = await fetchVia('https', httpsPort, '/api/files/upload', { method: 'POST', body: Buffer.alloc(512 * 1024) });
@@ -126,18 +150,30 @@ describe('nginx with the rendered config, for real', () => {
   it('compresses JSON responses', async () => {
     const reply = await new Promise<{ encoding?: string; body: Buffer }>((resolve, reject) => {
       import('node:https').then(({ request }) => {
-        request({ host: '127.0.0.1', port: httpsPort, path: '/api/big.json', headers: { host: 'nas.test', 'accept-encoding': 'gzip' }, servername: 'nas.test', rejectUnauthorized: false }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ encoding: res.headers['content-encoding'], body: Buffer.concat(chunks) }));
-        }).on('error', reject).end();
+        request(
+          {
+            host: '127.0.0.1',
+            port: httpsPort,
+            path: '/api/big.json',
+            headers: { host: 'nas.test', 'accept-encoding': 'gzip' },
+            servername: 'nas.test',
+            rejectUnauthorized: false,
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve({ encoding: res.headers['content-encoding'], body: Buffer.concat(chunks) }));
+          },
+        )
+          .on('error', reject)
+          .end();
       }, reject);
     });
     expect(reply.encoding).toBe('gzip');
     expect(JSON.parse(gunzipSync(reply.body).toString('utf8'))).toHaveProperty('files');
   });
 
-  it('rate-limits /api/auth/ per client with a 429 in the API\'s shape, and leaves other paths alone', async () => {
+  it("rate-limits /api/auth/ per client with a 429 in the API's shape, and leaves other paths alone", async () => {
     const statuses: number[] = [];
     let limited: Awaited<ReturnType<typeof fetchVia>> | undefined;
     for (let i = 0; i < 8; i++) {
@@ -151,13 +187,20 @@ describe('nginx with the rendered config, for real', () => {
     expect(firstRefused).toBeLessThanOrEqual(3);
     expect(statuses.slice(firstRefused).every((s) => s === 429)).toBe(true);
     expect(limited?.headers['retry-after']).toBe('10');
-    expect(JSON.parse(limited?.body ?? '{}')).toEqual({ error: 'Too Many Requests', detail: expect.stringContaining('10 seconds') as unknown, retry_after: 10 });
+    expect(JSON.parse(limited?.body ?? '{}')).toEqual({
+      error: 'Too Many Requests',
+      detail: expect.stringContaining('10 seconds') as unknown,
+      retry_after: 10,
+    });
     for (const header of SECURITY_HEADERS) expect(limited?.headers[header]).toBeDefined();
     expect((await fetchVia('https', httpsPort, '/api/files/list')).status).toBe(200);
   });
 
   it('switches slots by rewriting only the upstream include and reloading', async () => {
-    const green = renderHostFiles(stackConfig({ domains: ['nas.test'], nginx: config.nginx, app: { ...config.app, activeSlot: 'green' } }), host.root);
+    const green = renderHostFiles(
+      stackConfig({ domains: ['nas.test'], nginx: config.nginx, app: { ...config.app, activeSlot: 'green' } }),
+      host.root,
+    );
     const changed = green.filter((f) => f.content !== host.files.find((o) => o.path === f.path)?.content);
     expect(changed.map((f) => f.role)).toEqual(['nginx-upstream']);
     await writeFile(host.layout.nginxUpstream, (changed[0] as { content: string }).content);

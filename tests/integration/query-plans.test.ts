@@ -29,7 +29,10 @@ describe('hot queries use indexes [postgres]', () => {
   beforeAll(async () => {
     database = await createThrowawayDatabase();
     pool = new pg.Pool({ connectionString: database.url, max: 2 });
-    db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), log: (event) => void (event.level === 'query' && captured.push(event.query)) });
+    db = new Kysely<DB>({
+      dialect: new PostgresDialect({ pool }),
+      log: (event) => void (event.level === 'query' && captured.push(event.query)),
+    });
     await migrateToLatest(db, 'postgres');
     // Enough rows that the planner prefers an index whenever one fits.
     await sql`insert into users (username, email, password_hash, role, is_active, password_changed_at, created_at, updated_at)
@@ -53,7 +56,9 @@ describe('hot queries use indexes [postgres]', () => {
     await database?.drop();
   });
 
-  async function plansOf(work: (repos: ReturnType<typeof createRepositories>) => Promise<unknown>): Promise<{ sql: string; scans: string[] }[]> {
+  async function plansOf(
+    work: (repos: ReturnType<typeof createRepositories>) => Promise<unknown>,
+  ): Promise<{ sql: string; scans: string[] }[]> {
     captured = [];
     await work(createRepositories(db));
     const results: { sql: string; scans: string[] }[] = [];
@@ -75,9 +80,12 @@ describe('hot queries use indexes [postgres]', () => {
     ['checking a share grant', (r: ReturnType<typeof createRepositories>) => r.shares.hasGrant(42, [5042, 42], 'can_read', new Date())],
     ['shared-with-me', (r: ReturnType<typeof createRepositories>) => r.shares.listSharedWith(42, new Date())],
     ['reserving quota', (r: ReturnType<typeof createRepositories>) => r.users.reserveBytes(42, 1000, 10_000_000)],
-    ['a user\'s audit page', (r: ReturnType<typeof createRepositories>) => r.audit.page({ userId: 42 }, 1, 50)],
+    ["a user's audit page", (r: ReturnType<typeof createRepositories>) => r.audit.page({ userId: 42 }, 1, 50)],
     ['audit by username (admin filter)', (r: ReturnType<typeof createRepositories>) => r.audit.page({ username: 'user42' }, 1, 50)],
-    ['audit by action over a day', (r: ReturnType<typeof createRepositories>) => r.audit.page({ action: 'login', since: new Date(Date.now() - 86_400_000) }, 1, 50)],
+    [
+      'audit by action over a day',
+      (r: ReturnType<typeof createRepositories>) => r.audit.page({ action: 'login', since: new Date(Date.now() - 86_400_000) }, 1, 50),
+    ],
     ['login by username', (r: ReturnType<typeof createRepositories>) => r.users.findCredentials('user42')],
   ])('%s has no sequential scan on a large table', async (_name, work) => {
     const plans = await plansOf(work);

@@ -8,7 +8,10 @@ import { describeEachDialect } from '../helpers/test-app.js';
 describeEachDialect('storage reconcile', (env) => {
   it('brings metadata and quota usage back in line with the disk', async () => {
     const u = await createLoggedInUser(env());
-    await upload(env(), u.headers, '', [{ filename: 'kept.txt', content: 'kept' }, { filename: 'vanished.txt', content: 'gone soon' }]);
+    await upload(env(), u.headers, '', [
+      { filename: 'kept.txt', content: 'kept' },
+      { filename: 'vanished.txt', content: 'gone soon' },
+    ]);
     const home = await env().app.services.repos.files.findHome(u.user.id);
     const dir = join(env().config.storageRoot, home!.name);
     await rm(join(dir, 'vanished.txt'));

@@ -12,7 +12,10 @@ const VALIDATOR = join(ROOT, 'node_modules/.bin/action-validator');
 
 describe('GitHub workflows', () => {
   it.each(['preview.yml', 'deploy.yml'])('%s passes action-validator', async (file) => {
-    const result = await run(VALIDATOR, [join(ROOT, '.github/workflows', file)]).then(() => 0, (err: { code: number }) => err.code);
+    const result = await run(VALIDATOR, [join(ROOT, '.github/workflows', file)]).then(
+      () => 0,
+      (err: { code: number }) => err.code,
+    );
     expect(result).toBe(0);
   });
 
@@ -20,7 +23,10 @@ describe('GitHub workflows', () => {
     const dir = await mkdtemp(join(tmpdir(), 'baluhost-wf-'));
     try {
       await writeFile(join(dir, 'bad.yml'), 'name: x\non: pushh\njobs:\n  a:\n    runs-on: ubuntu-latest\n    stepz: []\n');
-      const result = await run(VALIDATOR, [join(dir, 'bad.yml')]).then(() => 0, (err: { code: number }) => err.code);
+      const result = await run(VALIDATOR, [join(dir, 'bad.yml')]).then(
+        () => 0,
+        (err: { code: number }) => err.code,
+      );
       expect(result).not.toBe(0);
     } finally {
       await rm(dir, { recursive: true, force: true });

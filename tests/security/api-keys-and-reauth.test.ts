@@ -69,7 +69,10 @@ describe.each(DIALECTS)('API keys and re-authentication [%s]', (dialect) => {
     expect((await env.app.inject({ method: 'GET', url: '/api/admin/lockouts', headers: get })).json().code).toBe('signature_expired');
     const wrongPath = signRequest(key, { method: 'GET', url: '/api/admin/lockouts?x=1', now: clock.now() });
     expect((await env.app.inject({ method: 'GET', url: '/api/admin/lockouts', headers: wrongPath })).json().code).toBe('invalid_signature');
-    const forged = signRequest({ keyId: key.keyId, secret: 'not-the-secret' }, { method: 'GET', url: '/api/admin/lockouts', now: clock.now() });
+    const forged = signRequest(
+      { keyId: key.keyId, secret: 'not-the-secret' },
+      { method: 'GET', url: '/api/admin/lockouts', now: clock.now() },
+    );
     expect((await env.app.inject({ method: 'GET', url: '/api/admin/lockouts', headers: forged })).statusCode).toBe(401);
   });
 
@@ -77,10 +80,24 @@ describe.each(DIALECTS)('API keys and re-authentication [%s]', (dialect) => {
     env = await createTestEnv(dialect);
     const admin = await createLoggedInUser(env, { role: 'admin' });
     const key = await newKey(env, admin.headers);
-    const listed = await env.app.inject({ method: 'GET', url: '/api/admin/api-keys', headers: signRequest(key, { method: 'GET', url: '/api/admin/api-keys' }) });
+    const listed = await env.app.inject({
+      method: 'GET',
+      url: '/api/admin/api-keys',
+      headers: signRequest(key, { method: 'GET', url: '/api/admin/api-keys' }),
+    });
     expect(listed.statusCode, listed.body).toBe(200);
-    expect((await env.app.inject({ method: 'DELETE', url: `/api/admin/api-keys/${key.keyId}`, headers: admin.headers })).statusCode).toBe(200);
-    expect((await env.app.inject({ method: 'GET', url: '/api/admin/api-keys', headers: signRequest(key, { method: 'GET', url: '/api/admin/api-keys' }) })).json().code).toBe('invalid_api_key');
+    expect((await env.app.inject({ method: 'DELETE', url: `/api/admin/api-keys/${key.keyId}`, headers: admin.headers })).statusCode).toBe(
+      200,
+    );
+    expect(
+      (
+        await env.app.inject({
+          method: 'GET',
+          url: '/api/admin/api-keys',
+          headers: signRequest(key, { method: 'GET', url: '/api/admin/api-keys' }),
+        })
+      ).json().code,
+    ).toBe('invalid_api_key');
   });
 
   it('asks an admin for the password again before deleting a user, changing a role or restoring, after 5 minutes', async () => {
@@ -92,13 +109,50 @@ describe.each(DIALECTS)('API keys and re-authentication [%s]', (dialect) => {
     const stale = await env.app.inject({ method: 'DELETE', url: `/api/users/${victim.user.id}`, headers: admin.headers });
     expect(stale.statusCode).toBe(403);
     expect(stale.json().code).toBe('reauthentication_required');
-    expect((await env.app.inject({ method: 'PUT', url: `/api/users/${victim.user.id}`, headers: admin.headers, payload: { role: 'admin' } })).json().code).toBe('reauthentication_required');
-    expect((await env.app.inject({ method: 'PUT', url: `/api/users/${victim.user.id}`, headers: admin.headers, payload: { email: 'v@nas.local' } })).statusCode).toBe(200);
-    expect((await env.app.inject({ method: 'POST', url: '/api/backups/1/restore', headers: admin.headers, payload: { confirm: true } })).json().code).toBe('reauthentication_required');
+    expect(
+      (
+        await env.app.inject({ method: 'PUT', url: `/api/users/${victim.user.id}`, headers: admin.headers, payload: { role: 'admin' } })
+      ).json().code,
+    ).toBe('reauthentication_required');
+    expect(
+      (
+        await env.app.inject({
+          method: 'PUT',
+          url: `/api/users/${victim.user.id}`,
+          headers: admin.headers,
+          payload: { email: 'v@nas.local' },
+        })
+      ).statusCode,
+    ).toBe(200);
+    expect(
+      (await env.app.inject({ method: 'POST', url: '/api/backups/1/restore', headers: admin.headers, payload: { confirm: true } })).json()
+        .code,
+    ).toBe('reauthentication_required');
 
-    expect((await env.app.inject({ method: 'POST', url: '/api/auth/reauthenticate', headers: admin.headers, payload: { password: 'wrong-password-1' } })).statusCode).toBe(401);
-    expect((await env.app.inject({ method: 'POST', url: '/api/auth/reauthenticate', headers: admin.headers, payload: { password: admin.password } })).statusCode).toBe(200);
-    expect((await env.app.inject({ method: 'PUT', url: `/api/users/${victim.user.id}`, headers: admin.headers, payload: { role: 'admin' } })).statusCode).toBe(200);
+    expect(
+      (
+        await env.app.inject({
+          method: 'POST',
+          url: '/api/auth/reauthenticate',
+          headers: admin.headers,
+          payload: { password: 'wrong-password-1' },
+        })
+      ).statusCode,
+    ).toBe(401);
+    expect(
+      (
+        await env.app.inject({
+          method: 'POST',
+          url: '/api/auth/reauthenticate',
+          headers: admin.headers,
+          payload: { password: admin.password },
+        })
+      ).statusCode,
+    ).toBe(200);
+    expect(
+      (await env.app.inject({ method: 'PUT', url: `/api/users/${victim.user.id}`, headers: admin.headers, payload: { role: 'admin' } }))
+        .statusCode,
+    ).toBe(200);
     expect((await env.app.inject({ method: 'DELETE', url: `/api/users/${victim.user.id}`, headers: admin.headers })).statusCode).toBe(204);
   });
 
@@ -110,6 +164,8 @@ describe.each(DIALECTS)('API keys and re-authentication [%s]', (dialect) => {
     const victim = await createUser(env);
     clock.advance(3600);
     const url = `/api/users/${victim.user.id}`;
-    expect((await env.app.inject({ method: 'DELETE', url, headers: signRequest(key, { method: 'DELETE', url, now: clock.now() }) })).statusCode).toBe(204);
+    expect(
+      (await env.app.inject({ method: 'DELETE', url, headers: signRequest(key, { method: 'DELETE', url, now: clock.now() }) })).statusCode,
+    ).toBe(204);
   });
 });

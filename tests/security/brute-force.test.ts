@@ -7,7 +7,8 @@ import { createLoggedInUser, createUser } from '../helpers/factories.js';
 import { fakeClock } from '../helpers/fake-clock.js';
 
 type Env = TestEnv & { close(): Promise<void> };
-const login = (env: TestEnv, username: string, password: string, remoteAddress = '127.0.0.1') => env.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password }, remoteAddress });
+const login = (env: TestEnv, username: string, password: string, remoteAddress = '127.0.0.1') =>
+  env.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password }, remoteAddress });
 
 describe.each(DIALECTS)('brute-force protection [%s]', (dialect) => {
   let env: Env | undefined;
@@ -67,7 +68,7 @@ describe.each(DIALECTS)('brute-force protection [%s]', (dialect) => {
     }
   });
 
-  it('rate-limits /api/auth/* per client address with the API\'s 429 shape, and leaves other addresses alone', async () => {
+  it("rate-limits /api/auth/* per client address with the API's 429 shape, and leaves other addresses alone", async () => {
     env = await createTestEnv(dialect, { env: { BALUHOST_AUTH_RATE_LIMIT_PER_MINUTE: '4', BALUHOST_LOCKOUT_THRESHOLD: '100' } });
     const statuses: number[] = [];
     let last;
@@ -77,7 +78,11 @@ describe.each(DIALECTS)('brute-force protection [%s]', (dialect) => {
     }
     expect(statuses).toEqual([401, 401, 401, 401, 429, 429]);
     expect(Number(last?.headers['retry-after'])).toBeGreaterThan(0);
-    expect(last?.json()).toMatchObject({ error: 'Too Many Requests', detail: expect.stringContaining('Too many requests') as unknown, retry_after: expect.any(Number) as unknown });
+    expect(last?.json()).toMatchObject({
+      error: 'Too Many Requests',
+      detail: expect.stringContaining('Too many requests') as unknown,
+      retry_after: expect.any(Number) as unknown,
+    });
     expect((await login(env, 'someone', 'wrong-password-1', '198.51.100.21')).statusCode).toBe(401);
     expect((await env.app.inject({ method: 'GET', url: '/api/health', remoteAddress: '198.51.100.20' })).statusCode).toBe(200);
     const audited = await env.database.db.selectFrom('audit_log').select('action').where('action', '=', 'rate_limited').execute();
@@ -87,7 +92,8 @@ describe.each(DIALECTS)('brute-force protection [%s]', (dialect) => {
   it('rate-limits the rest of the API per address when configured', async () => {
     env = await createTestEnv(dialect, { env: { BALUHOST_API_RATE_LIMIT_PER_MINUTE: '3' } });
     const statuses = [];
-    for (let i = 0; i < 5; i++) statuses.push((await env.app.inject({ method: 'GET', url: '/api/system/info', remoteAddress: '198.51.100.30' })).statusCode);
+    for (let i = 0; i < 5; i++)
+      statuses.push((await env.app.inject({ method: 'GET', url: '/api/system/info', remoteAddress: '198.51.100.30' })).statusCode);
     expect(statuses.slice(3)).toEqual([429, 429]);
     expect(statuses.slice(0, 3)).not.toContain(429);
   });
@@ -97,13 +103,37 @@ describe.each(DIALECTS)('brute-force protection [%s]', (dialect) => {
     const admin = await createLoggedInUser(env, { role: 'admin' });
     const user = await createLoggedInUser(env);
     expect((await env.app.inject({ method: 'GET', url: '/api/admin/rate-limits', headers: user.headers })).statusCode).toBe(403);
-    const put = await env.app.inject({ method: 'PUT', url: '/api/admin/rate-limits', headers: admin.headers, payload: { lockout_threshold: 7, lockout_seconds: 300, auth_per_minute: 2, api_per_minute: 0 } });
+    const put = await env.app.inject({
+      method: 'PUT',
+      url: '/api/admin/rate-limits',
+      headers: admin.headers,
+      payload: { lockout_threshold: 7, lockout_seconds: 300, auth_per_minute: 2, api_per_minute: 0 },
+    });
     expect(put.json()).toEqual({ lockout_threshold: 7, lockout_seconds: 300, auth_per_minute: 2, api_per_minute: 0 });
-    expect((await env.app.inject({ method: 'PUT', url: '/api/admin/rate-limits', headers: admin.headers, payload: { lockout_threshold: 0, lockout_seconds: 300, auth_per_minute: 2, api_per_minute: 0 } })).statusCode).toBe(422);
+    expect(
+      (
+        await env.app.inject({
+          method: 'PUT',
+          url: '/api/admin/rate-limits',
+          headers: admin.headers,
+          payload: { lockout_threshold: 0, lockout_seconds: 300, auth_per_minute: 2, api_per_minute: 0 },
+        })
+      ).statusCode,
+    ).toBe(422);
     const other = await buildApp({ config: env.config, database: env.database, logger: createLogger({ logLevel: 'silent' }) });
     try {
       const statuses = [];
-      for (let i = 0; i < 3; i++) statuses.push((await other.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'x', password: 'wrong-password-1' }, remoteAddress: '198.51.100.40' })).statusCode);
+      for (let i = 0; i < 3; i++)
+        statuses.push(
+          (
+            await other.inject({
+              method: 'POST',
+              url: '/api/auth/login',
+              payload: { username: 'x', password: 'wrong-password-1' },
+              remoteAddress: '198.51.100.40',
+            })
+          ).statusCode,
+        );
       expect(statuses).toEqual([401, 401, 429]);
     } finally {
       await other.close();

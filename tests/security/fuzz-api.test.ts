@@ -20,21 +20,68 @@ interface Operation {
 }
 
 // Routes that end the fuzzer's own session or need a multipart stream are exercised elsewhere.
-const SKIP = new Set(['POST /api/auth/logout', 'DELETE /api/auth/sessions/{id}', 'DELETE /api/users/{id}/sessions', 'POST /api/auth/change-password', 'PUT /api/admin/rate-limits']);
+const SKIP = new Set([
+  'POST /api/auth/logout',
+  'DELETE /api/auth/sessions/{id}',
+  'DELETE /api/users/{id}/sessions',
+  'POST /api/auth/change-password',
+  'PUT /api/admin/rate-limits',
+]);
 const RUNS = Number(process.env['BALUHOST_FUZZ_RUNS'] ?? 400);
 
-const hostile = fc.constantFrom('../../../../etc/passwd', '..\\..\\windows', '/etc/shadow', '%2e%2e%2f%2e%2e', '\u0000', 'a\u202eb', 'ＡＢＣ／..', '.'.repeat(300), 'x'.repeat(5000), '{"$gt":""}', "' or 1=1 --", '<script>alert(1)</script>', '-1', '0', '99999999999999999999', 'NaN', 'null', 'true', '[]', '{}', ' ', '');
+const hostile = fc.constantFrom(
+  '../../../../etc/passwd',
+  '..\\..\\windows',
+  '/etc/shadow',
+  '%2e%2e%2f%2e%2e',
+  '\u0000',
+  'a\u202eb',
+  'ＡＢＣ／..',
+  '.'.repeat(300),
+  'x'.repeat(5000),
+  '{"$gt":""}',
+  "' or 1=1 --",
+  '<script>alert(1)</script>',
+  '-1',
+  '0',
+  '99999999999999999999',
+  'NaN',
+  'null',
+  'true',
+  '[]',
+  '{}',
+  ' ',
+  '',
+);
 const scalar = fc.oneof(hostile, fc.string({ maxLength: 40 }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null));
 const value = fc.oneof(scalar, fc.array(scalar, { maxLength: 5 }), fc.dictionary(fc.string({ maxLength: 8 }), scalar, { maxKeys: 4 }));
 
-function operations(doc: { paths: Record<string, Record<string, { parameters?: { in: string; name: string }[]; requestBody?: { content?: Record<string, { schema?: { properties?: Record<string, unknown> } }> } }>> }): Operation[] {
+function operations(doc: {
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        parameters?: { in: string; name: string }[];
+        requestBody?: { content?: Record<string, { schema?: { properties?: Record<string, unknown> } }> };
+      }
+    >
+  >;
+}): Operation[] {
   const ops: Operation[] = [];
   for (const [path, methods] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(methods)) {
       if (SKIP.has(`${method.toUpperCase()} ${path}`)) continue;
       const params = op.parameters ?? [];
       const json = op.requestBody?.content?.['application/json']?.schema;
-      ops.push({ method: method.toUpperCase(), path, pathParams: params.filter((p) => p.in === 'path').map((p) => p.name), queryParams: params.filter((p) => p.in === 'query').map((p) => p.name), bodyProps: Object.keys(json?.properties ?? {}), hasBody: op.requestBody !== undefined });
+      ops.push({
+        method: method.toUpperCase(),
+        path,
+        pathParams: params.filter((p) => p.in === 'path').map((p) => p.name),
+        queryParams: params.filter((p) => p.in === 'query').map((p) => p.name),
+        bodyProps: Object.keys(json?.properties ?? {}),
+        hasBody: op.requestBody !== undefined,
+      });
     }
   }
   return ops;
@@ -73,8 +120,17 @@ describe('API fuzzing', () => {
           const query = new URLSearchParams();
           for (const name of op.queryParams) query.set(name, String(pathValues[0]));
           for (const [k, v] of Object.entries(extraQuery)) query.set(k, v);
-          const body = op.hasBody ? (useDeclared ? Object.fromEntries(op.bodyProps.map((p, i) => [p, i % 2 ? pathValues[1] : randomBody])) : randomBody) : undefined;
-          const res = await env.app.inject({ method: op.method as 'GET', url: `${url}${query.size ? `?${query}` : ''}`, headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' }, ...(body === undefined ? {} : { payload: JSON.stringify(body) }) });
+          const body = op.hasBody
+            ? useDeclared
+              ? Object.fromEntries(op.bodyProps.map((p, i) => [p, i % 2 ? pathValues[1] : randomBody]))
+              : randomBody
+            : undefined;
+          const res = await env.app.inject({
+            method: op.method as 'GET',
+            url: `${url}${query.size ? `?${query.toString()}` : ''}`,
+            headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+            ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
+          });
           seen.set(`${op.method} ${op.path}`, res.statusCode);
           if (res.statusCode >= 500) throw new Error(`${op.method} ${url} answered ${res.statusCode}: ${res.body.slice(0, 300)}`);
         },
@@ -84,6 +140,13 @@ describe('API fuzzing', () => {
     expect(seen.size).toBeGreaterThan(ops.length / 2);
     expect(await readdir(outside)).toEqual(['sentinel.txt']);
     const dataEntries = await readdir(env.dir);
-    expect(dataEntries.filter((e) => !['storage', 'outside-storage', 'baluhost.db', 'baluhost.db-wal', 'baluhost.db-shm', 'secret.key', 'backups', 'trash'].includes(e) && !e.startsWith('.'))).toEqual([]);
+    expect(
+      dataEntries.filter(
+        (e) =>
+          !['storage', 'outside-storage', 'baluhost.db', 'baluhost.db-wal', 'baluhost.db-shm', 'secret.key', 'backups', 'trash'].includes(
+            e,
+          ) && !e.startsWith('.'),
+      ),
+    ).toEqual([]);
   }, 240_000);
 });

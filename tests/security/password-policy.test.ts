@@ -48,7 +48,9 @@ describe('password policy', () => {
     expect(check(password, username)).toBe(expected === 'ok' ? 'ok' : `body.password: ${expected}`);
     if (expected !== 'ok') {
       // Clients branch on the type: every refusal by the policy says so.
-      expect(() => assertPasswordAllowed(password, username, ['body', 'password'])).toThrow(expect.objectContaining({ issues: [{ loc: ['body', 'password'], msg: expected, type: 'password_policy' }] }));
+      expect(() => assertPasswordAllowed(password, username, ['body', 'password'])).toThrow(
+        expect.objectContaining({ issues: [{ loc: ['body', 'password'], msg: expected, type: 'password_policy' }] }),
+      );
     }
   });
 
@@ -57,7 +59,9 @@ describe('password policy', () => {
       assertPasswordAllowed('short', 'alice', ['body', 'new_password']);
       throw new Error('accepted');
     } catch (err) {
-      expect((err as { issues: unknown[] }).issues).toEqual([{ loc: ['body', 'new_password'], msg: 'must be at least 10 characters', type: 'password_policy' }]);
+      expect((err as { issues: unknown[] }).issues).toEqual([
+        { loc: ['body', 'new_password'], msg: 'must be at least 10 characters', type: 'password_policy' },
+      ]);
     }
   });
 
@@ -75,14 +79,33 @@ describe('password policy', () => {
 
     it('refuses a common password on register, admin create, admin update and change-password, naming the field', async () => {
       const admin = await createLoggedInUser(env, { role: 'admin' });
-      const register = await env.app.inject({ method: 'POST', url: '/api/auth/register', payload: { username: 'carol', password: 'password123' } });
+      const register = await env.app.inject({
+        method: 'POST',
+        url: '/api/auth/register',
+        payload: { username: 'carol', password: 'password123' },
+      });
       expect(register.statusCode).toBe(422);
       expect(JSON.stringify(register.json())).toContain('most common');
-      const create = await env.app.inject({ method: 'POST', url: '/api/users', headers: admin.headers, payload: { username: 'dave', email: '', password: 'qwertyuiop', role: 'user' } });
+      const create = await env.app.inject({
+        method: 'POST',
+        url: '/api/users',
+        headers: admin.headers,
+        payload: { username: 'dave', email: '', password: 'qwertyuiop', role: 'user' },
+      });
       expect(create.statusCode).toBe(422);
-      const update = await env.app.inject({ method: 'PUT', url: `/api/users/${admin.user.id}`, headers: admin.headers, payload: { password: 'letmein123' } });
+      const update = await env.app.inject({
+        method: 'PUT',
+        url: `/api/users/${admin.user.id}`,
+        headers: admin.headers,
+        payload: { password: 'letmein123' },
+      });
       expect(update.statusCode).toBe(422);
-      const change = await env.app.inject({ method: 'POST', url: '/api/auth/change-password', headers: admin.headers, payload: { current_password: admin.password, new_password: 'welcome123' } });
+      const change = await env.app.inject({
+        method: 'POST',
+        url: '/api/auth/change-password',
+        headers: admin.headers,
+        payload: { current_password: admin.password, new_password: 'welcome123' },
+      });
       expect(change.statusCode).toBe(422);
       expect(JSON.stringify(change.json())).toContain('new_password');
     });

@@ -23,13 +23,16 @@ describe.each(DIALECTS)('password reset [%s]', (dialect) => {
     rememberSecret(token);
     return token;
   };
-  const redeem = (e: Env, token: string, password = NEW_PASSWORD) => e.app.inject({ method: 'POST', url: '/api/auth/reset-password', payload: { token, new_password: password } });
+  const redeem = (e: Env, token: string, password = NEW_PASSWORD) =>
+    e.app.inject({ method: 'POST', url: '/api/auth/reset-password', payload: { token, new_password: password } });
 
   it('lets an admin issue a token the user redeems once: new password, every session signed out', async () => {
     env = await createTestEnv(dialect);
     const admin = await createLoggedInUser(env, { role: 'admin' });
     const user = await createLoggedInUser(env);
-    expect((await env.app.inject({ method: 'POST', url: `/api/users/${admin.user.id}/reset-token`, headers: user.headers })).statusCode).toBe(403);
+    expect(
+      (await env.app.inject({ method: 'POST', url: `/api/users/${admin.user.id}/reset-token`, headers: user.headers })).statusCode,
+    ).toBe(403);
     const token = await issue(env, admin.headers, user.user.id);
     const stored = await env.database.db.selectFrom('password_reset_tokens').select('token_hash').execute();
     expect(JSON.stringify(stored)).not.toContain(token);
@@ -37,7 +40,10 @@ describe.each(DIALECTS)('password reset [%s]', (dialect) => {
     expect((await redeem(env, token)).statusCode).toBe(200);
     expect((await redeem(env, token)).statusCode).toBe(401);
     expect((await env.app.inject({ method: 'GET', url: '/api/auth/me', headers: user.headers })).statusCode).toBe(401);
-    expect((await env.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: user.user.username, password: user.password } })).statusCode).toBe(401);
+    expect(
+      (await env.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: user.user.username, password: user.password } }))
+        .statusCode,
+    ).toBe(401);
     rememberSecret(NEW_PASSWORD);
     expect((await login(env, user.user.username, NEW_PASSWORD)).access_token).toBeTruthy();
   });
@@ -71,9 +77,24 @@ describe('npm run admin:reset-password', () => {
     const env = await createTestEnv('sqlite', { env: { BALUHOST_LOCKOUT_THRESHOLD: '2' } });
     try {
       const admin = await createLoggedInUser(env, { role: 'admin' });
-      for (let i = 0; i < 2; i++) await env.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: admin.user.username, password: 'wrong-password-1' } });
-      expect((await env.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: admin.user.username, password: admin.password } })).statusCode).toBe(429);
-      const run = await runScript('scripts/admin-reset-password.ts', ['--user', admin.user.username], { env: { BALUHOST_DATA_DIR: env.dir, BALUHOST_SECRET_KEY: TEST_SECRET_KEY, NODE_ENV: 'test' } });
+      for (let i = 0; i < 2; i++)
+        await env.app.inject({
+          method: 'POST',
+          url: '/api/auth/login',
+          payload: { username: admin.user.username, password: 'wrong-password-1' },
+        });
+      expect(
+        (
+          await env.app.inject({
+            method: 'POST',
+            url: '/api/auth/login',
+            payload: { username: admin.user.username, password: admin.password },
+          })
+        ).statusCode,
+      ).toBe(429);
+      const run = await runScript('scripts/admin-reset-password.ts', ['--user', admin.user.username], {
+        env: { BALUHOST_DATA_DIR: env.dir, BALUHOST_SECRET_KEY: TEST_SECRET_KEY, NODE_ENV: 'test' },
+      });
       expect(run.code, run.stderr).toBe(0);
       const password = /New password for .*: (\S+)/.exec(run.stdout)?.[1] as string;
       rememberSecret(password);

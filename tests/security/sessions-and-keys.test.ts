@@ -6,7 +6,8 @@ import { fakeClock } from '../helpers/fake-clock.js';
 import { createTestEnv, DIALECTS, type TestEnv } from '../helpers/test-app.js';
 
 type Env = TestEnv & { close(): Promise<void> };
-const refresh = (env: TestEnv, token: string) => env.app.inject({ method: 'POST', url: '/api/auth/refresh', payload: { refresh_token: token } });
+const refresh = (env: TestEnv, token: string) =>
+  env.app.inject({ method: 'POST', url: '/api/auth/refresh', payload: { refresh_token: token } });
 
 describe.each(DIALECTS)('sessions [%s]', (dialect) => {
   let env: Env | undefined;
@@ -25,19 +26,27 @@ describe.each(DIALECTS)('sessions [%s]', (dialect) => {
     expect(sessions).toHaveLength(2);
     expect(sessions.filter((s) => s.current)).toHaveLength(1);
     const phoneSession = sessions.find((s) => !s.current) as { id: string };
-    const revoked = await env.app.inject({ method: 'DELETE', url: `/api/auth/sessions/${phoneSession.id}`, headers: bearer(laptop.access_token) });
+    const revoked = await env.app.inject({
+      method: 'DELETE',
+      url: `/api/auth/sessions/${phoneSession.id}`,
+      headers: bearer(laptop.access_token),
+    });
     expect(revoked.statusCode).toBe(200);
     expect((await refresh(env, phone.refresh_token)).statusCode).toBe(401);
     expect((await env.app.inject({ method: 'GET', url: '/api/auth/me', headers: bearer(phone.access_token) })).statusCode).toBe(401);
     expect((await refresh(env, laptop.refresh_token)).statusCode).toBe(200);
   });
 
-  it('cannot see or sign out another user\'s session', async () => {
+  it("cannot see or sign out another user's session", async () => {
     env = await createTestEnv(dialect);
     const alice = await createLoggedInUser(env);
     const bob = await createLoggedInUser(env);
-    const bobSessions = (await env.app.inject({ method: 'GET', url: '/api/auth/sessions', headers: bob.headers })).json().sessions as { id: string }[];
-    const aliceSessions = (await env.app.inject({ method: 'GET', url: '/api/auth/sessions', headers: alice.headers })).json().sessions as { id: string }[];
+    const bobSessions = (await env.app.inject({ method: 'GET', url: '/api/auth/sessions', headers: bob.headers })).json().sessions as {
+      id: string;
+    }[];
+    const aliceSessions = (await env.app.inject({ method: 'GET', url: '/api/auth/sessions', headers: alice.headers })).json().sessions as {
+      id: string;
+    }[];
     expect(aliceSessions.map((s) => s.id)).not.toContain(bobSessions[0]?.id);
     const attempt = await env.app.inject({ method: 'DELETE', url: `/api/auth/sessions/${bobSessions[0]?.id}`, headers: alice.headers });
     expect(attempt.statusCode).toBe(404);
@@ -48,7 +57,9 @@ describe.each(DIALECTS)('sessions [%s]', (dialect) => {
     env = await createTestEnv(dialect);
     const admin = await createLoggedInUser(env, { role: 'admin' });
     const user = await createLoggedInUser(env);
-    expect((await env.app.inject({ method: 'DELETE', url: `/api/users/${admin.user.id}/sessions`, headers: user.headers })).statusCode).toBe(403);
+    expect(
+      (await env.app.inject({ method: 'DELETE', url: `/api/users/${admin.user.id}/sessions`, headers: user.headers })).statusCode,
+    ).toBe(403);
     const res = await env.app.inject({ method: 'DELETE', url: `/api/users/${user.user.id}/sessions`, headers: admin.headers });
     expect(res.json().message).toBe('1 session(s) signed out');
     expect((await refresh(env, user.tokens.refresh_token)).statusCode).toBe(401);
@@ -56,7 +67,10 @@ describe.each(DIALECTS)('sessions [%s]', (dialect) => {
 
   it('ends a session left idle past the idle timeout, and any session past its absolute lifetime', async () => {
     const clock = fakeClock();
-    env = await createTestEnv(dialect, { clock, env: { BALUHOST_SESSION_IDLE_TIMEOUT_SECONDS: '3600', BALUHOST_REFRESH_TOKEN_TTL_SECONDS: '10000' } });
+    env = await createTestEnv(dialect, {
+      clock,
+      env: { BALUHOST_SESSION_IDLE_TIMEOUT_SECONDS: '3600', BALUHOST_REFRESH_TOKEN_TTL_SECONDS: '10000' },
+    });
     const { user, password } = await createUser(env);
     let tokens = await login(env, user.username, password);
     clock.advance(3000);

@@ -14,7 +14,8 @@ import { fakeClock } from '../helpers/fake-clock.js';
 import { createTestEnv, type TestEnv } from '../helpers/test-app.js';
 
 type Env = TestEnv & { close(): Promise<void> };
-const login = (env: TestEnv, username: string, password: string, remoteAddress = '127.0.0.1') => env.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password }, remoteAddress });
+const login = (env: TestEnv, username: string, password: string, remoteAddress = '127.0.0.1') =>
+  env.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password }, remoteAddress });
 
 describe('throttle rules [sqlite]', () => {
   let env: Env | undefined;
@@ -38,12 +39,22 @@ describe('throttle rules [sqlite]', () => {
     clock.advance(59);
     const locked = await login(env, user.username, password);
     expect(locked.statusCode).toBe(429);
-    expect(locked.json()).toMatchObject({ code: 'account_locked', detail: 'Too many failed logins; this account is locked for now', retry_after: 1 });
+    expect(locked.json()).toMatchObject({
+      code: 'account_locked',
+      detail: 'Too many failed logins; this account is locked for now',
+      retry_after: 1,
+    });
     clock.advance(1);
     expect((await login(env, user.username, password)).statusCode).toBe(200);
 
     const [entry] = await audit('account_locked');
-    expect(entry).toMatchObject({ event_type: 'security', user: 'alice-lock', success: false, error_message: '3 failed logins; locked for 60 s', details: { seconds: 60, level: 1 } });
+    expect(entry).toMatchObject({
+      event_type: 'security',
+      user: 'alice-lock',
+      success: false,
+      error_message: '3 failed logins; locked for 60 s',
+      details: { seconds: 60, level: 1 },
+    });
   });
 
   it('doubles each further lockout up to one day', async () => {
@@ -62,9 +73,20 @@ describe('throttle rules [sqlite]', () => {
     const admin = await createLoggedInUser(env, { role: 'admin' });
     const { user, password } = await createUser(env);
     await login(env, user.username, 'wrong-password-1');
-    const listed = (await env.app.inject({ method: 'GET', url: '/api/admin/lockouts', headers: admin.headers })).json().lockouts as { subject: string; level: number }[];
+    const listed = (await env.app.inject({ method: 'GET', url: '/api/admin/lockouts', headers: admin.headers })).json().lockouts as {
+      subject: string;
+      level: number;
+    }[];
     expect(listed).toEqual([expect.objectContaining({ subject: `user:${user.username}`, level: 1 })]);
-    expect((await env.app.inject({ method: 'DELETE', url: `/api/admin/lockouts/${encodeURIComponent(`user:${user.username}`)}`, headers: admin.headers })).statusCode).toBe(200);
+    expect(
+      (
+        await env.app.inject({
+          method: 'DELETE',
+          url: `/api/admin/lockouts/${encodeURIComponent(`user:${user.username}`)}`,
+          headers: admin.headers,
+        })
+      ).statusCode,
+    ).toBe(200);
     expect((await login(env, user.username, password)).statusCode).toBe(200);
     expect((await env.app.inject({ method: 'GET', url: '/api/admin/lockouts', headers: admin.headers })).json().lockouts).toEqual([]);
   });
@@ -83,12 +105,20 @@ describe('throttle rules [sqlite]', () => {
     await login(env, 'someone', 'wrong-password-1', '203.0.113.5');
     await login(env, 'someone', 'wrong-password-1', '203.0.113.5');
     const entries = await audit('rate_limited');
-    expect(entries).toEqual([expect.objectContaining({ event_type: 'security', user: null, success: false, error_message: 'auth rate limit of 3/min reached', details: { scope: 'auth', ip: '203.0.113.5' } })]);
+    expect(entries).toEqual([
+      expect.objectContaining({
+        event_type: 'security',
+        user: null,
+        success: false,
+        error_message: 'auth rate limit of 3/min reached',
+        details: { scope: 'auth', ip: '203.0.113.5' },
+      }),
+    ]);
     clock.advance(40);
     expect((await login(env, 'someone', 'wrong-password-1', '203.0.113.5')).statusCode).toBe(401);
   });
 
-  it('takes an admin\'s new limits at once in its own process and within five seconds in the other slot', async () => {
+  it("takes an admin's new limits at once in its own process and within five seconds in the other slot", async () => {
     const clock = fakeClock();
     env = await createTestEnv('sqlite', { clock, env: { BALUHOST_AUTH_RATE_LIMIT_PER_MINUTE: '100' } });
     const admin = await createLoggedInUser(env, { role: 'admin' });
@@ -96,7 +126,12 @@ describe('throttle rules [sqlite]', () => {
     try {
       const read = async () => (await other.inject({ method: 'GET', url: '/api/admin/rate-limits', headers: admin.headers })).json();
       expect((await read()).auth_per_minute).toBe(100);
-      const put = await env.app.inject({ method: 'PUT', url: '/api/admin/rate-limits', headers: admin.headers, payload: { lockout_threshold: 4, lockout_seconds: 30, auth_per_minute: 2, api_per_minute: 0 } });
+      const put = await env.app.inject({
+        method: 'PUT',
+        url: '/api/admin/rate-limits',
+        headers: admin.headers,
+        payload: { lockout_threshold: 4, lockout_seconds: 30, auth_per_minute: 2, api_per_minute: 0 },
+      });
       expect(put.json().auth_per_minute).toBe(2);
       clock.advance(4.9);
       expect((await read()).auth_per_minute).toBe(100);
@@ -106,11 +141,17 @@ describe('throttle rules [sqlite]', () => {
       await other.close();
     }
     const [changed] = await audit('rate_limits_changed');
-    expect(changed).toMatchObject({ event_type: 'security', success: true, details: { lockoutThreshold: 4, lockoutSeconds: 30, authPerMinute: 2, apiPerMinute: 0 } });
+    expect(changed).toMatchObject({
+      event_type: 'security',
+      success: true,
+      details: { lockoutThreshold: 4, lockoutSeconds: 30, authPerMinute: 2, apiPerMinute: 0 },
+    });
   });
 
   it('limits the rest of the API on its own counter, and names that limit in the audit log', async () => {
-    env = await createTestEnv('sqlite', { env: { BALUHOST_API_RATE_LIMIT_PER_MINUTE: '2', BALUHOST_AUTH_RATE_LIMIT_PER_MINUTE: '5', BALUHOST_LOCKOUT_THRESHOLD: '100' } });
+    env = await createTestEnv('sqlite', {
+      env: { BALUHOST_API_RATE_LIMIT_PER_MINUTE: '2', BALUHOST_AUTH_RATE_LIMIT_PER_MINUTE: '5', BALUHOST_LOCKOUT_THRESHOLD: '100' },
+    });
     const get = () => env!.app.inject({ method: 'GET', url: '/api/system/info', remoteAddress: '203.0.113.7' });
     expect((await get()).statusCode).not.toBe(429);
     expect((await get()).statusCode).not.toBe(429);
@@ -123,18 +164,33 @@ describe('throttle rules [sqlite]', () => {
 
   it('keeps limits an admin saved in an earlier release', async () => {
     env = await createTestEnv('sqlite');
-    await env.database.db.insertInto('settings').values({ key: 'throttle.limits', value: JSON.stringify({ lockoutThreshold: 9, lockoutSeconds: 45, authPerMinute: 11, apiPerMinute: 0 }), updated_at: new Date().toISOString() }).execute();
+    await env.database.db
+      .insertInto('settings')
+      .values({
+        key: 'throttle.limits',
+        value: JSON.stringify({ lockoutThreshold: 9, lockoutSeconds: 45, authPerMinute: 11, apiPerMinute: 0 }),
+        updated_at: new Date().toISOString(),
+      })
+      .execute();
     const admin = await createLoggedInUser(env, { role: 'admin' });
-    expect((await env.app.inject({ method: 'GET', url: '/api/admin/rate-limits', headers: admin.headers })).json()).toEqual({ lockout_threshold: 9, lockout_seconds: 45, auth_per_minute: 11, api_per_minute: 0 });
+    expect((await env.app.inject({ method: 'GET', url: '/api/admin/rate-limits', headers: admin.headers })).json()).toEqual({
+      lockout_threshold: 9,
+      lockout_seconds: 45,
+      auth_per_minute: 11,
+      api_per_minute: 0,
+    });
   });
 
   it('never limits when the limit is 0, nor a request without a client address', async () => {
-    env = await createTestEnv('sqlite', { env: { BALUHOST_API_RATE_LIMIT_PER_MINUTE: '0', BALUHOST_AUTH_RATE_LIMIT_PER_MINUTE: '0', BALUHOST_LOCKOUT_THRESHOLD: '100' } });
+    env = await createTestEnv('sqlite', {
+      env: { BALUHOST_API_RATE_LIMIT_PER_MINUTE: '0', BALUHOST_AUTH_RATE_LIMIT_PER_MINUTE: '0', BALUHOST_LOCKOUT_THRESHOLD: '100' },
+    });
     for (let i = 0; i < 30; i++) expect((await login(env, `someone-${i % 3}`, 'wrong-password-1', '203.0.113.9')).statusCode).not.toBe(429);
     const limited = await createTestEnv('sqlite', { env: { BALUHOST_AUTH_RATE_LIMIT_PER_MINUTE: '1', BALUHOST_LOCKOUT_THRESHOLD: '100' } });
     try {
       const throttle = limited.app.services.throttle;
-      for (let i = 0; i < 3; i++) await expect(throttle.limitAuth({ ip: null, userAgent: null, requestId: `r${i}` })).resolves.toBeUndefined();
+      for (let i = 0; i < 3; i++)
+        await expect(throttle.limitAuth({ ip: null, userAgent: null, requestId: `r${i}` })).resolves.toBeUndefined();
       await throttle.limitAuth({ ip: '203.0.113.10', userAgent: null, requestId: 'a' });
       await expect(throttle.limitAuth({ ip: '203.0.113.10', userAgent: null, requestId: 'b' })).rejects.toMatchObject({ status: 429 });
     } finally {
@@ -147,7 +203,8 @@ describe('throttle rules [sqlite]', () => {
     env = await createTestEnv('sqlite', { clock, env: { BALUHOST_API_RATE_LIMIT_PER_MINUTE: '100000' } });
     const throttle = env.app.services.throttle;
     const counters = async () => (await env!.database.db.selectFrom('rate_limit_counters').select('key').execute()).length;
-    for (let i = 0; i < 999; i++) await throttle.limitApi({ ip: `198.18.${Math.floor(i / 250)}.${i % 250}`, userAgent: null, requestId: String(i) });
+    for (let i = 0; i < 999; i++)
+      await throttle.limitApi({ ip: `198.18.${Math.floor(i / 250)}.${i % 250}`, userAgent: null, requestId: String(i) });
     expect(await counters()).toBe(999);
     clock.advance(61);
     await throttle.limitApi({ ip: '198.18.9.9', userAgent: null, requestId: 'last' }); // the 1000th hit prunes

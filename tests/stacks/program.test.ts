@@ -34,7 +34,13 @@ describe.each(['dev', 'prod'])('the %s stack under mocks', (stack) => {
   it('registers one component per thing on the NAS, with children parented to them', async () => {
     const r = await load();
     const components = r.resources.filter((x) => x.type.startsWith('baluhost:nas:')).map((x) => `${x.type} ${x.name}`);
-    expect(components).toEqual(['baluhost:nas:NasHost nas', 'baluhost:nas:Database database', 'baluhost:nas:AppRelease app', 'baluhost:nas:HostFiles host-files', 'baluhost:nas:ReverseProxy proxy']);
+    expect(components).toEqual([
+      'baluhost:nas:NasHost nas',
+      'baluhost:nas:Database database',
+      'baluhost:nas:AppRelease app',
+      'baluhost:nas:HostFiles host-files',
+      'baluhost:nas:ReverseProxy proxy',
+    ]);
     expect(r.byName('nas-wait-for-ssh').parent).toBe('nas');
     expect(r.byName('database-container').parent).toBe('database');
     expect(r.byName('app-blue').parent).toBe('app');
@@ -125,7 +131,10 @@ describe('what changes between runs', () => {
   const inputsByName = (run: ProgramRun) => new Map(run.resources.map((r) => [r.name, JSON.stringify(r.inputs)]));
   const changed = (a: ProgramRun, b: ProgramRun) => {
     const before = inputsByName(a);
-    return [...inputsByName(b)].filter(([name, inputs]) => before.get(name) !== inputs).map(([name]) => name).sort();
+    return [...inputsByName(b)]
+      .filter(([name, inputs]) => before.get(name) !== inputs)
+      .map(([name]) => name)
+      .sort();
   };
 
   it('an unchanged config registers identical inputs (no spurious updates)', async () => {
@@ -145,7 +154,15 @@ describe('what changes between runs', () => {
     expect(changed(blue, green)).toEqual(['app-migrate', 'proxy-http-stage-etc-nginx-baluhost-upstream-conf', 'proxy-install-http']);
     expect(green.byName('app-migrate').inputs['triggers']).toEqual(blue.byName('app-migrate').inputs['triggers']);
     expect(green.byName('app-migrate').inputs['update']).toBe(MIGRATION_NOT_NEEDED);
-    expect(containers(green).map((c) => JSON.stringify(c.inputs)).sort()).toEqual(containers(blue).map((c) => JSON.stringify(c.inputs)).sort());
+    expect(
+      containers(green)
+        .map((c) => JSON.stringify(c.inputs))
+        .sort(),
+    ).toEqual(
+      containers(blue)
+        .map((c) => JSON.stringify(c.inputs))
+        .sort(),
+    );
   });
 
   it('a new image for the inactive slot changes that slot (and the backup/migration) but never the running one', async () => {
@@ -162,7 +179,9 @@ describe('what changes between runs', () => {
 
 describe('invalid config', () => {
   it('fails before any resource is registered, naming every bad key', async () => {
-    await expect(runProgram(sectionsWith({ app: { slots: { blue: 8001, green: 8001 } }, tls: { mode: 'acme' } }))).rejects.toThrow(/baluhost:tls\.mode: must be one of/);
+    await expect(runProgram(sectionsWith({ app: { slots: { blue: 8001, green: 8001 } }, tls: { mode: 'acme' } }))).rejects.toThrow(
+      /baluhost:tls\.mode: must be one of/,
+    );
   });
 });
 

@@ -25,25 +25,38 @@ describe('editing Pulumi.<stack>.yaml', () => {
 
   it('the edited example stacks still validate', async () => {
     const { sections } = await readStackFile(process.cwd(), 'prod');
-    const edited = parse(applyConfigEdits(`config:\n${Object.entries(sections).map(([k, v]) => `  baluhost:${k}: ${JSON.stringify(v)}`).join('\n')}\n`, configEdits({ slotImages: { green: DIGEST } }))) as { config: Record<string, unknown> };
+    const edited = parse(
+      applyConfigEdits(
+        `config:\n${Object.entries(sections)
+          .map(([k, v]) => `  baluhost:${k}: ${JSON.stringify(v)}`)
+          .join('\n')}\n`,
+        configEdits({ slotImages: { green: DIGEST } }),
+      ),
+    ) as { config: Record<string, unknown> };
     const config = parseStackConfig(Object.fromEntries(Object.entries(edited.config).map(([k, v]) => [k.replace('baluhost:', ''), v])));
     expect(config.app.slotImages.green).toBe(DIGEST);
   });
 });
 
 describe('promotion', () => {
-  it('takes the source\'s serving digest and app env, and says what changes in the target', () => {
+  it("takes the source's serving digest and app env, and says what changes in the target", () => {
     const source = stackConfig({ app: { env: { LOG_LEVEL: 'debug' } } });
     const target = stackConfig({ app: { activeSlot: 'blue', env: { BALUHOST_DOCS_ENABLED: 'true' } } });
     const promotion = planPromotion({ config: source, outputs: { activeSlot: 'green', slotImages: { blue: 'x', green: DIGEST } } }, target);
     expect(promotion.image).toBe(DIGEST);
     expect(promotion.env).toEqual({ LOG_LEVEL: 'debug' });
-    expect(promotion.summary).toEqual([`image: (built) → ${DIGEST} (slot green, then switched)`, 'app.env.LOG_LEVEL: (unset) → debug', 'app.env.BALUHOST_DOCS_ENABLED: true → (removed)']);
+    expect(promotion.summary).toEqual([
+      `image: (built) → ${DIGEST} (slot green, then switched)`,
+      'app.env.LOG_LEVEL: (unset) → debug',
+      'app.env.BALUHOST_DOCS_ENABLED: true → (removed)',
+    ]);
   });
 
   it('refuses an image that is not pinned by digest or missing', () => {
     const config = stackConfig();
-    expect(() => planPromotion({ config, outputs: { activeSlot: 'blue', slotImages: { blue: 'ghcr.io/x/y:latest' } } }, config)).toThrow(/not pinned by digest/);
+    expect(() => planPromotion({ config, outputs: { activeSlot: 'blue', slotImages: { blue: 'ghcr.io/x/y:latest' } } }, config)).toThrow(
+      /not pinned by digest/,
+    );
     expect(() => planPromotion({ config, outputs: {} }, config)).toThrow(/deploy it first/);
   });
 });
@@ -66,8 +79,12 @@ describe('release history', () => {
 
 describe('watch samples', () => {
   it('count 5xx among the requests between two samples', () => {
-    const before = parseWatchSample('ready 200\nbaluhost_http_request_duration_seconds_count{method="GET",route="/a",status="200"} 90\nbaluhost_http_request_duration_seconds_count{method="GET",route="/a",status="500"} 10\n');
-    const after = parseWatchSample('ready 503\nbaluhost_http_request_duration_seconds_count{method="GET",route="/a",status="200"} 180\nbaluhost_http_request_duration_seconds_count{method="GET",route="/a",status="500"} 20\nbaluhost_http_request_duration_seconds_count{method="GET",route="/b",status="404"} 10\n');
+    const before = parseWatchSample(
+      'ready 200\nbaluhost_http_request_duration_seconds_count{method="GET",route="/a",status="200"} 90\nbaluhost_http_request_duration_seconds_count{method="GET",route="/a",status="500"} 10\n',
+    );
+    const after = parseWatchSample(
+      'ready 503\nbaluhost_http_request_duration_seconds_count{method="GET",route="/a",status="200"} 180\nbaluhost_http_request_duration_seconds_count{method="GET",route="/a",status="500"} 20\nbaluhost_http_request_duration_seconds_count{method="GET",route="/b",status="404"} 10\n',
+    );
     expect(after.readyStatus).toBe(503);
     expect(serverErrorRatio(before, after)).toBeCloseTo(10 / 110);
     expect(serverErrorRatio(after, after)).toBe(0);

@@ -13,13 +13,28 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DeployLockError, ReleaseError } from '../../app/src/errors/index.js';
 import type { Slot, StackConfig } from '../../stacks/config/index.js';
 import { deployRelease, withChanges, withDeployLock } from '../../stacks/release/deploy.js';
-import { parseHistory, rollbackRelease, type ReleaseDeps, type ReleaseHost, type ReleaseRecord, type ReleaseTimings, type StackDriver } from '../../stacks/release/index.js';
+import {
+  parseHistory,
+  rollbackRelease,
+  type ReleaseDeps,
+  type ReleaseHost,
+  type ReleaseRecord,
+  type ReleaseTimings,
+  type StackDriver,
+} from '../../stacks/release/index.js';
 import { q, type RemoteResult } from '../../stacks/remote/index.js';
 import { renderIntoRoot, selfSignedCertificate, type HostRoot } from '../helpers/host-root.js';
 import { fetchVia, freePorts, startNginx, type RunningNginx } from '../helpers/nginx.js';
 import { stackConfig } from '../helpers/stack-configs.js';
 
-const TIMINGS: ReleaseTimings = { gateSuccesses: 2, gateTimeoutSeconds: 2, gateIntervalSeconds: 0.1, watchSeconds: 0.5, watchIntervalSeconds: 0.15, maxServerErrorRatio: 0.01 };
+const TIMINGS: ReleaseTimings = {
+  gateSuccesses: 2,
+  gateTimeoutSeconds: 2,
+  gateIntervalSeconds: 0.1,
+  watchSeconds: 0.5,
+  watchIntervalSeconds: 0.15,
+  maxServerErrorRatio: 0.01,
+};
 
 /** What a stand-in slot answers: readiness (optionally failing after some answers) and growing request counters. */
 interface SlotBehaviour {
@@ -36,7 +51,9 @@ const healthy = (): SlotBehaviour => ({ readyAnswers: [], readyAfter: 200, reque
  * `answer` replaces the result of chosen commands, for host failures a real NAS would produce
  * (a full disk, a file changed behind our back) that this machine cannot be made to.
  */
-function localHost(options: { unreachable?: boolean; answer?: (command: string) => RemoteResult | undefined } = {}): ReleaseHost & { commands: string[] } {
+function localHost(
+  options: { unreachable?: boolean; answer?: (command: string) => RemoteResult | undefined } = {},
+): ReleaseHost & { commands: string[] } {
   const commands: string[] = [];
   return {
     commands,
@@ -97,7 +114,10 @@ async function failureOf(work: Promise<unknown>): Promise<ReleaseError> {
 describe('release state machine', () => {
   let ports: { http: number; https: number; blue: number; green: number };
   const behaviour: Record<Slot, SlotBehaviour> = { blue: healthy(), green: healthy() };
-  const samples: Record<Slot, { requests: number; errors: number }> = { blue: { requests: 0, errors: 0 }, green: { requests: 0, errors: 0 } };
+  const samples: Record<Slot, { requests: number; errors: number }> = {
+    blue: { requests: 0, errors: 0 },
+    green: { requests: 0, errors: 0 },
+  };
   const metricsHits: Record<Slot, number> = { blue: 0, green: 0 };
   const servers: Server[] = [];
   let nas: HostRoot;
@@ -140,7 +160,12 @@ describe('release state machine', () => {
     initial = stackConfig({
       domains: ['nas.test'],
       nginx: { httpPort: ports.http, httpsPort: ports.https },
-      app: { slots: { blue: ports.blue, green: ports.green }, activeSlot: 'blue', slotImages: { blue: 'baluhost:v1', green: 'baluhost:v1' }, release: 'r1' },
+      app: {
+        slots: { blue: ports.blue, green: ports.green },
+        activeSlot: 'blue',
+        slotImages: { blue: 'baluhost:v1', green: 'baluhost:v1' },
+        release: 'r1',
+      },
     });
     nas = await renderIntoRoot(initial);
     await selfSignedCertificate(nas.layout, 'nas.test');
@@ -169,7 +194,10 @@ describe('release state machine', () => {
   const backupFile = () => join(nas.layout.backupDir, 'baluhost-20261129.tar.gz');
   const goodBackup = () => `printf 'Backup written: %s\\nVerified: sha256 and scratch restore\\n' ${q(backupFile())}`;
 
-  function deps(stack: StackDriver, overrides: Partial<ReleaseDeps> & { backup?: string } = {}): ReleaseDeps & { host: ReturnType<typeof localHost> } {
+  function deps(
+    stack: StackDriver,
+    overrides: Partial<ReleaseDeps> & { backup?: string } = {},
+  ): ReleaseDeps & { host: ReturnType<typeof localHost> } {
     const { backup, ...rest } = overrides;
     return {
       host: localHost(),
@@ -223,12 +251,31 @@ describe('release state machine', () => {
       // At most one sample per interval: 1 + 0.5 s / 0.15 s.
       expect(metricsHits.green).toBeLessThanOrEqual(5);
       expect(await served('green')).toBe('green');
-      expect(stack.state.config.app).toMatchObject({ activeSlot: 'green', release: 'r2', slotImages: { blue: 'baluhost:v1', green: 'baluhost:v2' } });
+      expect(stack.state.config.app).toMatchObject({
+        activeSlot: 'green',
+        release: 'r2',
+        slotImages: { blue: 'baluhost:v1', green: 'baluhost:v2' },
+      });
       expect(stack.state.calls).toEqual(['apply {"slotImages":{"green":"baluhost:v2"},"release":"r2"}', 'record {"activeSlot":"green"}']);
-      expect(await steps()).toEqual(['deploy r2 started', 'deploy r2 backup', 'deploy r2 up', 'deploy r2 health-gate', 'deploy r2 switched', 'deploy r2 finished succeeded']);
+      expect(await steps()).toEqual([
+        'deploy r2 started',
+        'deploy r2 backup',
+        'deploy r2 up',
+        'deploy r2 health-gate',
+        'deploy r2 switched',
+        'deploy r2 finished succeeded',
+      ]);
 
       const records = await history();
-      for (const r of records) expect(r).toMatchObject({ who: 'operator', gitCommit: 'abc1234', image: 'baluhost:v2', slot: 'green', previousSlot: 'blue', at: '2026-11-29T01:00:00.000Z' });
+      for (const r of records)
+        expect(r).toMatchObject({
+          who: 'operator',
+          gitCommit: 'abc1234',
+          image: 'baluhost:v2',
+          slot: 'green',
+          previousSlot: 'blue',
+          at: '2026-11-29T01:00:00.000Z',
+        });
       expect(records[1]?.backup).toEqual({ file: backupFile(), verified: true });
       expect(records[3]?.health?.ok).toBe(true);
       const finished = records.at(-1) as ReleaseRecord;
@@ -240,18 +287,27 @@ describe('release state machine', () => {
       expect(finished.durationMs).toBeGreaterThanOrEqual(0);
       expect(finished.durationMs).toBeLessThan(60_000);
       // The lock is given back: the next release can start.
-      await expect(deployRelease({ image: 'baluhost:v3', release: 'r3' }, deps(stack.driver))).resolves.toMatchObject({ outcome: 'succeeded', slot: 'blue' });
+      await expect(deployRelease({ image: 'baluhost:v3', release: 'r3' }, deps(stack.driver))).resolves.toMatchObject({
+        outcome: 'succeeded',
+        slot: 'blue',
+      });
     });
 
     it('records a backup without a verification line as unverified', async () => {
       const stack = memoryStack(initial);
       const logged: string[] = [];
-      await deployRelease({ image: 'baluhost:v2', release: 'r2' }, deps(stack.driver, { backup: `echo "Backup written: ${backupFile()}"; echo "Not Verified: skipped"`, log: (line) => logged.push(line) }));
+      await deployRelease(
+        { image: 'baluhost:v2', release: 'r2' },
+        deps(stack.driver, {
+          backup: `echo "Backup written: ${backupFile()}"; echo "Not Verified: skipped"`,
+          log: (line) => logged.push(line),
+        }),
+      );
       expect((await history())[1]?.backup).toEqual({ file: backupFile(), verified: false });
       expect(logged).toContain(`backup: ${backupFile()}`);
     });
 
-    it('holds the deploy lock in the release\'s name while it works', async () => {
+    it("holds the deploy lock in the release's name while it works", async () => {
       const stack = memoryStack(initial);
       const holder = `${nas.layout.hostLock}/holder`;
       await failureOf(deployRelease({ image: 'baluhost:v2', release: 'r2' }, deps(stack.driver, { backup: `cat ${q(holder)}; exit 1` })));
@@ -260,7 +316,12 @@ describe('release state machine', () => {
 
     it('treats a backup that names its file but exits non-zero as failed', async () => {
       const stack = memoryStack(initial);
-      const error = await failureOf(deployRelease({ image: 'baluhost:v2', release: 'r2' }, deps(stack.driver, { backup: `echo "Backup written: ${backupFile()}"; echo 'verification failed' >&2; exit 1` })));
+      const error = await failureOf(
+        deployRelease(
+          { image: 'baluhost:v2', release: 'r2' },
+          deps(stack.driver, { backup: `echo "Backup written: ${backupFile()}"; echo 'verification failed' >&2; exit 1` }),
+        ),
+      );
       expect(error.message).toBe('backup: pre-deploy backup failed (exit 1); nothing was changed: verification failed');
       expect(stack.state.calls).toEqual([]);
     });
@@ -270,7 +331,7 @@ describe('release state machine', () => {
       const d = deps(stack.driver, { host: localHost({ unreachable: true }) });
       const error = await failureOf(deployRelease({ image: 'baluhost:v2', release: 'r2' }, d));
       expect(error).toBeInstanceOf(ReleaseError);
-      expect((error as ReleaseError).step).toBe('preflight');
+      expect(error.step).toBe('preflight');
       expect((error as Error).message).toContain('not reachable over SSH: connect ECONNREFUSED');
       expect(stack.state.calls).toEqual([]);
       expect(await history()).toEqual([]);
@@ -279,14 +340,22 @@ describe('release state machine', () => {
     it('refuses a NAS where even a trivial command fails', async () => {
       const stack = memoryStack(initial);
       const host = localHost();
-      const broken: ReleaseHost = { options: host.options, run: (command, stdin) => (command === 'true' ? Promise.resolve({ code: 126, stdout: '', stderr: 'permission denied' }) : host.run(command, stdin)) };
-      await expect(deployRelease({ image: 'baluhost:v2', release: 'r2' }, deps(stack.driver, { host: broken }))).rejects.toThrow('preflight: SSH works but a trivial command failed (exit 126)');
+      const broken: ReleaseHost = {
+        options: host.options,
+        run: (command, stdin) =>
+          command === 'true' ? Promise.resolve({ code: 126, stdout: '', stderr: 'permission denied' }) : host.run(command, stdin),
+      };
+      await expect(deployRelease({ image: 'baluhost:v2', release: 'r2' }, deps(stack.driver, { host: broken }))).rejects.toThrow(
+        'preflight: SSH works but a trivial command failed (exit 126)',
+      );
       expect(stack.state.calls).toEqual([]);
     });
 
     it('refuses to start without room for the pre-deploy backup', async () => {
       const stack = memoryStack(initial);
-      const error = await failureOf(deployRelease({ image: 'baluhost:v2', release: 'r2' }, deps(stack.driver, { minFreeKiB: Number.MAX_SAFE_INTEGER })));
+      const error = await failureOf(
+        deployRelease({ image: 'baluhost:v2', release: 'r2' }, deps(stack.driver, { minFreeKiB: Number.MAX_SAFE_INTEGER })),
+      );
       expect(error.message).toMatch(/^preflight: only \d+ KiB free for the backup folder; need 9007199254740991$/);
       expect(stack.state.calls).toEqual([]);
       expect(await history()).toEqual([]);
@@ -307,7 +376,12 @@ describe('release state machine', () => {
 
     it('says who holds the lock when taking it fails for another reason, and changes nothing', async () => {
       const stack = memoryStack(initial);
-      const host = localHost({ answer: (c) => (c.includes('deploy.lock') && c.includes('mkdir') ? { code: 1, stdout: '', stderr: 'install: cannot create directory: Read-only file system\n' } : undefined) });
+      const host = localHost({
+        answer: (c) =>
+          c.includes('deploy.lock') && c.includes('mkdir')
+            ? { code: 1, stdout: '', stderr: 'install: cannot create directory: Read-only file system\n' }
+            : undefined,
+      });
       const error = await failureOf(deployRelease({ image: 'baluhost:v2', release: 'r2' }, deps(stack.driver, { host })));
       expect(error).not.toBeInstanceOf(DeployLockError);
       expect(error.message).toBe('preflight: could not take the deploy lock: install: cannot create directory: Read-only file system');
@@ -316,17 +390,26 @@ describe('release state machine', () => {
 
     it('stops when the release history cannot be written, before changing anything', async () => {
       const stack = memoryStack(initial);
-      const host = localHost({ answer: (c) => (c.includes('line=$(cat)') ? { code: 1, stdout: '', stderr: 'No space left on device\n' } : undefined) });
+      const host = localHost({
+        answer: (c) => (c.includes('line=$(cat)') ? { code: 1, stdout: '', stderr: 'No space left on device\n' } : undefined),
+      });
       const error = await failureOf(deployRelease({ image: 'baluhost:v2', release: 'r2' }, deps(stack.driver, { host })));
       expect(error.message).toBe('history: could not append to the release history: No space left on device');
       expect(stack.state.calls).toEqual([]);
       // The lock was given back on the way out.
-      await expect(deployRelease({ image: 'baluhost:v2', release: 'r2' }, deps(stack.driver))).resolves.toMatchObject({ outcome: 'succeeded' });
+      await expect(deployRelease({ image: 'baluhost:v2', release: 'r2' }, deps(stack.driver))).resolves.toMatchObject({
+        outcome: 'succeeded',
+      });
     });
 
     it('keeps the old slot serving when nginx refuses the switch', async () => {
       const stack = memoryStack(initial);
-      const host = localHost({ answer: (c) => (c.includes('upstream: validation failed') && !c.includes('baluhost-app-blue') && c.includes(String(ports.green)) ? { code: 1, stdout: '', stderr: 'upstream: validation failed (nginx -t)\n' } : undefined) });
+      const host = localHost({
+        answer: (c) =>
+          c.includes('upstream: validation failed') && !c.includes('baluhost-app-blue') && c.includes(String(ports.green))
+            ? { code: 1, stdout: '', stderr: 'upstream: validation failed (nginx -t)\n' }
+            : undefined,
+      });
       const error = await failureOf(deployRelease({ image: 'baluhost:v2', release: 'r2' }, deps(stack.driver, { host })));
       expect(error.step).toBe('switch');
       expect(error.message).toBe('switch: nginx was not switched to green: upstream: validation failed (nginx -t)');
@@ -347,7 +430,12 @@ describe('release state machine', () => {
 
     it('stops before changing anything when the pre-deploy backup fails, and says why in the history', async () => {
       const stack = memoryStack(initial);
-      const error = await failureOf(deployRelease({ image: 'baluhost:v2', release: 'r2' }, deps(stack.driver, { backup: `echo 'pg_dump: no space left on device' >&2; exit 3` })));
+      const error = await failureOf(
+        deployRelease(
+          { image: 'baluhost:v2', release: 'r2' },
+          deps(stack.driver, { backup: `echo 'pg_dump: no space left on device' >&2; exit 3` }),
+        ),
+      );
       expect(error).toBeInstanceOf(ReleaseError);
       expect(error.step).toBe('backup');
       expect(error.message).toBe('backup: pre-deploy backup failed (exit 3); nothing was changed: pg_dump: no space left on device');
@@ -355,12 +443,16 @@ describe('release state machine', () => {
       expect(await served('blue')).toBe('blue');
       expect(await steps()).toEqual(['deploy r2 started', 'deploy r2 failed failed']);
       expect((await history())[1]?.reason).toBe('pre-deploy backup failed: pg_dump: no space left on device');
-      await expect(deployRelease({ image: 'baluhost:v2', release: 'r2' }, deps(stack.driver))).resolves.toMatchObject({ outcome: 'succeeded' });
+      await expect(deployRelease({ image: 'baluhost:v2', release: 'r2' }, deps(stack.driver))).resolves.toMatchObject({
+        outcome: 'succeeded',
+      });
     });
 
     it('treats a backup that exits 0 without naming its file as failed', async () => {
       const stack = memoryStack(initial);
-      await expect(deployRelease({ image: 'baluhost:v2', release: 'r2' }, deps(stack.driver, { backup: 'echo nothing to do' }))).rejects.toThrow('pre-deploy backup failed (exit 0)');
+      await expect(
+        deployRelease({ image: 'baluhost:v2', release: 'r2' }, deps(stack.driver, { backup: 'echo nothing to do' })),
+      ).rejects.toThrow('pre-deploy backup failed (exit 0)');
       expect((await history())[1]?.reason).toBe('pre-deploy backup failed: nothing to do');
       expect(stack.state.calls).toEqual([]);
     });
@@ -388,7 +480,13 @@ describe('release state machine', () => {
       expect(stack.state.config.app.activeSlot).toBe('blue');
       expect(stack.state.calls).toEqual(['apply {"slotImages":{"green":"baluhost:v2"},"release":"r2"}']);
       expect(await served('blue')).toBe('blue');
-      expect(await steps()).toEqual(['deploy r2 started', 'deploy r2 backup', 'deploy r2 up', 'deploy r2 health-gate', 'deploy r2 finished failed']);
+      expect(await steps()).toEqual([
+        'deploy r2 started',
+        'deploy r2 backup',
+        'deploy r2 up',
+        'deploy r2 health-gate',
+        'deploy r2 finished failed',
+      ]);
       const records = await history();
       expect(records[3]?.health).toEqual({ ok: false, detail: result.reason });
       expect(records[4]?.reason).toBe(`health gate: ${result.reason}`);
@@ -400,14 +498,26 @@ describe('release state machine', () => {
       behaviour.green.readyAfter = 503;
       const stack = memoryStack(initial);
       const result = await deployRelease({ image: 'baluhost:v2', release: 'r2' }, deps(stack.driver));
-      expect(result).toMatchObject({ outcome: 'rolled-back', slot: 'blue', reason: '/api/ready through nginx answered 503 during the watch window' });
+      expect(result).toMatchObject({
+        outcome: 'rolled-back',
+        slot: 'blue',
+        reason: '/api/ready through nginx answered 503 during the watch window',
+      });
       expect(result.rollbackMs).toBeGreaterThanOrEqual(0);
       expect(result.rollbackMs).toBeLessThan(60_000);
       expect((await history()).at(-1)?.durationMs).toBeLessThan(60_000);
       expect(await served('blue')).toBe('blue');
       expect(stack.state.config.app.activeSlot).toBe('blue');
       expect(stack.state.calls.slice(1)).toEqual(['record {"activeSlot":"green"}', 'record {"activeSlot":"blue"}']);
-      expect(await steps()).toEqual(['deploy r2 started', 'deploy r2 backup', 'deploy r2 up', 'deploy r2 health-gate', 'deploy r2 switched', 'deploy r2 rolled-back rolled-back', 'deploy r2 finished rolled-back']);
+      expect(await steps()).toEqual([
+        'deploy r2 started',
+        'deploy r2 backup',
+        'deploy r2 up',
+        'deploy r2 health-gate',
+        'deploy r2 switched',
+        'deploy r2 rolled-back rolled-back',
+        'deploy r2 finished rolled-back',
+      ]);
       const rolledBack = (await history())[5] as ReleaseRecord;
       expect(rolledBack).toMatchObject({ slot: 'blue', previousSlot: 'green', reason: result.reason });
     });
@@ -416,14 +526,21 @@ describe('release state machine', () => {
       behaviour.green.errorsPerSample = 2; // 2 % of the new slot's requests
       const stack = memoryStack(initial);
       const result = await deployRelease({ image: 'baluhost:v2', release: 'r2' }, deps(stack.driver));
-      expect(result).toMatchObject({ outcome: 'rolled-back', slot: 'blue', reason: '2.0% of requests to green failed with 5xx during the watch window' });
+      expect(result).toMatchObject({
+        outcome: 'rolled-back',
+        slot: 'blue',
+        reason: '2.0% of requests to green failed with 5xx during the watch window',
+      });
       expect(await served('blue')).toBe('blue');
     });
 
     it('tolerates a 5xx share at the limit', async () => {
       behaviour.green.errorsPerSample = 1; // exactly 1 %: not more than the limit
       const stack = memoryStack(initial);
-      await expect(deployRelease({ image: 'baluhost:v2', release: 'r2' }, deps(stack.driver))).resolves.toMatchObject({ outcome: 'succeeded', slot: 'green' });
+      await expect(deployRelease({ image: 'baluhost:v2', release: 'r2' }, deps(stack.driver))).resolves.toMatchObject({
+        outcome: 'succeeded',
+        slot: 'green',
+      });
     });
   });
 
@@ -465,7 +582,7 @@ describe('release state machine', () => {
       expect(await rollbackRelease({}, deps(stack.driver))).toMatchObject({ release: 'r3' });
     });
 
-    it('redeploys rather than flips when the other slot runs the release\'s image but not as that release\'s slot', async () => {
+    it("redeploys rather than flips when the other slot runs the release's image but not as that release's slot", async () => {
       const stack = memoryStack(initial);
       await deployRelease({ image: 'baluhost:v2', release: 'r2' }, deps(stack.driver)); // green
       await deployRelease({ image: 'baluhost:v2', release: 'r3' }, deps(stack.driver)); // blue, same image
@@ -487,21 +604,27 @@ describe('release state machine', () => {
       expect((await steps()).slice(-2)).toEqual(['rollback r2 restored-files', 'rollback r2 finished succeeded']);
     });
 
-    it('restores the release\'s pre-deploy backup first with --with-data --yes', async () => {
+    it("restores the release's pre-deploy backup first with --with-data --yes", async () => {
       const stack = await twoReleases();
       const result = await rollbackRelease({ withData: true, confirmed: true }, deps(stack.driver));
       expect(result).toMatchObject({ release: 'r2', mode: 'redeploy', restoredBackup: backupFile() });
       expect(await readFile(join(nas.root, 'restores.log'), 'utf8')).toBe(`restored ${backupFile()}\n`);
-      expect((await steps()).slice(-3)).toEqual(['rollback r2 restored-data', 'rollback r2 restored-files', 'rollback r2 finished succeeded']);
+      expect((await steps()).slice(-3)).toEqual([
+        'rollback r2 restored-data',
+        'rollback r2 restored-files',
+        'rollback r2 finished succeeded',
+      ]);
       expect((await history()).at(-3)?.backup).toEqual({ file: backupFile(), verified: true });
       expect((await history()).at(-1)?.durationMs).toBeLessThan(60_000);
     });
 
-    it('holds the deploy lock in the rollback\'s name while it restores', async () => {
+    it("holds the deploy lock in the rollback's name while it restores", async () => {
       const stack = await twoReleases();
       const d = deps(stack.driver);
       d.slots.restore = () => `cat ${q(`${nas.layout.hostLock}/holder`)} >&2; exit 1`;
-      await expect(rollbackRelease({ withData: true, confirmed: true }, d)).rejects.toThrow(`restore: restoring ${backupFile()} failed; the database is as it was: rollback to r2 by operator since 2026-11-29T01:00:00.000Z`);
+      await expect(rollbackRelease({ withData: true, confirmed: true }, d)).rejects.toThrow(
+        `restore: restoring ${backupFile()} failed; the database is as it was: rollback to r2 by operator since 2026-11-29T01:00:00.000Z`,
+      );
     });
 
     it('leaves the database and config alone when restoring the backup fails', async () => {
@@ -509,7 +632,9 @@ describe('release state machine', () => {
       const d = deps(stack.driver);
       d.slots.restore = () => `echo 'archive checksum mismatch' >&2; echo >&2; exit 1`;
       const before = stack.state.calls.length;
-      await expect(rollbackRelease({ withData: true, confirmed: true }, d)).rejects.toThrow(`restore: restoring ${backupFile()} failed; the database is as it was: archive checksum mismatch`);
+      await expect(rollbackRelease({ withData: true, confirmed: true }, d)).rejects.toThrow(
+        `restore: restoring ${backupFile()} failed; the database is as it was: archive checksum mismatch`,
+      );
       expect(stack.state.calls.length).toBe(before);
       expect(await served('blue')).toBe('blue');
       await expect(rollbackRelease({}, deps(stack.driver))).resolves.toMatchObject({ mode: 'instant' });
@@ -518,14 +643,27 @@ describe('release state machine', () => {
     it('refuses --with-data for a release that recorded no backup', async () => {
       const stack = await twoReleases();
       const text = await readFile(nas.layout.releaseHistory, 'utf8');
-      await writeFile(nas.layout.releaseHistory, text.split('\n').map((line) => (line.includes('"release":"r2"') ? JSON.stringify({ ...JSON.parse(line), backup: undefined }) : line)).join('\n'));
-      await expect(rollbackRelease({ withData: true, confirmed: true }, deps(stack.driver))).rejects.toThrow('restore: release r2 has no recorded pre-deploy backup');
+      await writeFile(
+        nas.layout.releaseHistory,
+        text
+          .split('\n')
+          .map((line) => (line.includes('"release":"r2"') ? JSON.stringify({ ...JSON.parse(line), backup: undefined }) : line))
+          .join('\n'),
+      );
+      await expect(rollbackRelease({ withData: true, confirmed: true }, deps(stack.driver))).rejects.toThrow(
+        'restore: release r2 has no recorded pre-deploy backup',
+      );
     });
 
     it('refuses when the release history cannot be read', async () => {
       const stack = await twoReleases();
-      const host = localHost({ answer: (c) => (c.includes('releases.jsonl') && c.includes('if [ -f') ? { code: 1, stdout: '', stderr: 'Permission denied\n' } : undefined) });
-      await expect(rollbackRelease({}, deps(stack.driver, { host }))).rejects.toThrow('history: could not read the release history: Permission denied');
+      const host = localHost({
+        answer: (c) =>
+          c.includes('releases.jsonl') && c.includes('if [ -f') ? { code: 1, stdout: '', stderr: 'Permission denied\n' } : undefined,
+      });
+      await expect(rollbackRelease({}, deps(stack.driver, { host }))).rejects.toThrow(
+        'history: could not read the release history: Permission denied',
+      );
     });
 
     it('fails loudly when the host files do not match the release after a redeploy', async () => {
@@ -533,7 +671,9 @@ describe('release state machine', () => {
       await deployRelease({ image: 'baluhost:v4', release: 'r4' }, deps(stack.driver));
       const upstream = nas.file('nginx-upstream').path;
       // Something on the NAS rewrites the upstream file right after it is installed.
-      const host = localHost({ answer: (c) => (c.includes('sha256sum') ? { code: 0, stdout: `missing ${upstream}\n`, stderr: '' } : undefined) });
+      const host = localHost({
+        answer: (c) => (c.includes('sha256sum') ? { code: 0, stdout: `missing ${upstream}\n`, stderr: '' } : undefined),
+      });
       const error = await failureOf(rollbackRelease({ to: 'r2' }, deps(stack.driver, { host })));
       expect(error.message.startsWith('rollback: host files do not match release r2: ')).toBe(true);
       expect(error.message.split(': ').at(-1)?.split(', ')).toContain(upstream);
@@ -556,7 +696,9 @@ describe('release state machine', () => {
       await expect(rollbackRelease({}, deps(stack.driver))).rejects.toThrow('no earlier successful release');
       behaviour.blue.readyAfter = 503;
       await deployRelease({ image: 'baluhost:v3', release: 'r3' }, deps(stack.driver)); // fails its gate
-      await expect(rollbackRelease({ to: 'r3' }, deps(stack.driver))).rejects.toThrow('release r3 is not a successful release in the history');
+      await expect(rollbackRelease({ to: 'r3' }, deps(stack.driver))).rejects.toThrow(
+        'release r3 is not a successful release in the history',
+      );
       await expect(rollbackRelease({ to: 'r9' }, deps(stack.driver))).rejects.toThrow('release r9 is not a successful release');
       expect(stack.state.config.app.activeSlot).toBe('green');
     });
@@ -564,7 +706,10 @@ describe('release state machine', () => {
     it('refuses a release whose history carries no config', async () => {
       const stack = await twoReleases();
       const text = await readFile(nas.layout.releaseHistory, 'utf8');
-      const stripped = text.split('\n').map((line) => (line.includes('"release":"r2"') ? JSON.stringify({ ...JSON.parse(line), config: undefined }) : line)).join('\n');
+      const stripped = text
+        .split('\n')
+        .map((line) => (line.includes('"release":"r2"') ? JSON.stringify({ ...JSON.parse(line), config: undefined }) : line))
+        .join('\n');
       await writeFile(nas.layout.releaseHistory, stripped);
       const error = await failureOf(rollbackRelease({ to: 'r2' }, deps(stack.driver)));
       expect(error.step).toBe('rollback');

@@ -20,7 +20,9 @@ const ROOT = resolve(import.meta.dirname, '../..');
 /** Runs a tool and returns its exit code and combined output, never throwing. */
 async function tool(cmd: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; output: string }> {
   try {
-    const { stdout, stderr } = await execFileAsync(cmd, args, { env: { ...process.env, SYSTEMD_LOG_COLOR: '0', SYSTEMD_COLORS: '0', ...env } });
+    const { stdout, stderr } = await execFileAsync(cmd, args, {
+      env: { ...process.env, SYSTEMD_LOG_COLOR: '0', SYSTEMD_COLORS: '0', ...env },
+    });
     return { code: 0, output: `${stdout}${stderr}` };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
@@ -31,9 +33,35 @@ async function tool(cmd: string, args: string[], env: Record<string, string> = {
 const MATRIX: [string, () => Promise<StackConfig>][] = [
   ['example dev', async () => (await loadStackConfig(ROOT, 'dev')).config],
   ['example prod', async () => (await loadStackConfig(ROOT, 'prod')).config],
-  ['bare-metal, no file logging, no firewall', async () => stackConfig({ app: { runtime: 'baremetal', fileLogging: false }, firewall: { enabled: false } })],
-  ['letsencrypt with renew timer and OCSP stapling, odd ports', async () => stackConfig({ tls: { mode: 'letsencrypt', email: 'ops@example.com', acmeServer: 'https://acme-staging-v02.api.letsencrypt.org/directory', installRenewTimer: true, ocspStapling: true }, nginx: { httpPort: 8080, httpsPort: 8443 }, firewall: { webAllowedRanges: ['0.0.0.0/0', '::/0'] }, domains: ['nas.example.com', 'files.example.com'] })],
-  ['provided certificate, IPv6-only web access, weekly backups', async () => stackConfig({ tls: { mode: 'provided', certificatePath: '/etc/ssl/nas/chain.pem', keyPath: '/etc/ssl/nas/key.pem' }, firewall: { webAllowedRanges: ['fd00::/8'], sshAllowedRanges: ['10.0.0.0/8', 'fd00::/8'] }, backups: { schedule: 'Sun *-*-* 04:00:00' } })],
+  [
+    'bare-metal, no file logging, no firewall',
+    async () => stackConfig({ app: { runtime: 'baremetal', fileLogging: false }, firewall: { enabled: false } }),
+  ],
+  [
+    'letsencrypt with renew timer and OCSP stapling, odd ports',
+    async () =>
+      stackConfig({
+        tls: {
+          mode: 'letsencrypt',
+          email: 'ops@example.com',
+          acmeServer: 'https://acme-staging-v02.api.letsencrypt.org/directory',
+          installRenewTimer: true,
+          ocspStapling: true,
+        },
+        nginx: { httpPort: 8080, httpsPort: 8443 },
+        firewall: { webAllowedRanges: ['0.0.0.0/0', '::/0'] },
+        domains: ['nas.example.com', 'files.example.com'],
+      }),
+  ],
+  [
+    'provided certificate, IPv6-only web access, weekly backups',
+    async () =>
+      stackConfig({
+        tls: { mode: 'provided', certificatePath: '/etc/ssl/nas/chain.pem', keyPath: '/etc/ssl/nas/key.pem' },
+        firewall: { webAllowedRanges: ['fd00::/8'], sshAllowedRanges: ['10.0.0.0/8', 'fd00::/8'] },
+        backups: { schedule: 'Sun *-*-* 04:00:00' },
+      }),
+  ],
 ];
 
 describe.each(MATRIX)('rendered host files: %s', (_name, makeConfig) => {

@@ -7,7 +7,8 @@ import { diffFiles } from '../../templates/rendered-output.js';
 import { runScript } from '../helpers/scripts.js';
 import { stackConfig } from '../helpers/stack-configs.js';
 
-const byRole = (files: HostFile[], role: HostFile['role'], suffix = '') => files.find((f) => f.role === role && f.path.endsWith(suffix)) as HostFile;
+const byRole = (files: HostFile[], role: HostFile['role'], suffix = '') =>
+  files.find((f) => f.role === role && f.path.endsWith(suffix)) as HostFile;
 
 describe('rendered host files', () => {
   it('are deterministic: the same config renders the same bytes and manifest hash', () => {
@@ -27,7 +28,7 @@ describe('rendered host files', () => {
     expect(byRole(files, 'script').mode).toBe('0755');
   });
 
-  it('give nginx the app\'s upload cap and stream uploads unbuffered', () => {
+  it("give nginx the app's upload cap and stream uploads unbuffered", () => {
     const tls = byRole(renderHostFiles(stackConfig({ app: { maxUploadMb: 2048 } })), 'nginx-tls-site').content;
     expect(tls).toContain('client_max_body_size 2048m;');
     expect(tls).toMatch(/location = \/api\/files\/upload \{[^}]*proxy_request_buffering off;/);
@@ -35,14 +36,16 @@ describe('rendered host files', () => {
 
   it('never put add_header inside a location (it would drop the server-level security headers)', () => {
     const tls = byRole(renderHostFiles(stackConfig()), 'nginx-tls-site').content;
-    const locations = tls.split(/\n    location /).slice(1);
+    const locations = tls.split(/\n {4}location /).slice(1);
     expect(locations.length).toBeGreaterThan(3);
     for (const location of locations) expect(location.split('\n    }')[0]).not.toContain('add_header');
   });
 
   it('staple OCSP only when asked and never for a self-signed certificate', () => {
     expect(byRole(renderHostFiles(stackConfig()), 'nginx-tls-site').content).not.toContain('ssl_stapling');
-    const stapled = stackConfig({ tls: { mode: 'provided', certificatePath: '/etc/ssl/c.pem', keyPath: '/etc/ssl/k.pem', ocspStapling: true } });
+    const stapled = stackConfig({
+      tls: { mode: 'provided', certificatePath: '/etc/ssl/c.pem', keyPath: '/etc/ssl/k.pem', ocspStapling: true },
+    });
     expect(byRole(renderHostFiles(stapled), 'nginx-tls-site').content).toContain('ssl_stapling on;');
   });
 
@@ -59,7 +62,10 @@ describe('rendered host files', () => {
   });
 
   it('open SSH only on the configured port to the configured networks', () => {
-    const rules = byRole(renderHostFiles(stackConfig({ host: { sshPort: 2222 }, firewall: { sshAllowedRanges: ['10.1.0.0/16'] } })), 'firewall').content;
+    const rules = byRole(
+      renderHostFiles(stackConfig({ host: { sshPort: 2222 }, firewall: { sshAllowedRanges: ['10.1.0.0/16'] } })),
+      'firewall',
+    ).content;
     expect(rules).toContain('ip saddr { 10.1.0.0/16 } tcp dport 2222 accept');
     expect(rules).toContain('policy drop;');
     expect(rules).toContain('ct state established,related accept');
@@ -68,7 +74,10 @@ describe('rendered host files', () => {
   it('render certbot files only for letsencrypt, and the renew timer only when asked', () => {
     const roles = (files: HostFile[]) => files.map((f) => f.path.split('/').pop());
     expect(roles(renderHostFiles(stackConfig()))).not.toContain('50-baluhost');
-    const le = stackConfig({ tls: { mode: 'letsencrypt', email: 'a@example.com', installRenewTimer: true }, firewall: { webAllowedRanges: ['0.0.0.0/0'] } });
+    const le = stackConfig({
+      tls: { mode: 'letsencrypt', email: 'a@example.com', installRenewTimer: true },
+      firewall: { webAllowedRanges: ['0.0.0.0/0'] },
+    });
     expect(roles(renderHostFiles(le))).toEqual(expect.arrayContaining(['50-baluhost', 'certbot.ini', 'baluhost-certbot-renew.timer']));
   });
 
@@ -77,7 +86,9 @@ describe('rendered host files', () => {
     const after = renderHostFiles(stackConfig({ backups: { keepLast: 3 } }));
     const changes = diffFiles(before, after);
     expect(changes.map((c) => [c.kind, c.path])).toEqual([['changed', '/usr/local/lib/baluhost/baluhost-backup']]);
-    expect(changes[0]?.diff).toContain('+    exec docker exec "$container" node /app/dist/scripts/backup-database.js --out-dir /backups --keep-last 3');
+    expect(changes[0]?.diff).toContain(
+      '+    exec docker exec "$container" node /app/dist/scripts/backup-database.js --out-dir /backups --keep-last 3',
+    );
   });
 });
 
@@ -88,9 +99,13 @@ describe('npm run render', () => {
       const out = join(dir, 'dev');
       const first = await runScript('scripts/render.ts', ['--stack', 'dev', '--out', out]);
       expect(first.code).toBe(0);
-      const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as { hash: string; files: { path: string; mode: string; sha256: string }[] };
+      const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as {
+        hash: string;
+        files: { path: string; mode: string; sha256: string }[];
+      };
       expect(manifest.files.length).toBeGreaterThan(8);
-      for (const entry of manifest.files) expect(((await stat(join(out, entry.path))).mode & 0o777).toString(8).padStart(4, '0')).toBe(entry.mode);
+      for (const entry of manifest.files)
+        expect(((await stat(join(out, entry.path))).mode & 0o777).toString(8).padStart(4, '0')).toBe(entry.mode);
       expect(first.stdout).toContain(manifest.hash);
 
       const same = await runScript('scripts/render.ts', ['--stack', 'dev', '--against', out]);

@@ -2,16 +2,39 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backupsToDelete, decryptFile, dockerPgDumpArgv, encryptFile, libpqEnv, pgDumpArgs, pgRestoreArgs } from '../../app/src/backups/index.js';
+import {
+  backupsToDelete,
+  decryptFile,
+  dockerPgDumpArgv,
+  encryptFile,
+  libpqEnv,
+  pgDumpArgs,
+  pgRestoreArgs,
+} from '../../app/src/backups/index.js';
 import { unsafeMemberReason } from '../../app/src/backups/archive.js';
 
 describe('dump and restore commands', () => {
   it('take credentials from the environment, never argv', () => {
     const env = libpqEnv('postgres://baluhost:p%40ss@db.lan:5433/nas?sslmode=require');
-    expect(env).toEqual({ PGHOST: 'db.lan', PGPORT: '5433', PGDATABASE: 'nas', PGUSER: 'baluhost', PGPASSWORD: 'p@ss', PGSSLMODE: 'require' });
+    expect(env).toEqual({
+      PGHOST: 'db.lan',
+      PGPORT: '5433',
+      PGDATABASE: 'nas',
+      PGUSER: 'baluhost',
+      PGPASSWORD: 'p@ss',
+      PGSSLMODE: 'require',
+    });
     const argv = [...pgDumpArgs('/b/x.pgdump', 'snap-1'), ...pgRestoreArgs('/b/x.pgdump', 'nas'), ...dockerPgDumpArgv('baluhost-db', env)];
     expect(argv.join(' ')).not.toContain('p@ss');
-    expect(pgDumpArgs('/b/x.pgdump', 'snap-1')).toEqual(['--format=custom', '--no-owner', '--no-privileges', '--snapshot', 'snap-1', '--file', '/b/x.pgdump']);
+    expect(pgDumpArgs('/b/x.pgdump', 'snap-1')).toEqual([
+      '--format=custom',
+      '--no-owner',
+      '--no-privileges',
+      '--snapshot',
+      'snap-1',
+      '--file',
+      '/b/x.pgdump',
+    ]);
     expect(pgRestoreArgs('/b/x.pgdump', 'nas')).toContain('--single-transaction');
     expect(dockerPgDumpArgv('baluhost-db', env).slice(0, 4)).toEqual(['docker', 'exec', '-i', '-e']);
     expect(dockerPgDumpArgv('baluhost-db', env)).toContain('PGPASSWORD');

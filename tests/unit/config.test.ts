@@ -26,13 +26,27 @@ describe('parseConfig', () => {
     expect(config.storageRoot).toBe(resolve('data', 'storage'));
     expect(config.database).toEqual({ kind: 'sqlite', file: resolve('data', 'baluhost.db'), busyTimeoutMs: 5000 });
     expect(config.autoMigrate).toBe(true);
-    expect(config.auth).toMatchObject({ adminUsername: 'admin', adminPassword: null, registrationEnabled: false, accessTokenTtlSeconds: 900 });
+    expect(config.auth).toMatchObject({
+      adminUsername: 'admin',
+      adminPassword: null,
+      registrationEnabled: false,
+      accessTokenTtlSeconds: 900,
+    });
     expect(config.mode).toBe('development');
   });
 
   it('chooses PostgreSQL from DATABASE_URL with pool settings, and does not auto-migrate it', () => {
-    const config = parseConfig({ DATABASE_URL: 'postgres://u:p@db:5432/baluhost', BALUHOST_DB_POOL_MAX: '4', BALUHOST_DB_STATEMENT_TIMEOUT_MS: '2500' });
-    expect(config.database).toMatchObject({ kind: 'postgres', url: 'postgres://u:p@db:5432/baluhost', poolMax: 4, statementTimeoutMs: 2500 });
+    const config = parseConfig({
+      DATABASE_URL: 'postgres://u:p@db:5432/baluhost',
+      BALUHOST_DB_POOL_MAX: '4',
+      BALUHOST_DB_STATEMENT_TIMEOUT_MS: '2500',
+    });
+    expect(config.database).toMatchObject({
+      kind: 'postgres',
+      url: 'postgres://u:p@db:5432/baluhost',
+      poolMax: 4,
+      statementTimeoutMs: 2500,
+    });
     expect(config.autoMigrate).toBe(false);
     expect(parseConfig({ DATABASE_URL: 'postgresql://h/db', BALUHOST_AUTO_MIGRATE: 'true' }).autoMigrate).toBe(true);
   });
@@ -52,9 +66,25 @@ describe('parseConfig', () => {
   });
 
   it('names every bad key at once', () => {
-    const issues = issuesOf({ PORT: 'eighty', BALUHOST_SHUTDOWN_TIMEOUT_MS: '-1', LOG_LEVEL: 'loud', NODE_ENV: 'staging', DATABASE_URL: 'mysql://x', BALUHOST_DB_POOL_MAX: '0', BALUHOST_REGISTRATION_ENABLED: 'perhaps' });
+    const issues = issuesOf({
+      PORT: 'eighty',
+      BALUHOST_SHUTDOWN_TIMEOUT_MS: '-1',
+      LOG_LEVEL: 'loud',
+      NODE_ENV: 'staging',
+      DATABASE_URL: 'mysql://x',
+      BALUHOST_DB_POOL_MAX: '0',
+      BALUHOST_REGISTRATION_ENABLED: 'perhaps',
+    });
     const keys = issues.map((i) => i.split(':')[0]).sort();
-    expect(keys).toEqual(['BALUHOST_DB_POOL_MAX', 'BALUHOST_REGISTRATION_ENABLED', 'BALUHOST_SHUTDOWN_TIMEOUT_MS', 'DATABASE_URL', 'LOG_LEVEL', 'NODE_ENV', 'PORT']);
+    expect(keys).toEqual([
+      'BALUHOST_DB_POOL_MAX',
+      'BALUHOST_REGISTRATION_ENABLED',
+      'BALUHOST_SHUTDOWN_TIMEOUT_MS',
+      'DATABASE_URL',
+      'LOG_LEVEL',
+      'NODE_ENV',
+      'PORT',
+    ]);
   });
 
   it('shows the bad value, except for secrets', () => {
@@ -80,12 +110,16 @@ describe('parseConfig', () => {
   });
 
   it('accepts those keys outside production, and a random key in production', () => {
-    expect(parseConfig({ BALUHOST_SECRET_KEY: 'change-me-change-me-change-me-change-me' }).auth.secretKey).toBe('change-me-change-me-change-me-change-me');
+    expect(parseConfig({ BALUHOST_SECRET_KEY: 'change-me-change-me-change-me-change-me' }).auth.secretKey).toBe(
+      'change-me-change-me-change-me-change-me',
+    );
     expect(parseConfig({ NODE_ENV: 'production', BALUHOST_SECRET_KEY: GOOD_KEY }).auth.secretKey).toBe(GOOD_KEY);
   });
 
   it('refuses a secret key one character short, and names its length, but never shows it', () => {
-    expect(issuesOf({ BALUHOST_SECRET_KEY: GOOD_KEY.slice(0, 31) })).toEqual(['BALUHOST_SECRET_KEY: must be at least 32 characters (got 31)']);
+    expect(issuesOf({ BALUHOST_SECRET_KEY: GOOD_KEY.slice(0, 31) })).toEqual([
+      'BALUHOST_SECRET_KEY: must be at least 32 characters (got 31)',
+    ]);
     expect(parseConfig({ BALUHOST_SECRET_KEY: GOOD_KEY.slice(0, 32) }).auth.secretKey).toHaveLength(32);
   });
 
@@ -137,7 +171,15 @@ describe('parseConfig', () => {
       BALUHOST_API_RATE_LIMIT_PER_MINUTE: '600',
       BALUHOST_SQLITE_BUSY_TIMEOUT_MS: '250',
     });
-    expect(config.server).toEqual({ host: '0.0.0.0', port: 9000, trustedProxies: ['10.0.0.1', '10.0.0.2'], bodyLimitBytes: 2048, shutdownTimeoutMs: 1234, docsEnabled: true, corsOrigins: ['https://a.example', 'https://b.example'] });
+    expect(config.server).toEqual({
+      host: '0.0.0.0',
+      port: 9000,
+      trustedProxies: ['10.0.0.1', '10.0.0.2'],
+      bodyLimitBytes: 2048,
+      shutdownTimeoutMs: 1234,
+      docsEnabled: true,
+      corsOrigins: ['https://a.example', 'https://b.example'],
+    });
     expect(config.logLevel).toBe('warn');
     expect(config.observability).toEqual({
       release: 'r42',
@@ -150,7 +192,13 @@ describe('parseConfig', () => {
       maxEventLoopDelayMs: 321,
       maxHeapUsedBytes: 99999999,
     });
-    expect(config.files).toEqual({ defaultQuotaBytes: 1000, uploadMaxBytes: 4096, reserveBytes: 512, denyTypes: ['exe', 'dll', 'tar.gz'], clamdSocket: '/run/clamav/clamd.ctl' });
+    expect(config.files).toEqual({
+      defaultQuotaBytes: 1000,
+      uploadMaxBytes: 4096,
+      reserveBytes: 512,
+      denyTypes: ['exe', 'dll', 'tar.gz'],
+      clamdSocket: '/run/clamav/clamd.ctl',
+    });
     expect(config.system).toEqual({ procRoot: '/host/proc', telemetryIntervalMs: 2000, telemetrySamples: 30 });
     expect(config.backups).toEqual({ dir: '/srv/backups' });
     expect(config.auth).toEqual({
@@ -171,10 +219,25 @@ describe('parseConfig', () => {
 
   it('leaves optional settings off when unset', () => {
     const config = parseConfig({});
-    expect(config.observability).toMatchObject({ logFile: null, sentryDsn: null, metricsToken: null, release: expect.stringMatching(/^\d+\.\d+\.\d+/) });
-    expect(config.files).toMatchObject({ defaultQuotaBytes: null, clamdSocket: null, denyTypes: ['exe', 'dll', 'msi', 'elf', 'macho', 'apk', 'jar'] });
+    expect(config.observability).toMatchObject({
+      logFile: null,
+      sentryDsn: null,
+      metricsToken: null,
+      release: expect.stringMatching(/^\d+\.\d+\.\d+/),
+    });
+    expect(config.files).toMatchObject({
+      defaultQuotaBytes: null,
+      clamdSocket: null,
+      denyTypes: ['exe', 'dll', 'msi', 'elf', 'macho', 'apk', 'jar'],
+    });
     expect(config.backups.dir).toBe(resolve('data', 'backups'));
-    expect(config.auth).toMatchObject({ adminPassword: null, encryptionKey: null, previousSecretKeys: [], previousEncryptionKeys: [], registrationEnabled: false });
+    expect(config.auth).toMatchObject({
+      adminPassword: null,
+      encryptionKey: null,
+      previousSecretKeys: [],
+      previousEncryptionKeys: [],
+      registrationEnabled: false,
+    });
     expect(config.server.docsEnabled).toBe(true);
     expect(parseConfig({ BALUHOST_UPLOAD_DENY_TYPES: 'none' }).files.denyTypes).toEqual([]);
     expect(parseConfig({ BALUHOST_DOCS_ENABLED: 'false' }).server.docsEnabled).toBe(false);
@@ -183,8 +246,23 @@ describe('parseConfig', () => {
   });
 
   it('sets the PostgreSQL pool and the tools container from the environment', () => {
-    const config = parseConfig({ DATABASE_URL: 'postgres://u@db/x', BALUHOST_DB_POOL_MAX: '3', BALUHOST_DB_IDLE_TIMEOUT_MS: '1111', BALUHOST_DB_STATEMENT_TIMEOUT_MS: '2222', BALUHOST_DB_CONNECT_TIMEOUT_MS: '3333', BALUHOST_PG_TOOLS_CONTAINER: 'baluhost-db' });
-    expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u@db/x', poolMax: 3, idleTimeoutMs: 1111, statementTimeoutMs: 2222, connectTimeoutMs: 3333, toolsContainer: 'baluhost-db' });
+    const config = parseConfig({
+      DATABASE_URL: 'postgres://u@db/x',
+      BALUHOST_DB_POOL_MAX: '3',
+      BALUHOST_DB_IDLE_TIMEOUT_MS: '1111',
+      BALUHOST_DB_STATEMENT_TIMEOUT_MS: '2222',
+      BALUHOST_DB_CONNECT_TIMEOUT_MS: '3333',
+      BALUHOST_PG_TOOLS_CONTAINER: 'baluhost-db',
+    });
+    expect(config.database).toEqual({
+      kind: 'postgres',
+      url: 'postgres://u@db/x',
+      poolMax: 3,
+      idleTimeoutMs: 1111,
+      statementTimeoutMs: 2222,
+      connectTimeoutMs: 3333,
+      toolsContainer: 'baluhost-db',
+    });
     expect(parseConfig({ DATABASE_URL: 'postgres://u@db/x' }).database).toMatchObject({ toolsContainer: null });
   });
 
@@ -228,14 +306,16 @@ describe('loadConfig', () => {
   it('refuses a tampered, too-short key file, and accepts one of exactly 32 characters', async () => {
     dir = await mkdtemp(join(tmpdir(), 'baluhost-config-'));
     await writeFile(join(dir, 'secret.key'), `${'k'.repeat(31)}\n`);
-    await expect(loadConfig({ BALUHOST_DATA_DIR: dir })).rejects.toMatchObject({ issues: [`${join(dir, 'secret.key')}: secret key is shorter than 32 characters`] });
+    await expect(loadConfig({ BALUHOST_DATA_DIR: dir })).rejects.toMatchObject({
+      issues: [`${join(dir, 'secret.key')}: secret key is shorter than 32 characters`],
+    });
     await writeFile(join(dir, 'secret.key'), `${'k'.repeat(32)}\n`);
     expect((await loadConfig({ BALUHOST_DATA_DIR: dir })).auth.secretKey).toBe('k'.repeat(32));
   });
 
   it('gives two processes starting at once the same key', async () => {
     dir = await mkdtemp(join(tmpdir(), 'baluhost-config-'));
-    const configs = await Promise.all(Array.from({ length: 8 }, () => loadConfig({ BALUHOST_DATA_DIR: dir as string })));
+    const configs = await Promise.all(Array.from({ length: 8 }, () => loadConfig({ BALUHOST_DATA_DIR: dir })));
     expect(new Set(configs.map((c) => c.auth.secretKey)).size).toBe(1);
     expect((await readFile(join(dir, 'secret.key'), 'utf8')).trim()).toBe(configs[0]?.auth.secretKey);
     expect(await readdir(dir)).toEqual(['secret.key']);

@@ -23,7 +23,11 @@ function refusal(parse: () => unknown): { loc: (string | number)[]; msg: string;
   } catch (err) {
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).status).toBe(422);
-    return (err as unknown as { issues: { loc: (string | number)[]; msg: string; type: string }[] }).issues[0] as { loc: (string | number)[]; msg: string; type: string };
+    return (err as { issues: { loc: (string | number)[]; msg: string; type: string }[] }).issues[0] as {
+      loc: (string | number)[];
+      msg: string;
+      type: string;
+    };
   }
   throw new Error('accepted; it should have been refused');
 }
@@ -178,12 +182,23 @@ describe('resolveInside', () => {
     ['a new file below a symlink pointing outside', ['home', 'escape', 'new.txt']],
     ['a file symlink pointing outside', ['home', 'secret-link']],
   ])('refuses %s', async (_name, segments) => {
-    await expect(resolveInside(root, segments)).rejects.toMatchObject({ status: 403, code: 'path_outside_root', message: 'Path escapes the storage root through a link' });
+    await expect(resolveInside(root, segments)).rejects.toMatchObject({
+      status: 403,
+      code: 'path_outside_root',
+      message: 'Path escapes the storage root through a link',
+    });
   });
 
-  it.each([[['..', 'etc']], [['..']], [['home', '..', '..']]])('refuses unparsed parent segments %j even if a caller forgot to parse', async (segments) => {
-    await expect(resolveInside(root, segments)).rejects.toMatchObject({ status: 403, code: 'path_outside_root', message: 'Path escapes the storage root' });
-  });
+  it.each([[['..', 'etc']], [['..']], [['home', '..', '..']]])(
+    'refuses unparsed parent segments %j even if a caller forgot to parse',
+    async (segments) => {
+      await expect(resolveInside(root, segments)).rejects.toMatchObject({
+        status: 403,
+        code: 'path_outside_root',
+        message: 'Path escapes the storage root',
+      });
+    },
+  );
 
   it('passes on errors other than a missing path', async () => {
     await writeFile(join(root, 'home', 'a-file'), 'x');

@@ -1,14 +1,34 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cpuUsagePercent, mountFor, parseCpuinfo, parseMdstat, parseMeminfo, parseMounts, parseNetDev, parseProcStat, parseUptime } from '../../app/src/lib/proc-parsers.js';
+import {
+  cpuUsagePercent,
+  mountFor,
+  parseCpuinfo,
+  parseMdstat,
+  parseMeminfo,
+  parseMounts,
+  parseNetDev,
+  parseProcStat,
+  parseUptime,
+} from '../../app/src/lib/proc-parsers.js';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, '../fixtures/proc', name), 'utf8');
 
 describe('parseMdstat', () => {
   it('reads a clean mirror', () => {
     const [md0] = parseMdstat(fixture('mdstat-samples/clean-raid1.txt'));
-    expect(md0).toMatchObject({ name: 'md0', level: 'raid1', state: 'active', status: 'clean', total_devices: 2, active_devices: 2, member_status: 'UU', blocks: 1953382464, sync: null });
+    expect(md0).toMatchObject({
+      name: 'md0',
+      level: 'raid1',
+      state: 'active',
+      status: 'clean',
+      total_devices: 2,
+      active_devices: 2,
+      member_status: 'UU',
+      blocks: 1953382464,
+      sync: null,
+    });
     expect(md0?.devices).toEqual([
       { name: 'sdb1', slot: 1, state: 'active' },
       { name: 'sda1', slot: 0, state: 'active' },
@@ -17,7 +37,14 @@ describe('parseMdstat', () => {
 
   it('reports a degraded RAID 5 with its failed member', () => {
     const [md] = parseMdstat(fixture('mdstat-samples/degraded-raid5.txt'));
-    expect(md).toMatchObject({ name: 'md127', level: 'raid5', status: 'degraded', total_devices: 3, active_devices: 2, member_status: '_UU' });
+    expect(md).toMatchObject({
+      name: 'md127',
+      level: 'raid5',
+      status: 'degraded',
+      total_devices: 3,
+      active_devices: 2,
+      member_status: '_UU',
+    });
     expect(md?.devices.find((d) => d.name === 'sdb1')?.state).toBe('faulty');
   });
 
@@ -54,7 +81,12 @@ describe('other /proc parsers', () => {
   });
 
   it('counts memory held by applications, not page cache', () => {
-    expect(parseMeminfo(fixture('meminfo'))).toEqual({ total: 8048864 * 1024, free: 512344 * 1024, available: 4024432 * 1024, used: (8048864 - 4024432) * 1024 });
+    expect(parseMeminfo(fixture('meminfo'))).toEqual({
+      total: 8048864 * 1024,
+      free: 512344 * 1024,
+      available: 4024432 * 1024,
+      used: (8048864 - 4024432) * 1024,
+    });
   });
 
   it('reads the CPU model, cores and top frequency', () => {

@@ -24,26 +24,53 @@ describe('token crypto', () => {
   it('rejects a token signed with another key', async () => {
     const other = createTokenCrypto('another-secret-key-0123456789abcdef', 900);
     const { token } = await other.signAccess({ userId: 1, sessionId: 's' });
-    await expect(tokens.verifyAccess(token)).rejects.toMatchObject({ code: 'invalid_token', status: 401, message: 'Access token signed with an unknown key' });
+    await expect(tokens.verifyAccess(token)).rejects.toMatchObject({
+      code: 'invalid_token',
+      status: 401,
+      message: 'Access token signed with an unknown key',
+    });
   });
 
   it('rejects a token without a key id, or with one it does not know', async () => {
     const key = new TextEncoder().encode(KEY);
-    const bare = await new SignJWT({ type: 'access', sid: 's' }).setProtectedHeader({ alg: 'HS256' }).setSubject('1').setExpirationTime('5m').sign(key);
-    await expect(tokens.verifyAccess(bare)).rejects.toMatchObject({ code: 'invalid_token', message: 'Access token signed with an unknown key' });
-    const unknown = await new SignJWT({ type: 'access', sid: 's' }).setProtectedHeader({ alg: 'HS256', kid: '000000000000' }).setSubject('1').setExpirationTime('5m').sign(key);
-    await expect(tokens.verifyAccess(unknown)).rejects.toMatchObject({ code: 'invalid_token', message: 'Access token signed with an unknown key' });
+    const bare = await new SignJWT({ type: 'access', sid: 's' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('1')
+      .setExpirationTime('5m')
+      .sign(key);
+    await expect(tokens.verifyAccess(bare)).rejects.toMatchObject({
+      code: 'invalid_token',
+      message: 'Access token signed with an unknown key',
+    });
+    const unknown = await new SignJWT({ type: 'access', sid: 's' })
+      .setProtectedHeader({ alg: 'HS256', kid: '000000000000' })
+      .setSubject('1')
+      .setExpirationTime('5m')
+      .sign(key);
+    await expect(tokens.verifyAccess(unknown)).rejects.toMatchObject({
+      code: 'invalid_token',
+      message: 'Access token signed with an unknown key',
+    });
   });
 
   it('accepts only HS256, even with the right key', async () => {
     const key = new TextEncoder().encode(KEY);
-    const hs512 = await new SignJWT({ type: 'access', sid: 's' }).setProtectedHeader({ alg: 'HS512', kid: KID }).setSubject('1').setExpirationTime('5m').sign(key);
+    const hs512 = await new SignJWT({ type: 'access', sid: 's' })
+      .setProtectedHeader({ alg: 'HS512', kid: KID })
+      .setSubject('1')
+      .setExpirationTime('5m')
+      .sign(key);
     await expect(tokens.verifyAccess(hs512)).rejects.toMatchObject({ code: 'invalid_token', message: 'Invalid access token' });
   });
 
   it('rejects an expired token with its own code', async () => {
     const key = new TextEncoder().encode(KEY);
-    const token = await new SignJWT({ type: 'access', sid: 's' }).setProtectedHeader({ alg: 'HS256', kid: KID }).setSubject('1').setIssuedAt(1000).setExpirationTime(2000).sign(key);
+    const token = await new SignJWT({ type: 'access', sid: 's' })
+      .setProtectedHeader({ alg: 'HS256', kid: KID })
+      .setSubject('1')
+      .setIssuedAt(1000)
+      .setExpirationTime(2000)
+      .sign(key);
     await expect(tokens.verifyAccess(token)).rejects.toMatchObject({ code: 'token_expired', status: 401, message: 'Access token expired' });
   });
 
@@ -54,20 +81,31 @@ describe('token crypto', () => {
     ['for a user id that is not a number', { type: 'access', sid: 's' }, 'admin'],
   ])('rejects a correctly signed token %s', async (_name, claims, subject = '1') => {
     const key = new TextEncoder().encode(KEY);
-    const token = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid: KID }).setSubject(subject).setExpirationTime('5m').sign(key);
+    const token = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256', kid: KID })
+      .setSubject(subject)
+      .setExpirationTime('5m')
+      .sign(key);
     await expect(tokens.verifyAccess(token)).rejects.toMatchObject({ code: 'invalid_token', message: 'Invalid access token' });
   });
 
   it('accepts a token made the way every release has made them (across an upgrade)', async () => {
     const key = new TextEncoder().encode(KEY);
-    const token = await new SignJWT({ type: 'access', sid: 'sess-9' }).setProtectedHeader({ alg: 'HS256', kid: KID, typ: 'JWT' }).setSubject('42').setExpirationTime('5m').sign(key);
+    const token = await new SignJWT({ type: 'access', sid: 'sess-9' })
+      .setProtectedHeader({ alg: 'HS256', kid: KID, typ: 'JWT' })
+      .setSubject('42')
+      .setExpirationTime('5m')
+      .sign(key);
     await expect(tokens.verifyAccess(token)).resolves.toEqual({ userId: 42, sessionId: 'sess-9' });
   });
 
   it('rejects alg=none', async () => {
     const body = Buffer.from(JSON.stringify({ type: 'access', sid: 's', sub: '1', exp: 9999999999 })).toString('base64url');
     const header = Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url');
-    await expect(tokens.verifyAccess(`${header}.${body}.`)).rejects.toMatchObject({ code: 'invalid_token', message: 'Invalid access token' });
+    await expect(tokens.verifyAccess(`${header}.${body}.`)).rejects.toMatchObject({
+      code: 'invalid_token',
+      message: 'Invalid access token',
+    });
   });
 
   it('hashes opaque tokens deterministically and makes them unguessable', () => {

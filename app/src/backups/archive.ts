@@ -47,5 +47,12 @@ export async function createArchive(cwd: string, members: string[], outFile: str
 /** Extracts an archive already checked by inspectArchive; tar's own guards stay on as a second line. */
 export async function extractArchive(file: string, dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
-  await tar.extract({ file, cwd: dir, strict: true, preservePaths: false, noChmod: true, filter: (path, entry) => unsafeMemberReason({ path, type: (entry as tar.ReadEntry).type }) === null });
+  await tar.extract({
+    file,
+    cwd: dir,
+    strict: true,
+    preservePaths: false,
+    noChmod: true,
+    filter: (path, entry) => unsafeMemberReason({ path, type: (entry as tar.ReadEntry).type }) === null,
+  });
 }

@@ -11,7 +11,15 @@ import { createArchive, extractArchive, inspectArchive } from './archive.js';
 import { sha256File } from './checksum.js';
 import { dumpDatabase, type DumpTarget } from './database-dump.js';
 import { digestPostgres, digestSqliteFile, type Digests } from './digests.js';
-import { describeMember, MANIFEST_FILE, MANIFEST_FORMAT, readVerifiedManifest, rowCounts, type BackupManifest, type ManifestMember } from './manifest.js';
+import {
+  describeMember,
+  MANIFEST_FILE,
+  MANIFEST_FORMAT,
+  readVerifiedManifest,
+  rowCounts,
+  type BackupManifest,
+  type ManifestMember,
+} from './manifest.js';
 
 export const DUMP_NAME = { sqlite: 'database.sqlite', postgres: 'database.pgdump' } as const;
 export const FILES_NAME = 'files.tar.gz';
@@ -97,7 +105,9 @@ export async function writeBackupArchive(options: WriteArchiveOptions): Promise<
       schema: (await schemaStatus(database.db, database.dialect)).applied,
       backup_type: options.backupType,
       includes: options.includes,
-      row_counts: options.includes.database ? Object.fromEntries(Object.entries(digests).map(([t, d]) => [t, d.rows])) : await rowCounts(database.db),
+      row_counts: options.includes.database
+        ? Object.fromEntries(Object.entries(digests).map(([t, d]) => [t, d.rows]))
+        : await rowCounts(database.db),
       digests,
       members,
     };
@@ -122,8 +132,10 @@ export async function writeBackupArchive(options: WriteArchiveOptions): Promise<
 export async function openBackupArchive(file: string, expectedSha256: string | null, staging: string): Promise<BackupManifest> {
   const actual = await sha256File(file).catch(() => null);
   if (actual === null) throw new AppError(409, 'backup_missing', `Backup file is missing: ${file}`);
-  if (expectedSha256 === null) throw new AppError(409, 'backup_corrupt', `No recorded checksum for ${file}; refusing to restore an unverifiable backup`);
-  if (actual !== expectedSha256) throw new AppError(409, 'backup_corrupt', `Backup ${basename(file)} does not match its recorded checksum; refusing to restore`);
+  if (expectedSha256 === null)
+    throw new AppError(409, 'backup_corrupt', `No recorded checksum for ${file}; refusing to restore an unverifiable backup`);
+  if (actual !== expectedSha256)
+    throw new AppError(409, 'backup_corrupt', `Backup ${basename(file)} does not match its recorded checksum; refusing to restore`);
   try {
     await inspectArchive(file);
     await extractArchive(file, staging);
@@ -137,7 +149,12 @@ export async function openBackupArchive(file: string, expectedSha256: string | n
     throw new AppError(409, 'backup_corrupt', (err as Error).message);
   }
   const unknown = manifest.schema.filter((name) => !(name in migrationDefinitions));
-  if (unknown.length > 0) throw new AppError(409, 'backup_schema_newer', `Backup was made by a newer BaluHost (migrations ${unknown.join(', ')}); upgrade before restoring`);
+  if (unknown.length > 0)
+    throw new AppError(
+      409,
+      'backup_schema_newer',
+      `Backup was made by a newer BaluHost (migrations ${unknown.join(', ')}); upgrade before restoring`,
+    );
   return manifest;
 }
 

@@ -38,7 +38,18 @@ export function pgDumpArgs(outFile: string, snapshot?: string): string[] {
  */
 export function dockerPgDumpArgv(container: string, env: Record<string, string>, snapshot?: string): string[] {
   const passEnv = Object.keys(env).flatMap((name) => ['-e', name]);
-  return ['docker', 'exec', '-i', ...passEnv, container, 'pg_dump', '--format=custom', '--no-owner', '--no-privileges', ...(snapshot ? ['--snapshot', snapshot] : [])];
+  return [
+    'docker',
+    'exec',
+    '-i',
+    ...passEnv,
+    container,
+    'pg_dump',
+    '--format=custom',
+    '--no-owner',
+    '--no-privileges',
+    ...(snapshot ? ['--snapshot', snapshot] : []),
+  ];
 }
 
 /** pg_restore in the container, reading the dump on stdin. */
@@ -72,7 +83,17 @@ async function runStreaming(argv: string[], env: Record<string, string>, io: { s
 
 /** argv for restoring a dump over the current database in one transaction. */
 export function pgRestoreArgs(dumpFile: string, database: string): string[] {
-  return ['--clean', '--if-exists', '--no-owner', '--no-privileges', '--single-transaction', '--exit-on-error', '--dbname', database, dumpFile];
+  return [
+    '--clean',
+    '--if-exists',
+    '--no-owner',
+    '--no-privileges',
+    '--single-transaction',
+    '--exit-on-error',
+    '--dbname',
+    database,
+    dumpFile,
+  ];
 }
 
 export class DumpToolError extends Error {
@@ -164,7 +185,8 @@ export async function restoreSqliteDump(database: Database, dumpFile: string): P
       const names = new Set(present.rows.map((r) => r.name));
       for (const table of [...SQLITE_RESTORE_ORDER].reverse()) await sql`delete from ${sql.table(`main.${table}`)}`.execute(trx);
       for (const table of SQLITE_RESTORE_ORDER) {
-        if (names.has(table)) await sql`insert into ${sql.table(`main.${table}`)} select * from ${sql.table(`restore_src.${table}`)}`.execute(trx);
+        if (names.has(table))
+          await sql`insert into ${sql.table(`main.${table}`)} select * from ${sql.table(`restore_src.${table}`)}`.execute(trx);
       }
       if (names.has('sqlite_sequence')) {
         await sql`delete from main.sqlite_sequence`.execute(trx);

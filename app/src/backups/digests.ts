@@ -12,7 +12,9 @@ function rawCanonical(value: unknown): CanonicalValue {
   if (value === null || value === undefined) return null;
   if (typeof value === 'bigint' || typeof value === 'number') return String(value);
   if (Buffer.isBuffer(value)) return value.toString('hex');
-  return String(value);
+  if (typeof value === 'string') return value;
+  // SQLite hands back only null, integers, reals, text and blobs: anything else is a driver change.
+  throw new Error(`unexpected SQLite value of type ${typeof value}`);
 }
 
 /** Row counts and content digests of every application table in a SQLite file. */
@@ -22,7 +24,8 @@ export function digestSqliteFile(file: string): Digests {
     const digests: Digests = {};
     for (const table of DATA_TABLES) {
       const acc = new DigestAccumulator();
-      for (const row of db.prepare(`select * from "${table}"`).raw(true).safeIntegers(true).iterate() as Iterable<unknown[]>) acc.add(row.map(rawCanonical));
+      for (const row of db.prepare(`select * from "${table}"`).raw(true).safeIntegers(true).iterate() as Iterable<unknown[]>)
+        acc.add(row.map(rawCanonical));
       digests[table] = acc.result();
     }
     return digests;

@@ -28,7 +28,6 @@ export interface BackupManifest {
   members: ManifestMember[];
 }
 
-
 export async function rowCounts(db: Kysely<DB>): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (const table of DATA_TABLES) {

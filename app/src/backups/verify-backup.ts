@@ -20,7 +20,12 @@ export class BackupVerificationError extends Error {
  * restore code a real restore uses, and every table's rows and digest must match the manifest.
  * PostgreSQL needs CREATEDB for the scratch database, which is dropped afterwards.
  */
-export async function verifyByScratchRestore(extracted: string, manifest: BackupManifest, postgresUrl: string | null, container: string | null = null): Promise<void> {
+export async function verifyByScratchRestore(
+  extracted: string,
+  manifest: BackupManifest,
+  postgresUrl: string | null,
+  container: string | null = null,
+): Promise<void> {
   if (!manifest.includes.database) return;
   const dump = join(extracted, DUMP_NAME[manifest.engine]);
   let restored: Record<string, { rows: number; hash: string }>;
@@ -64,5 +69,6 @@ export async function verifyByScratchRestore(extracted: string, manifest: Backup
     }
   }
   const differences = digestDifferences(manifest.digests, restored);
-  if (differences.length > 0) throw new BackupVerificationError(`Restored copy differs from the backup's manifest: ${differences.join('; ')}`);
+  if (differences.length > 0)
+    throw new BackupVerificationError(`Restored copy differs from the backup's manifest: ${differences.join('; ')}`);
 }

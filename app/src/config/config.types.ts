@@ -55,7 +55,13 @@ export interface Config {
   };
   readonly observability: {
     readonly release: string;
-    readonly logFile: { readonly path: string; readonly size: string; readonly frequency: 'hourly' | 'daily'; readonly keep: number; readonly rotation: 'app' | 'external' } | null;
+    readonly logFile: {
+      readonly path: string;
+      readonly size: string;
+      readonly frequency: 'hourly' | 'daily';
+      readonly keep: number;
+      readonly rotation: 'app' | 'external';
+    } | null;
     readonly slowRequestMs: number;
     readonly slowQueryMs: number;
     readonly sentryDsn: string | null;

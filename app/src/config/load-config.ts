@@ -20,7 +20,12 @@ type Env = Record<string, string | undefined>;
 
 /** A comma-separated setting as trimmed, non-empty entries. */
 function list(value: unknown): string[] {
-  return typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : [];
+  return typeof value === 'string'
+    ? value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];
 }
 
 /**
@@ -87,12 +92,18 @@ export function parseConfig(env: Env): Config {
       docsEnabled: v.BALUHOST_DOCS_ENABLED === true,
       corsOrigins: list(v.BALUHOST_CORS_ORIGINS),
     },
-    logLevel: (({ warning: 'warn', critical: 'fatal' }) as Record<string, LogLevel>)[String(v.LOG_LEVEL)] ?? (v.LOG_LEVEL as LogLevel),
+    logLevel: ({ warning: 'warn', critical: 'fatal' } as Record<string, LogLevel>)[String(v.LOG_LEVEL)] ?? (v.LOG_LEVEL as LogLevel),
     observability: {
       release: typeof v.BALUHOST_RELEASE === 'string' ? v.BALUHOST_RELEASE : packageVersion,
       logFile:
         typeof v.BALUHOST_LOG_FILE === 'string'
-          ? { path: resolve(v.BALUHOST_LOG_FILE), size: String(v.BALUHOST_LOG_FILE_SIZE), frequency: v.BALUHOST_LOG_FILE_FREQUENCY as 'hourly' | 'daily', keep: Number(v.BALUHOST_LOG_FILE_KEEP), rotation: v.BALUHOST_LOG_FILE_ROTATION as 'app' | 'external' }
+          ? {
+              path: resolve(v.BALUHOST_LOG_FILE),
+              size: String(v.BALUHOST_LOG_FILE_SIZE),
+              frequency: v.BALUHOST_LOG_FILE_FREQUENCY as 'hourly' | 'daily',
+              keep: Number(v.BALUHOST_LOG_FILE_KEEP),
+              rotation: v.BALUHOST_LOG_FILE_ROTATION as 'app' | 'external',
+            }
           : null,
       slowRequestMs: Number(v.BALUHOST_SLOW_REQUEST_MS),
       slowQueryMs: Number(v.BALUHOST_SLOW_QUERY_MS),
@@ -110,7 +121,9 @@ export function parseConfig(env: Env): Config {
       defaultQuotaBytes: typeof v.BALUHOST_DEFAULT_QUOTA_BYTES === 'number' ? v.BALUHOST_DEFAULT_QUOTA_BYTES : null,
       uploadMaxBytes: Number(v.BALUHOST_UPLOAD_MAX_BYTES),
       reserveBytes: Number(v.BALUHOST_STORAGE_RESERVE_BYTES),
-      denyTypes: list(v.BALUHOST_UPLOAD_DENY_TYPES).filter((t) => t !== 'none').map((t) => t.toLowerCase().replace(/^\./, '')),
+      denyTypes: list(v.BALUHOST_UPLOAD_DENY_TYPES)
+        .filter((t) => t !== 'none')
+        .map((t) => t.toLowerCase().replace(/^\./, '')),
       clamdSocket: typeof v.CLAMD_SOCKET === 'string' ? v.CLAMD_SOCKET : null,
     },
     system: {

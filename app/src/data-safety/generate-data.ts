@@ -27,7 +27,18 @@ function rng(seed: number): () => number {
   };
 }
 
-const NAMES = ['Résumé', 'Überblick', '日本語のファイル', 'emoji 🎉 party', 'naïve café', 'Ελληνικά', 'plain', 'tab\tin name', "quote's", 'back\\slash'];
+const NAMES = [
+  'Résumé',
+  'Überblick',
+  '日本語のファイル',
+  'emoji 🎉 party',
+  'naïve café',
+  'Ελληνικά',
+  'plain',
+  'tab\tin name',
+  "quote's",
+  'back\\slash',
+];
 // A placeholder in the stored-hash format: generating real argon2 hashes would take minutes.
 const FAKE_HASH = '$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$dGVzdGhhc2h0ZXN0aGFzaHRlc3RoYXNo';
 
@@ -65,7 +76,14 @@ export async function generateDataset(transaction: TransactionRunner, size: Data
       userIds.push(user.id);
       await r.users.setUsedBytes(user.id, u % 2 === 0 ? 2 ** 33 + u : u * 1024);
       const sessionId = `sess-${user.id}-${u}`;
-      await r.sessions.create({ id: sessionId, userId: user.id, now: at(u), expiresAt: at(u + 10_000), ipAddress: u % 2 ? '192.168.1.20' : null, userAgent: u % 2 ? 'BaluHost-Mobile/3.1 (Ünïcode)' : null });
+      await r.sessions.create({
+        id: sessionId,
+        userId: user.id,
+        now: at(u),
+        expiresAt: at(u + 10_000),
+        ipAddress: u % 2 ? '192.168.1.20' : null,
+        userAgent: u % 2 ? 'BaluHost-Mobile/3.1 (Ünïcode)' : null,
+      });
       await r.sessions.addRefreshToken(sessionId, `hash-${user.id}-${u}`.padEnd(64, '0'), at(u));
       summary.sessions += 1;
     }
@@ -74,8 +92,14 @@ export async function generateDataset(transaction: TransactionRunner, size: Data
 
   for (const [index, ownerId] of userIds.entries()) {
     await transaction(async (r) => {
-      const home = await r.files.create({ ownerId, parentId: null, name: `home-${ownerId}`, isDirectory: true, sizeBytes: 0, mimeType: null }, at(index));
-      const folder = await r.files.create({ ownerId, parentId: home.id, name: pick(NAMES), isDirectory: true, sizeBytes: 0, mimeType: null }, at(index));
+      const home = await r.files.create(
+        { ownerId, parentId: null, name: `home-${ownerId}`, isDirectory: true, sizeBytes: 0, mimeType: null },
+        at(index),
+      );
+      const folder = await r.files.create(
+        { ownerId, parentId: home.id, name: pick(NAMES), isDirectory: true, sizeBytes: 0, mimeType: null },
+        at(index),
+      );
       const fileIds: number[] = [];
       for (let f = 0; f < size.filesPerUser; f += 1) {
         const file = await r.files.create(
@@ -113,7 +137,16 @@ export async function generateDataset(transaction: TransactionRunner, size: Data
       const other = userIds[(index + 1) % userIds.length];
       if (other !== undefined && other !== ownerId && fileIds.length) {
         await r.shares.createUserShare(
-          { fileId: folder.id, ownerId, sharedWithUserId: other, canRead: true, canWrite: index % 2 === 0, canDelete: false, canShare: index % 3 === 0, expiresAt: index % 2 ? null : at(90_000).toISOString() },
+          {
+            fileId: folder.id,
+            ownerId,
+            sharedWithUserId: other,
+            canRead: true,
+            canWrite: index % 2 === 0,
+            canDelete: false,
+            canShare: index % 3 === 0,
+            expiresAt: index % 2 ? null : at(90_000).toISOString(),
+          },
           at(index),
         );
         summary.userShares += 1;
@@ -147,4 +180,3 @@ export async function generateDataset(transaction: TransactionRunner, size: Data
   }
   return summary;
 }
-

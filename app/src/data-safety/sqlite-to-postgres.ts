@@ -71,11 +71,13 @@ async function connect(url: string): Promise<pg.Client> {
 }
 
 async function targetState(client: pg.Client): Promise<{ hasData: boolean; hasState: boolean }> {
-  const hasState = (await client.query(`select to_regclass($1) is not null as present`, [STATE_TABLE])).rows[0].present as boolean;
+  const hasState =
+    (await client.query<{ present: boolean }>(`select to_regclass($1) is not null as present`, [STATE_TABLE])).rows[0]?.present === true;
   let hasData = false;
   for (const table of DATA_TABLES) {
-    const present = (await client.query(`select to_regclass($1) is not null as present`, [table])).rows[0].present as boolean;
-    if (present && (await client.query(`select exists (select 1 from "${table}") as any`)).rows[0].any) {
+    const present =
+      (await client.query<{ present: boolean }>(`select to_regclass($1) is not null as present`, [table])).rows[0]?.present === true;
+    if (present && (await client.query<{ any: boolean }>(`select exists (select 1 from "${table}") as any`)).rows[0]?.any) {
       hasData = true;
       break;
     }
@@ -83,7 +85,13 @@ async function targetState(client: pg.Client): Promise<{ hasData: boolean; hasSt
   return { hasData, hasState };
 }
 
-async function copyTable(client: pg.Client, source: SqliteDriver.Database, shape: TableShape, snapshotSha: string, progress: ProgressReporter): Promise<TableDigest> {
+async function copyTable(
+  client: pg.Client,
+  source: SqliteDriver.Database,
+  shape: TableShape,
+  snapshotSha: string,
+  progress: ProgressReporter,
+): Promise<TableDigest> {
   const total = countRows(source, shape.name);
   progress.start(shape.name, total);
   const digest = new DigestAccumulator();
@@ -145,7 +153,9 @@ async function copyTable(client: pg.Client, source: SqliteDriver.Database, shape
 
 async function resetSequences(client: pg.Client, shapes: TableShape[]): Promise<void> {
   for (const shape of shapes.filter((s) => s.identity)) {
-    await client.query(`select setval(pg_get_serial_sequence($1, 'id'), coalesce((select max(id) from "${shape.name}"), 0) + 1, false)`, [shape.name]);
+    await client.query(`select setval(pg_get_serial_sequence($1, 'id'), coalesce((select max(id) from "${shape.name}"), 0) + 1, false)`, [
+      shape.name,
+    ]);
   }
 }
 
@@ -161,15 +171,21 @@ export async function migrateSqliteToPostgres(options: MigrateOptions): Promise<
   const client = await connect(options.target);
   let snapshot: SqliteDriver.Database | undefined;
   try {
-    if (!(await client.query('select pg_try_advisory_lock($1) as locked', [LOCK_KEY])).rows[0].locked) {
-      throw new TargetError(`Another migration into ${maskUrl(options.target)} is running (advisory lock held); wait for it or stop it first`);
+    if (!(await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [LOCK_KEY])).rows[0]?.locked) {
+      throw new TargetError(
+        `Another migration into ${maskUrl(options.target)} is running (advisory lock held); wait for it or stop it first`,
+      );
     }
     const state = await targetState(client);
     if (!options.resume && (state.hasData || state.hasState)) {
-      throw new TargetError(`Target ${maskUrl(options.target)} already holds BaluHost data${state.hasState ? ' from an interrupted migration (rerun with --resume)' : '; migrate into an empty database'}`);
+      throw new TargetError(
+        `Target ${maskUrl(options.target)} already holds BaluHost data${state.hasState ? ' from an interrupted migration (rerun with --resume)' : '; migrate into an empty database'}`,
+      );
     }
     if (options.resume && state.hasData && !state.hasState) {
-      throw new TargetError(`Target ${maskUrl(options.target)} holds data that no interrupted migration left; --resume only continues a migration`);
+      throw new TargetError(
+        `Target ${maskUrl(options.target)} holds data that no interrupted migration left; --resume only continues a migration`,
+      );
     }
 
     const snapshotPath = join(options.workDir, 'snapshot.sqlite');
@@ -177,8 +193,21 @@ export async function migrateSqliteToPostgres(options: MigrateOptions): Promise<
       const source = openBaluhostSqlite(options.source);
       try {
         const plan = DATA_TABLES.map((table) => ({ table, rows: countRows(source, table) }));
-        options.progress.note(`Dry run: would copy ${plan.reduce((n, p) => n + p.rows, 0)} rows in ${plan.length} tables into ${maskUrl(options.target)}`);
-        return { ok: true, dry_run: true, source: { file: options.source, snapshot: null, sha256: null }, target: maskUrl(options.target), started_at: startedAt, finished_at: new Date().toISOString(), plan, tables: [], verification: [], timings };
+        options.progress.note(
+          `Dry run: would copy ${plan.reduce((n, p) => n + p.rows, 0)} rows in ${plan.length} tables into ${maskUrl(options.target)}`,
+        );
+        return {
+          ok: true,
+          dry_run: true,
+          source: { file: options.source, snapshot: null, sha256: null },
+          target: maskUrl(options.target),
+          started_at: startedAt,
+          finished_at: new Date().toISOString(),
+          plan,
+          tables: [],
+          verification: [],
+          timings,
+        };
       } finally {
         source.close();
       }
@@ -186,9 +215,15 @@ export async function migrateSqliteToPostgres(options: MigrateOptions): Promise<
 
     await mkdir(options.workDir, { recursive: true });
     let t = process.hrtime.bigint();
-    const haveSnapshot = await stat(snapshotPath).then(() => true, () => false);
+    const haveSnapshot = await stat(snapshotPath).then(
+      () => true,
+      () => false,
+    );
     if (!(options.resume && haveSnapshot)) {
-      if (options.resume && state.hasState) throw new TargetError(`Cannot resume: the snapshot ${snapshotPath} of the interrupted run is gone; drop the target database and start again`);
+      if (options.resume && state.hasState)
+        throw new TargetError(
+          `Cannot resume: the snapshot ${snapshotPath} of the interrupted run is gone; drop the target database and start again`,
+        );
       await snapshotSqlite(options.source, `${snapshotPath}.partial`);
       await rename(`${snapshotPath}.partial`, snapshotPath);
     }
@@ -203,10 +238,17 @@ export async function migrateSqliteToPostgres(options: MigrateOptions): Promise<
     } finally {
       await kysely.destroy();
     }
-    await client.query(`create table if not exists ${STATE_TABLE} (table_name text primary key, rows bigint not null, hash text not null, source_sha256 text not null, completed_at timestamptz not null)`);
-    const done = new Map((await client.query<{ table_name: string; rows: string; hash: string; source_sha256: string }>(`select * from ${STATE_TABLE}`)).rows.map((r) => [r.table_name, r]));
+    await client.query(
+      `create table if not exists ${STATE_TABLE} (table_name text primary key, rows bigint not null, hash text not null, source_sha256 text not null, completed_at timestamptz not null)`,
+    );
+    const done = new Map(
+      (
+        await client.query<{ table_name: string; rows: string; hash: string; source_sha256: string }>(`select * from ${STATE_TABLE}`)
+      ).rows.map((r) => [r.table_name, r]),
+    );
     const foreign = [...done.values()].find((r) => r.source_sha256 !== snapshotSha);
-    if (foreign) throw new TargetError(`Cannot resume: table ${foreign.table_name} was copied from a different snapshot than ${snapshotPath}`);
+    if (foreign)
+      throw new TargetError(`Cannot resume: table ${foreign.table_name} was copied from a different snapshot than ${snapshotPath}`);
     const shapes = await readTableShapes(client, DATA_TABLES);
     timings.schema_s = seconds(t);
 

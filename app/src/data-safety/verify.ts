@@ -23,7 +23,8 @@ export async function pgDigest(client: pg.ClientBase, shape: TableShape): Promis
 
 async function sampleDifferences(source: SqliteDriver.Database, client: pg.ClientBase, shape: TableShape, limit = 10): Promise<string[]> {
   const target = new Map<string, string>();
-  for (const row of (await client.query<{ key: string; h: string }>(pgRowHashesSql(shape.name, shape.columns, shape.key))).rows) target.set(row.key, row.h);
+  for (const row of (await client.query<{ key: string; h: string }>(pgRowHashesSql(shape.name, shape.columns, shape.key))).rows)
+    target.set(row.key, row.h);
   const keys: string[] = [];
   for (const { key, h } of sqliteRowHashes(source, shape)) {
     const other = target.get(key);
@@ -38,7 +39,12 @@ async function sampleDifferences(source: SqliteDriver.Database, client: pg.Clien
  * Row counts and content digests of every table on both sides. `known` supplies source digests
  * already computed while copying, so the source is not read twice.
  */
-export async function verifyTables(source: SqliteDriver.Database, client: pg.ClientBase, shapes: TableShape[], known = new Map<string, TableDigest>()): Promise<TableVerification[]> {
+export async function verifyTables(
+  source: SqliteDriver.Database,
+  client: pg.ClientBase,
+  shapes: TableShape[],
+  known = new Map<string, TableDigest>(),
+): Promise<TableVerification[]> {
   const results: TableVerification[] = [];
   for (const shape of shapes) {
     const [src, dst] = [known.get(shape.name) ?? digestSqliteTable(source, shape), await pgDigest(client, shape)];

@@ -26,7 +26,7 @@ export interface Database {
   readonly db: Kysely<DB>;
   readonly dialect: Dialect;
   /** Subscribes to every executed query (timings, failures); returns the unsubscribe function. */
-  onQuery(listener: (event: QueryEvent) => void): () => void;
+  onQuery: (listener: (event: QueryEvent) => void) => () => void;
   poolStats(): PoolStats;
   /** Round-trips a trivial query; rejects with ServiceUnavailableError after `timeoutMs`. */
   ping(timeoutMs: number): Promise<void>;
@@ -46,7 +46,7 @@ function queryEvents() {
       const e = { sql: event.query.sql, durationMs: event.queryDurationMillis, failed: event.level === 'error' };
       for (const listener of listeners) listener(e);
     },
-    onQuery(listener: (event: QueryEvent) => void) {
+    onQuery: (listener: (event: QueryEvent) => void) => {
       listeners.add(listener);
       return () => void listeners.delete(listener);
     },
@@ -109,7 +109,7 @@ const pgTypes = {
     if (oid === PG_INT8) return (value: string) => Number(value);
     if (oid === PG_TIMESTAMPTZ) return (value: string) => new Date(value).toISOString();
     if (oid === PG_TIMESTAMP) return (value: string) => new Date(`${value}Z`).toISOString();
-    return pg.types.getTypeParser(oid, format as 'text');
+    return pg.types.getTypeParser(oid, format) as (value: string) => unknown;
   },
 };
 
@@ -124,7 +124,9 @@ function createPostgres(config: PostgresDatabaseConfig, logger?: Logger): Databa
     types: pgTypes,
   });
   // An idle client whose server went away emits 'error' on the pool; unhandled, it would kill the process.
-  pool.on('error', (err) => logger?.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, 'PostgreSQL idle client error'));
+  pool.on('error', (err) =>
+    logger?.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, 'PostgreSQL idle client error'),
+  );
   const events = queryEvents();
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), log: events.log });
   return {
@@ -135,7 +137,10 @@ function createPostgres(config: PostgresDatabaseConfig, logger?: Logger): Databa
     async ping(timeoutMs: number) {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new ServiceUnavailableError(`Database did not answer within ${timeoutMs} ms`, 'database_unavailable')), timeoutMs);
+        timer = setTimeout(
+          () => reject(new ServiceUnavailableError(`Database did not answer within ${timeoutMs} ms`, 'database_unavailable')),
+          timeoutMs,
+        );
       });
       try {
         await Promise.race([sql`select 1`.execute(db), timeout]);

@@ -1,4 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- the migrator works on any schema, including one newer than this build */
+import { inspect } from 'node:util';
 import { Migrator, type Kysely, type MigrationResult } from 'kysely';
 import { SchemaVersionError } from '../errors/index.js';
 import type { Dialect } from './database.js';
@@ -32,14 +33,16 @@ export async function schemaStatus(db: Kysely<any>, dialect: Dialect): Promise<S
 async function appliedButUnknown(db: Kysely<any>, known: string[]): Promise<string[]> {
   const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
   if (!tables.some((t) => t.name === 'kysely_migration')) return [];
-  const rows = (await (db as Kysely<{ kysely_migration: { name: string } }>).selectFrom('kysely_migration').select('name').execute()) as { name: string }[];
+  const rows = (await (db as Kysely<{ kysely_migration: { name: string } }>).selectFrom('kysely_migration').select('name').execute()) as {
+    name: string;
+  }[];
   return rows.map((r) => r.name).filter((name) => !known.includes(name));
 }
 
 function unwrap(results: MigrationResult[] | undefined, error: unknown, action: string): string[] {
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
-    const cause = error instanceof Error ? error.message : String(error);
+    const cause = error instanceof Error ? error.message : inspect(error);
     throw new Error(`Migration ${action} failed${failed ? ` at ${failed}` : ''}: ${cause}`, { cause: error });
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

@@ -23,7 +23,13 @@ function alive(pid: number): boolean {
  * process that no longer runs is taken over; a live holder is named in the error.
  */
 export async function withHostLock<T>(file: string, operation: string, work: () => Promise<T>): Promise<T> {
-  const record = JSON.stringify({ pid: process.pid, host: hostname(), user: userInfo().username, operation, since: new Date().toISOString() });
+  const record = JSON.stringify({
+    pid: process.pid,
+    host: hostname(),
+    user: userInfo().username,
+    operation,
+    since: new Date().toISOString(),
+  });
   await mkdir(dirname(file), { recursive: true });
   for (let attempt = 0; attempt < 2; attempt += 1) {
     try {
@@ -37,9 +43,17 @@ export async function withHostLock<T>(file: string, operation: string, work: () 
       }
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const holder = JSON.parse(await readFile(file, 'utf8').catch(() => '{}')) as { pid?: number; operation?: string; user?: string; since?: string; host?: string };
+      const holder = JSON.parse(await readFile(file, 'utf8').catch(() => '{}')) as {
+        pid?: number;
+        operation?: string;
+        user?: string;
+        since?: string;
+        host?: string;
+      };
       if (holder.pid && holder.host === hostname() && alive(holder.pid)) {
-        throw new LockHeldError(`${file} is held by ${holder.user ?? '?'} (pid ${holder.pid}, ${holder.operation ?? '?'}, since ${holder.since ?? '?'})`);
+        throw new LockHeldError(
+          `${file} is held by ${holder.user ?? '?'} (pid ${holder.pid}, ${holder.operation ?? '?'}, since ${holder.since ?? '?'})`,
+        );
       }
       await rm(file, { force: true });
     }

@@ -12,6 +12,7 @@ export const MAX_PATH_BYTES = 4096;
 
 // C0/C1 control characters, DEL, and Unicode line/paragraph separators and bidi overrides that make
 // a name display as something it is not.
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
 const FORBIDDEN_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
 
 function reject(field: (string | number)[], msg: string): never {

@@ -178,12 +178,15 @@ export function parseMdstat(text: string): RaidArray[] {
       current.member_status = counts[3] ?? null;
       if (current.active_devices < current.total_devices && current.status === 'clean') current.status = 'degraded';
     }
-    const sync = /(resync|recovery|reshape|check|repair)\s*=\s*([\d.]+)%(?:\s*\([^)]*\))?(?:\s*finish=(\S+))?(?:\s*speed=(\S+))?/.exec(line);
+    const sync = /(resync|recovery|reshape|check|repair)\s*=\s*([\d.]+)%(?:\s*\([^)]*\))?(?:\s*finish=(\S+))?(?:\s*speed=(\S+))?/.exec(
+      line,
+    );
     const pending = /(resync|recovery|reshape|check)\s*=\s*(DELAYED|PENDING)/.exec(line);
     if (sync || pending) {
       const operation = (sync?.[1] ?? pending?.[1]) as string;
       current.sync = { operation, progress_percent: sync ? Number(sync[2]) : null, finish: sync?.[3] ?? null, speed: sync?.[4] ?? null };
-      current.status = operation === 'recovery' ? 'recovering' : operation === 'reshape' ? 'reshaping' : operation === 'resync' ? 'resyncing' : 'checking';
+      current.status =
+        operation === 'recovery' ? 'recovering' : operation === 'reshape' ? 'reshaping' : operation === 'resync' ? 'resyncing' : 'checking';
     }
   }
   return arrays;

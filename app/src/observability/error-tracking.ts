@@ -10,7 +10,7 @@ const SECRET_KEYS = /pass(word)?|secret|token|authorization|cookie|api[-_]?key/i
 /** Replaces values under secret-looking keys, recursively, and drops request bodies entirely. */
 export function scrub<T>(value: T, depth = 0): T {
   if (depth > 8 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1)) as T;
+  if (Array.isArray(value)) return (value as unknown[]).map((v) => scrub(v, depth + 1)) as T;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
     if (k === 'data' || k === 'cookies') continue;
@@ -38,7 +38,8 @@ export async function createErrorTracker(config: Config): Promise<ErrorTracker |
       if (event.request) event.request = scrub({ ...event.request, data: undefined, cookies: undefined, headers: undefined });
       if (event.extra) event.extra = scrub(event.extra);
       if (event.message) event.message = event.message.replace(/(password|token|secret)=\S+/gi, '$1=[REDACTED]');
-      for (const ex of event.exception?.values ?? []) if (ex.value) ex.value = ex.value.replace(/(password|token|secret)=\S+/gi, '$1=[REDACTED]');
+      for (const ex of event.exception?.values ?? [])
+        if (ex.value) ex.value = ex.value.replace(/(password|token|secret)=\S+/gi, '$1=[REDACTED]');
       return event;
     },
   });

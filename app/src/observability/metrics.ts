@@ -29,7 +29,12 @@ export function createMetrics(sources: MetricsSources) {
       registers,
     }),
     inFlight: new Gauge({ name: 'baluhost_http_requests_in_flight', help: 'Requests being handled now.', registers }),
-    errors: new Counter({ name: 'baluhost_http_errors_total', help: 'Error responses by stable error code.', labelNames: ['code', 'status'] as const, registers }),
+    errors: new Counter({
+      name: 'baluhost_http_errors_total',
+      help: 'Error responses by stable error code.',
+      labelNames: ['code', 'status'] as const,
+      registers,
+    }),
     queryDuration: new Histogram({
       name: 'baluhost_db_query_duration_seconds',
       help: 'Database query duration.',
@@ -37,7 +42,12 @@ export function createMetrics(sources: MetricsSources) {
       buckets: [0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
       registers,
     }),
-    authFailures: new Counter({ name: 'baluhost_auth_failures_total', help: 'Failed authentications by reason.', labelNames: ['reason'] as const, registers }),
+    authFailures: new Counter({
+      name: 'baluhost_auth_failures_total',
+      help: 'Failed authentications by reason.',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
     authLockouts: new Counter({ name: 'baluhost_auth_lockouts_total', help: 'Accounts locked after repeated failures.', registers }),
     uploadBytes: new Counter({ name: 'baluhost_upload_bytes_total', help: 'Bytes stored by uploads.', registers }),
     downloadBytes: new Counter({ name: 'baluhost_download_bytes_total', help: 'Bytes served by downloads and share links.', registers }),
@@ -74,7 +84,8 @@ export function createMetrics(sources: MetricsSources) {
     registers,
     async collect() {
       this.reset();
-      for (const user of await sources.repos.users.list({ sortBy: 'id', sortOrder: 'asc' })) this.set({ user: user.username }, user.usedBytes);
+      for (const user of await sources.repos.users.list({ sortBy: 'id', sortOrder: 'asc' }))
+        this.set({ user: user.username }, user.usedBytes);
     },
   });
   new Gauge({

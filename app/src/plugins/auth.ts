@@ -12,11 +12,11 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     /** preHandler: any active user with a live session. */
-    authenticate(request: FastifyRequest): Promise<void>;
+    authenticate: (request: FastifyRequest) => Promise<void>;
     /** preHandler: an authenticated admin. */
-    requireAdmin(request: FastifyRequest): Promise<void>;
+    requireAdmin: (request: FastifyRequest) => Promise<void>;
     /** preHandler: an admin who proved the password within 5 minutes (or signed the request with an API key). */
-    requireFreshAdmin(request: FastifyRequest): Promise<void>;
+    requireFreshAdmin: (request: FastifyRequest) => Promise<void>;
   }
   interface FastifyRequest {
     /** SHA-256 of the raw body, computed while it streams in (signed requests only). */

@@ -15,10 +15,14 @@ interface AjvIssue {
 /** Fastify's ajv errors → the 422 `detail` list clients already parse ({loc, msg, type}). */
 function fieldIssues(context: string, errors: AjvIssue[]): FieldIssue[] {
   return errors.map((e) => {
-    const path = e.instancePath.split('/').filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+    const path = e.instancePath
+      .split('/')
+      .filter(Boolean)
+      .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
     const extra = e.params['missingProperty'] ?? e.params['additionalProperty'];
     if (typeof extra === 'string') path.push(extra);
-    const msg = e.keyword === 'additionalProperties' ? 'unknown field' : e.keyword === 'required' ? 'field required' : (e.message ?? 'invalid');
+    const msg =
+      e.keyword === 'additionalProperties' ? 'unknown field' : e.keyword === 'required' ? 'field required' : (e.message ?? 'invalid');
     return { loc: [LOCATION[context] ?? context, ...path], msg, type: e.keyword };
   });
 }
@@ -29,13 +33,17 @@ function toAppError(error: FastifyError & { validation?: AjvIssue[]; validationC
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new ValidationError([{ loc: ['body'], msg: 'body is not valid JSON', type: 'json_invalid' }], 'Request body is not valid JSON');
+      return new ValidationError(
+        [{ loc: ['body'], msg: 'body is not valid JSON', type: 'json_invalid' }],
+        'Request body is not valid JSON',
+      );
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new AppError(413, 'payload_too_large', 'Request body is too large');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new AppError(415, 'unsupported_media_type', 'Unsupported Content-Type');
   }
-  if (isDatabaseUnavailableError(error)) return new ServiceUnavailableError('Database is unavailable; try again shortly', 'database_unavailable');
+  if (isDatabaseUnavailableError(error))
+    return new ServiceUnavailableError('Database is unavailable; try again shortly', 'database_unavailable');
   if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
     return new AppError(error.statusCode, String(error.code ?? 'bad_request').toLowerCase(), error.message);
   }
@@ -45,7 +53,9 @@ function toAppError(error: FastifyError & { validation?: AjvIssue[]; validationC
 function send(reply: FastifyReply, error: AppError): FastifyReply {
   if (error instanceof TooManyRequestsError) {
     reply.header('retry-after', String(error.retryAfterSeconds));
-    return reply.status(429).send({ error: 'Too Many Requests', detail: error.message, retry_after: error.retryAfterSeconds, code: error.code });
+    return reply
+      .status(429)
+      .send({ error: 'Too Many Requests', detail: error.message, retry_after: error.retryAfterSeconds, code: error.code });
   }
   if (error instanceof ServiceUnavailableError) reply.header('retry-after', String(error.retryAfterSeconds));
   const detail = error instanceof ValidationError ? error.issues : error.message;

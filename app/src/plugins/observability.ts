@@ -33,9 +33,17 @@ function tokenMatches(header: string | undefined, token: string): boolean {
  * Request scope for logs below the HTTP layer, one log line and one histogram sample per request,
  * slow-query warnings, /metrics, and load shedding.
  */
-export const observabilityPlugin = fp(async function observability(app: FastifyInstance, options: { database: Database; errorTracker: ErrorTracker | null }) {
+export const observabilityPlugin = fp(async function observability(
+  app: FastifyInstance,
+  options: { database: Database; errorTracker: ErrorTracker | null },
+) {
   const { observability: cfg } = app.config;
-  const metrics = createMetrics({ database: options.database, storage: app.services.storage, repos: app.services.repos, release: cfg.release });
+  const metrics = createMetrics({
+    database: options.database,
+    storage: app.services.storage,
+    repos: app.services.repos,
+    release: cfg.release,
+  });
   app.decorate('metrics', metrics);
   app.decorate('errorTracker', options.errorTracker);
 
@@ -64,7 +72,8 @@ export const observabilityPlugin = fp(async function observability(app: FastifyI
   });
 
   const unsubscribe = options.database.onQuery((event) => {
-    if (event.durationMs >= cfg.slowQueryMs) app.log.warn({ reqId: currentRequestId(), durationMs: Math.round(event.durationMs), sql: event.sql.slice(0, 500) }, 'slow query');
+    if (event.durationMs >= cfg.slowQueryMs)
+      app.log.warn({ reqId: currentRequestId(), durationMs: Math.round(event.durationMs), sql: event.sql.slice(0, 500) }, 'slow query');
   });
   app.addHook('onClose', async () => unsubscribe());
 
@@ -85,7 +94,10 @@ export const observabilityPlugin = fp(async function observability(app: FastifyI
       exposeStatusRoute: false,
       pressureHandler: (_request, reply, type, value) => {
         metrics.errors.inc({ code: 'overloaded', status: '503' });
-        void reply.status(503).header('retry-after', '5').send({ detail: `Server is overloaded (${type}: ${Math.round(Number(value))}); retry shortly`, code: 'overloaded' });
+        void reply
+          .status(503)
+          .header('retry-after', '5')
+          .send({ detail: `Server is overloaded (${type}: ${Math.round(Number(value))}); retry shortly`, code: 'overloaded' });
       },
     });
   }

@@ -13,7 +13,8 @@ import { requestContext } from './auth.js';
 const UNLIMITED = ['/api/health', '/api/ready', '/metrics'];
 /** /docs (Swagger UI) needs scripts and styles from itself; the API needs nothing. */
 const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
-const DOCS_CSP = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+const DOCS_CSP =
+  "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 async function security(app: FastifyInstance) {
   await app.register(helmet, {
@@ -26,7 +27,8 @@ async function security(app: FastifyInstance) {
     frameguard: { action: 'deny' },
   });
   app.addHook('onSend', async (request, reply) => {
-    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', request.url.startsWith('/docs') ? DOCS_CSP : API_CSP);
+    if (!reply.hasHeader('content-security-policy'))
+      reply.header('content-security-policy', request.url.startsWith('/docs') ? DOCS_CSP : API_CSP);
     if (request.protocol === 'https') reply.header('strict-transport-security', 'max-age=63072000');
   });
 

@@ -105,12 +105,18 @@ export function createAuditRepository(db: Executor) {
           .limit(pageSize)
           .offset((page - 1) * pageSize)
           .execute(),
-        filtered(db.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('n')), filter).executeTakeFirstOrThrow(),
+        filtered(
+          db.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('n')),
+          filter,
+        ).executeTakeFirstOrThrow(),
       ]);
       return { rows: rows.map(toRecord), total: Number(count.n) };
     },
 
-    async countsBy(column: 'action' | 'username' | 'event_type', filter: AuditFilter): Promise<{ key: string | null; total: number; succeeded: number }[]> {
+    async countsBy(
+      column: 'action' | 'username' | 'event_type',
+      filter: AuditFilter,
+    ): Promise<{ key: string | null; total: number; succeeded: number }[]> {
       const rows = await filtered(
         db
           .selectFrom('audit_log')
@@ -123,7 +129,7 @@ export function createAuditRepository(db: Executor) {
       )
         .groupBy(column)
         .execute();
-      return rows.map((r) => ({ key: r.key as string | null, total: Number(r.total), succeeded: Number(r.succeeded ?? 0) }));
+      return rows.map((r) => ({ key: r.key, total: Number(r.total), succeeded: Number(r.succeeded ?? 0) }));
     },
   };
 }

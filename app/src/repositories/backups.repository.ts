@@ -41,7 +41,17 @@ function toBackup(row: Selectable<BackupsTable>): BackupRecord {
 
 export function createBackupsRepository(db: Executor) {
   return {
-    async create(b: { filename: string; backupType: BackupType; includesDatabase: boolean; includesFiles: boolean; includesConfig: boolean; creatorId: number | null }, now: Date): Promise<BackupRecord> {
+    async create(
+      b: {
+        filename: string;
+        backupType: BackupType;
+        includesDatabase: boolean;
+        includesFiles: boolean;
+        includesConfig: boolean;
+        creatorId: number | null;
+      },
+      now: Date,
+    ): Promise<BackupRecord> {
       const row = await db
         .insertInto('backups')
         .values({
@@ -75,13 +85,23 @@ export function createBackupsRepository(db: Executor) {
     async markCompleted(id: number, result: { sizeBytes: number; sha256: string }, now: Date): Promise<void> {
       await db
         .updateTable('backups')
-        .set({ status: 'completed', size_bytes: result.sizeBytes, sha256: result.sha256, completed_at: now.toISOString(), error_message: null })
+        .set({
+          status: 'completed',
+          size_bytes: result.sizeBytes,
+          sha256: result.sha256,
+          completed_at: now.toISOString(),
+          error_message: null,
+        })
         .where('id', '=', id)
         .execute();
     },
 
     async markFailed(id: number, message: string, now: Date): Promise<void> {
-      await db.updateTable('backups').set({ status: 'failed', error_message: message.slice(0, 2000), completed_at: now.toISOString() }).where('id', '=', id).execute();
+      await db
+        .updateTable('backups')
+        .set({ status: 'failed', error_message: message.slice(0, 2000), completed_at: now.toISOString() })
+        .where('id', '=', id)
+        .execute();
     },
 
     async delete(id: number): Promise<void> {
@@ -98,12 +118,19 @@ export function createBackupsRepository(db: Executor) {
       for (const row of rows) {
         await db
           .insertInto('backups')
-          .values({ ...row, includes_database: Boolean(row.includes_database), includes_files: Boolean(row.includes_files), includes_config: Boolean(row.includes_config) })
+          .values({
+            ...row,
+            includes_database: Boolean(row.includes_database),
+            includes_files: Boolean(row.includes_files),
+            includes_config: Boolean(row.includes_config),
+          })
           .execute();
       }
       // Explicit ids do not move PostgreSQL's identity sequence; the next backup must not reuse one.
       if (dialect === 'postgres') {
-        await sql`select setval(pg_get_serial_sequence('backups', 'id'), coalesce((select max(id) from backups), 0) + 1, false)`.execute(db);
+        await sql`select setval(pg_get_serial_sequence('backups', 'id'), coalesce((select max(id) from backups), 0) + 1, false)`.execute(
+          db,
+        );
       }
     },
   };

@@ -54,7 +54,12 @@ export function createFilesRepository(db: Executor) {
     },
 
     async findHome(ownerId: number): Promise<FileRecord | undefined> {
-      const row = await db.selectFrom('files').selectAll().where('owner_id', '=', ownerId).where('parent_id', 'is', null).executeTakeFirst();
+      const row = await db
+        .selectFrom('files')
+        .selectAll()
+        .where('owner_id', '=', ownerId)
+        .where('parent_id', 'is', null)
+        .executeTakeFirst();
       return row && toFile(row);
     },
 
@@ -109,7 +114,11 @@ export function createFilesRepository(db: Executor) {
     },
 
     async updateContent(id: number, content: { sizeBytes: number; mimeType: string | null }, now: Date): Promise<void> {
-      await db.updateTable('files').set({ size_bytes: content.sizeBytes, mime_type: content.mimeType, modified_at: now.toISOString() }).where('id', '=', id).execute();
+      await db
+        .updateTable('files')
+        .set({ size_bytes: content.sizeBytes, mime_type: content.mimeType, modified_at: now.toISOString() })
+        .where('id', '=', id)
+        .execute();
     },
 
     async rename(id: number, name: string, now: Date): Promise<void> {

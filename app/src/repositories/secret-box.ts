@@ -26,12 +26,15 @@ export function createSecretBox(current: string, previous: readonly string[] = [
       const iv = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', now.key, iv);
       const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-      return [VERSION, now.id, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ciphertext.toString('base64url')].join(':');
+      return [VERSION, now.id, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ciphertext.toString('base64url')].join(
+        ':',
+      );
     },
     open(sealed) {
       const [version, id, iv, tag, ciphertext] = sealed.split(':');
       const key = id === undefined ? undefined : keys.get(id);
-      if (version !== VERSION || !key || !iv || !tag || ciphertext === undefined) throw new Error(`cannot open a sealed secret (key ${id ?? '?'} is not configured, or the value is not sealed)`);
+      if (version !== VERSION || !key || !iv || !tag || ciphertext === undefined)
+        throw new Error(`cannot open a sealed secret (key ${id ?? '?'} is not configured, or the value is not sealed)`);
       const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
       return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');

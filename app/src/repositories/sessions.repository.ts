@@ -40,7 +40,14 @@ function toSession(row: Selectable<SessionsTable>): Session {
 /** Login sessions and the refresh tokens that rotate inside them (one "family" per session). */
 export function createSessionsRepository(db: Executor) {
   return {
-    async create(session: { id: string; userId: number; now: Date; expiresAt: Date; ipAddress: string | null; userAgent: string | null }): Promise<void> {
+    async create(session: {
+      id: string;
+      userId: number;
+      now: Date;
+      expiresAt: Date;
+      ipAddress: string | null;
+      userAgent: string | null;
+    }): Promise<void> {
       const at = session.now.toISOString();
       await db
         .insertInto('sessions')
@@ -57,7 +64,10 @@ export function createSessionsRepository(db: Executor) {
     },
 
     async addRefreshToken(sessionId: string, tokenHash: string, now: Date): Promise<void> {
-      await db.insertInto('refresh_tokens').values({ session_id: sessionId, token_hash: tokenHash, created_at: now.toISOString() }).execute();
+      await db
+        .insertInto('refresh_tokens')
+        .values({ session_id: sessionId, token_hash: tokenHash, created_at: now.toISOString() })
+        .execute();
     },
 
     async findRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | undefined> {
@@ -115,23 +125,51 @@ export function createSessionsRepository(db: Executor) {
 
     /** A user's sessions that are not revoked and not past their absolute lifetime, newest first. */
     async listLive(userId: number, now: Date): Promise<Session[]> {
-      const rows = await db.selectFrom('sessions').selectAll().where('user_id', '=', userId).where('revoked_at', 'is', null).where('expires_at', '>', now.toISOString()).orderBy('last_used_at', 'desc').execute();
+      const rows = await db
+        .selectFrom('sessions')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', now.toISOString())
+        .orderBy('last_used_at', 'desc')
+        .execute();
       return rows.map(toSession);
     },
 
     /** Revokes one session of one user; false when it is not theirs or already ended. */
     async revokeOwned(userId: number, sessionId: string, reason: string, now: Date): Promise<boolean> {
-      const result = await db.updateTable('sessions').set({ revoked_at: now.toISOString(), revoke_reason: reason }).where('id', '=', sessionId).where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirst();
+      const result = await db
+        .updateTable('sessions')
+        .set({ revoked_at: now.toISOString(), revoke_reason: reason })
+        .where('id', '=', sessionId)
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
 
     async addResetToken(token: { userId: number; tokenHash: string; createdBy: number | null; now: Date; expiresAt: Date }): Promise<void> {
-      await db.insertInto('password_reset_tokens').values({ user_id: token.userId, token_hash: token.tokenHash, created_by: token.createdBy, created_at: token.now.toISOString(), expires_at: token.expiresAt.toISOString() }).execute();
+      await db
+        .insertInto('password_reset_tokens')
+        .values({
+          user_id: token.userId,
+          token_hash: token.tokenHash,
+          created_by: token.createdBy,
+          created_at: token.now.toISOString(),
+          expires_at: token.expiresAt.toISOString(),
+        })
+        .execute();
     },
 
     /** Whose unused, unexpired reset token this is (without using it). */
     async resetTokenUser(tokenHash: string, now: Date): Promise<number | undefined> {
-      const row = await db.selectFrom('password_reset_tokens').select('user_id').where('token_hash', '=', tokenHash).where('used_at', 'is', null).where('expires_at', '>', now.toISOString()).executeTakeFirst();
+      const row = await db
+        .selectFrom('password_reset_tokens')
+        .select('user_id')
+        .where('token_hash', '=', tokenHash)
+        .where('used_at', 'is', null)
+        .where('expires_at', '>', now.toISOString())
+        .executeTakeFirst();
       return row?.user_id;
     },
 

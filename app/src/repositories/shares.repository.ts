@@ -166,7 +166,10 @@ export function createSharesRepository(db: Executor) {
       return Number(result.numUpdatedRows) === 1;
     },
 
-    async createUserShare(share: { fileId: number; ownerId: number; sharedWithUserId: number } & ShareGrant, now: Date): Promise<UserShare> {
+    async createUserShare(
+      share: { fileId: number; ownerId: number; sharedWithUserId: number } & ShareGrant,
+      now: Date,
+    ): Promise<UserShare> {
       const row = await db
         .insertInto('user_shares')
         .values({
@@ -197,7 +200,9 @@ export function createSharesRepository(db: Executor) {
     },
 
     async listUserSharesForFile(fileId: number): Promise<UserShare[]> {
-      return (await db.selectFrom('user_shares').selectAll().where('file_id', '=', fileId).orderBy('shared_with_user_id').execute()).map(toUserShare);
+      return (await db.selectFrom('user_shares').selectAll().where('file_id', '=', fileId).orderBy('shared_with_user_id').execute()).map(
+        toUserShare,
+      );
     },
 
     async listSharedWith(userId: number, now: Date): Promise<UserShare[]> {

@@ -34,7 +34,11 @@ export function createSmartReader(binary = 'smartctl') {
         scan = JSON.parse(stdout) as typeof scan;
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        return { available: false, reason: code === 'ENOENT' ? 'smartctl is not installed (package smartmontools)' : `smartctl --scan failed: ${(err as Error).message}` };
+        return {
+          available: false,
+          reason:
+            code === 'ENOENT' ? 'smartctl is not installed (package smartmontools)' : `smartctl --scan failed: ${(err as Error).message}`,
+        };
       }
       const devices = await Promise.all(
         (scan.devices ?? []).map(async (d) => {

@@ -14,7 +14,11 @@ export interface Lockout {
 export function createThrottleRepository(db: Executor) {
   return {
     async lockout(subject: string): Promise<Lockout | undefined> {
-      const row = await db.selectFrom('account_lockouts').select(['failed_count', 'lockout_level', 'locked_until']).where('subject', '=', subject).executeTakeFirst();
+      const row = await db
+        .selectFrom('account_lockouts')
+        .select(['failed_count', 'lockout_level', 'locked_until'])
+        .where('subject', '=', subject)
+        .executeTakeFirst();
       return row && { failedCount: row.failed_count, lockoutLevel: row.lockout_level, lockedUntil: row.locked_until };
     },
 
@@ -44,7 +48,12 @@ export function createThrottleRepository(db: Executor) {
     },
 
     async listLockouts(now: Date): Promise<{ subject: string; lockedUntil: string; level: number }[]> {
-      const rows = await db.selectFrom('account_lockouts').select(['subject', 'locked_until', 'lockout_level']).where('locked_until', '>', now.toISOString()).orderBy('subject').execute();
+      const rows = await db
+        .selectFrom('account_lockouts')
+        .select(['subject', 'locked_until', 'lockout_level'])
+        .where('locked_until', '>', now.toISOString())
+        .orderBy('subject')
+        .execute();
       return rows.map((r) => ({ subject: r.subject, lockedUntil: r.locked_until as string, level: r.lockout_level }));
     },
 

@@ -43,11 +43,15 @@ export function createTokenCrypto(secretKey: string, accessTtlSeconds: number, p
     },
     async verifyAccess(token) {
       try {
-        const { payload } = await jwtVerify(token, (header) => {
-          const found = verificationKeys.get(String(header.kid));
-          if (!found) throw new UnauthorizedError('Access token signed with an unknown key', 'invalid_token');
-          return found;
-        }, { algorithms: ['HS256'] });
+        const { payload } = await jwtVerify(
+          token,
+          (header) => {
+            const found = verificationKeys.get(String(header.kid));
+            if (!found) throw new UnauthorizedError('Access token signed with an unknown key', 'invalid_token');
+            return found;
+          },
+          { algorithms: ['HS256'] },
+        );
         const userId = Number(payload.sub);
         if (payload['type'] !== ACCESS_TYPE || typeof payload['sid'] !== 'string' || !Number.isSafeInteger(userId)) {
           throw new UnauthorizedError('Invalid access token', 'invalid_token');

@@ -65,7 +65,10 @@ export function createUsersRepository(db: Executor) {
     },
 
     async count(): Promise<number> {
-      const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom('users')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
       return Number(row.n);
     },
 
@@ -113,11 +116,22 @@ export function createUsersRepository(db: Executor) {
       await db.updateTable('users').set({ used_bytes: usedBytes }).where('id', '=', id).execute();
     },
 
-    async list(filter: { search?: string; role?: Role; isActive?: boolean; sortBy: 'id' | 'username' | 'email' | 'role' | 'created_at'; sortOrder: 'asc' | 'desc' }): Promise<User[]> {
+    async list(filter: {
+      search?: string;
+      role?: Role;
+      isActive?: boolean;
+      sortBy: 'id' | 'username' | 'email' | 'role' | 'created_at';
+      sortOrder: 'asc' | 'desc';
+    }): Promise<User[]> {
       let query = db.selectFrom('users').selectAll();
       if (filter.search) {
         const pattern = `%${filter.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-        query = query.where((eb) => eb.or([eb(sql`lower(username)`, 'like', sql`${pattern} escape '\\'`), eb(sql`lower(email)`, 'like', sql`${pattern} escape '\\'`)]));
+        query = query.where((eb) =>
+          eb.or([
+            eb(sql`lower(username)`, 'like', sql`${pattern} escape '\\'`),
+            eb(sql`lower(email)`, 'like', sql`${pattern} escape '\\'`),
+          ]),
+        );
       }
       if (filter.role) query = query.where('role', '=', filter.role);
       if (filter.isActive !== undefined) query = query.where('is_active', '=', filter.isActive);
@@ -147,7 +161,11 @@ export function createUsersRepository(db: Executor) {
       return Number(row.n);
     },
 
-    async update(id: number, changes: Partial<{ username: string; email: string; passwordHash: string; role: Role; isActive: boolean; quotaBytes: number | null }>, now: Date): Promise<User | undefined> {
+    async update(
+      id: number,
+      changes: Partial<{ username: string; email: string; passwordHash: string; role: Role; isActive: boolean; quotaBytes: number | null }>,
+      now: Date,
+    ): Promise<User | undefined> {
       const at = now.toISOString();
       const row = await db
         .updateTable('users')
@@ -179,7 +197,11 @@ export function createUsersRepository(db: Executor) {
 
     async setPassword(id: number, passwordHash: string, now: Date): Promise<void> {
       const at = now.toISOString();
-      await db.updateTable('users').set({ password_hash: passwordHash, password_changed_at: at, updated_at: at }).where('id', '=', id).execute();
+      await db
+        .updateTable('users')
+        .set({ password_hash: passwordHash, password_changed_at: at, updated_at: at })
+        .where('id', '=', id)
+        .execute();
     },
   };
 }

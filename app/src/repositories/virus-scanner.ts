@@ -45,7 +45,7 @@ export function createClamdScanner(address: string, timeoutMs = 60_000): VirusSc
           else if (found) resolve({ clean: false, signature: found[1] as string });
           else fail(`unexpected reply ${JSON.stringify(text.slice(0, 200))}`);
         });
-        socket.on('connect', async () => {
+        const send = async () => {
           try {
             socket.write('zINSTREAM\0');
             for await (const chunk of createReadStream(path, { highWaterMark: 64 * 1024 })) {
@@ -57,7 +57,8 @@ export function createClamdScanner(address: string, timeoutMs = 60_000): VirusSc
           } catch (err) {
             fail((err as Error).message);
           }
-        });
+        };
+        socket.on('connect', () => void send());
       });
     },
   };

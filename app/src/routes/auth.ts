@@ -1,6 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { principalOf, requestContext } from '../plugins/auth.js';
-import { ChangePasswordBody, LoginBody, RefreshBody, ResetPasswordBody, SessionList, SessionParams, TokenResponse } from '../schemas/auth.js';
+import {
+  ChangePasswordBody,
+  LoginBody,
+  RefreshBody,
+  ResetPasswordBody,
+  SessionList,
+  SessionParams,
+  TokenResponse,
+} from '../schemas/auth.js';
 import { authErrorResponses, MessageResponse } from '../schemas/common.js';
 import { RegisterBody, toUserDto, UserDto } from '../schemas/users.js';
 import type { AuthTokens } from '../services/index.js';
@@ -35,7 +43,10 @@ export async function authRoutes(app: FastifyInstance) {
 
   app.post(
     '/api/auth/logout',
-    { preHandler: app.authenticate, schema: { tags, security: [{ bearer: [] }], response: { 200: MessageResponse, ...authErrorResponses } } },
+    {
+      preHandler: app.authenticate,
+      schema: { tags, security: [{ bearer: [] }], response: { 200: MessageResponse, ...authErrorResponses } },
+    },
     async (request) => {
       await app.services.auth.logout(requestContext(request), principalOf(request));
       return { message: 'Logged out' };
@@ -66,18 +77,43 @@ export async function authRoutes(app: FastifyInstance) {
 
   app.get(
     '/api/auth/sessions',
-    { preHandler: app.authenticate, schema: { tags, summary: 'Your signed-in sessions (devices).', security: [{ bearer: [] }], response: { 200: SessionList, ...authErrorResponses } } },
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags,
+        summary: 'Your signed-in sessions (devices).',
+        security: [{ bearer: [] }],
+        response: { 200: SessionList, ...authErrorResponses },
+      },
+    },
     async (request) => {
       const sessions = await app.services.auth.listSessions(principalOf(request));
       return {
-        sessions: sessions.map((s) => ({ id: s.id, created_at: s.createdAt, last_used_at: s.lastUsedAt, expires_at: s.expiresAt, ip_address: s.ipAddress, user_agent: s.userAgent, current: s.current })),
+        sessions: sessions.map((s) => ({
+          id: s.id,
+          created_at: s.createdAt,
+          last_used_at: s.lastUsedAt,
+          expires_at: s.expiresAt,
+          ip_address: s.ipAddress,
+          user_agent: s.userAgent,
+          current: s.current,
+        })),
       };
     },
   );
 
   app.delete<{ Params: SessionParams }>(
     '/api/auth/sessions/:id',
-    { preHandler: app.authenticate, schema: { tags, summary: 'Sign out one of your sessions.', security: [{ bearer: [] }], params: SessionParams, response: { 200: MessageResponse, ...authErrorResponses } } },
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags,
+        summary: 'Sign out one of your sessions.',
+        security: [{ bearer: [] }],
+        params: SessionParams,
+        response: { 200: MessageResponse, ...authErrorResponses },
+      },
+    },
     async (request) => {
       await app.services.auth.revokeSession(requestContext(request), principalOf(request), request.params.id);
       return { message: 'Session signed out' };
@@ -86,7 +122,15 @@ export async function authRoutes(app: FastifyInstance) {
 
   app.post<{ Body: ResetPasswordBody }>(
     '/api/auth/reset-password',
-    { bodyLimit: AUTH_BODY_LIMIT, schema: { tags, summary: 'Set a new password with a single-use token an admin issued.', body: ResetPasswordBody, response: { 200: MessageResponse, ...authErrorResponses } } },
+    {
+      bodyLimit: AUTH_BODY_LIMIT,
+      schema: {
+        tags,
+        summary: 'Set a new password with a single-use token an admin issued.',
+        body: ResetPasswordBody,
+        response: { 200: MessageResponse, ...authErrorResponses },
+      },
+    },
     async (request) => {
       await app.services.auth.redeemResetToken(requestContext(request), request.body.token, request.body.new_password);
       return { message: 'Password changed; sign in with the new password' };
@@ -95,11 +139,24 @@ export async function authRoutes(app: FastifyInstance) {
 
   app.post<{ Body: RegisterBody }>(
     '/api/auth/register',
-    { bodyLimit: AUTH_BODY_LIMIT, schema: { tags, summary: 'Self-registration; off unless BALUHOST_REGISTRATION_ENABLED. The role is always `user`.', body: RegisterBody, response: { 201: UserDto, ...authErrorResponses } } },
+    {
+      bodyLimit: AUTH_BODY_LIMIT,
+      schema: {
+        tags,
+        summary: 'Self-registration; off unless BALUHOST_REGISTRATION_ENABLED. The role is always `user`.',
+        body: RegisterBody,
+        response: { 201: UserDto, ...authErrorResponses },
+      },
+    },
     async (request, reply) => {
       app.services.users.validateRegistration(app.config.auth.registrationEnabled);
       const b = request.body;
-      const user = await app.services.users.create(requestContext(request), null, { username: b.username, email: b.email ?? '', password: b.password, role: 'user' });
+      const user = await app.services.users.create(requestContext(request), null, {
+        username: b.username,
+        email: b.email ?? '',
+        password: b.password,
+        role: 'user',
+      });
       return reply.status(201).send(toUserDto(user));
     },
   );

@@ -80,7 +80,16 @@ export async function backupsRoutes(app: FastifyInstance) {
 
   app.post<{ Body: CreateBody }>(
     '/api/backups/',
-    { preHandler: app.requireAdmin, schema: { tags, security, summary: 'Starts a backup job; poll GET /api/backups/{id} for its status.', body: CreateBody, response: { 202: BackupDto, ...errors } } },
+    {
+      preHandler: app.requireAdmin,
+      schema: {
+        tags,
+        security,
+        summary: 'Starts a backup job; poll GET /api/backups/{id} for its status.',
+        body: CreateBody,
+        response: { 202: BackupDto, ...errors },
+      },
+    },
     async (request, reply) => {
       const b = request.body;
       const backup = await backups.create(requestContext(request), principalOf(request), {
@@ -97,7 +106,14 @@ export async function backupsRoutes(app: FastifyInstance) {
     '/api/backups/',
     {
       preHandler: app.requireAdmin,
-      schema: { tags, security, response: { 200: Type.Object({ backups: Type.Array(BackupDto), total_size_bytes: Type.Integer(), total_size_mb: Type.Number() }), ...errors } },
+      schema: {
+        tags,
+        security,
+        response: {
+          200: Type.Object({ backups: Type.Array(BackupDto), total_size_bytes: Type.Integer(), total_size_mb: Type.Number() }),
+          ...errors,
+        },
+      },
     },
     async () => {
       const list = await backups.list();
@@ -130,7 +146,10 @@ export async function backupsRoutes(app: FastifyInstance) {
         security,
         params: IdParams,
         body: RestoreBody,
-        response: { 200: Type.Object({ success: Type.Boolean(), message: Type.String(), backup_id: Type.Integer(), restored_at: Type.String() }), ...errors },
+        response: {
+          200: Type.Object({ success: Type.Boolean(), message: Type.String(), backup_id: Type.Integer(), restored_at: Type.String() }),
+          ...errors,
+        },
       },
     },
     async (request) => {

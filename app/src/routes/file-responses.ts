@@ -18,9 +18,13 @@ export async function sendStoredFile(
   const { stat } = file;
   const etag = etagFor(located.node.id, stat.size, stat.mtimeMs);
   const ifRange = request.headers['if-range'];
-  const range = !options.allowRange || (ifRange && ifRange !== etag) ? ({ kind: 'full' } as const) : parseRange(request.headers.range, stat.size);
+  const range =
+    !options.allowRange || (ifRange && ifRange !== etag) ? ({ kind: 'full' } as const) : parseRange(request.headers.range, stat.size);
   if (range.kind === 'unsatisfiable') {
-    await reply.status(416).header('content-range', `bytes */${stat.size}`).send({ detail: `Range not satisfiable for a ${stat.size}-byte file`, code: 'range_not_satisfiable' });
+    await reply
+      .status(416)
+      .header('content-range', `bytes */${stat.size}`)
+      .send({ detail: `Range not satisfiable for a ${stat.size}-byte file`, code: 'range_not_satisfiable' });
     return { sent: null };
   }
   reply
@@ -37,7 +41,10 @@ export async function sendStoredFile(
     return { sent: null };
   }
   if (range.kind === 'partial') {
-    reply.status(206).header('content-range', `bytes ${range.start}-${range.end}/${stat.size}`).header('content-length', range.end - range.start + 1);
+    reply
+      .status(206)
+      .header('content-range', `bytes ${range.start}-${range.end}/${stat.size}`)
+      .header('content-length', range.end - range.start + 1);
     app.metrics.downloadBytes.inc(range.end - range.start + 1);
     await reply.send(file.read(range));
     return { sent: [range.start, range.end] };

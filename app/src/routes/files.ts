@@ -36,8 +36,13 @@ export async function filesRoutes(app: FastifyInstance) {
 
   app.get<{ Querystring: ListQuery }>(
     '/api/files/list',
-    { preHandler: app.authenticate, schema: { tags, security, querystring: ListQuery, response: { 200: ListResponse, ...authErrorResponses } } },
-    async (request) => ({ files: await files.list(principalOf(request), request.query.owner_id, parseStoragePath(request.query.path ?? '')) }),
+    {
+      preHandler: app.authenticate,
+      schema: { tags, security, querystring: ListQuery, response: { 200: ListResponse, ...authErrorResponses } },
+    },
+    async (request) => ({
+      files: await files.list(principalOf(request), request.query.owner_id, parseStoragePath(request.query.path ?? '')),
+    }),
   );
 
   app.get<{ Params: WildcardPath; Querystring: OwnerQuery }>(
@@ -86,7 +91,10 @@ export async function filesRoutes(app: FastifyInstance) {
       await audit.recordBy(requestContext(request), principal, {
         eventType: 'file',
         action: 'upload',
-        resource: stored.map((f) => f.name).join(', ').slice(0, 500),
+        resource: stored
+          .map((f) => f.name)
+          .join(', ')
+          .slice(0, 500),
         success: true,
         details: { file_ids: stored.map((f) => f.id), bytes: stored.reduce((n, f) => n + f.sizeBytes, 0) },
       });
@@ -96,18 +104,40 @@ export async function filesRoutes(app: FastifyInstance) {
 
   app.post<{ Body: CreateFolderBody; Querystring: OwnerQuery }>(
     '/api/files/folder',
-    { preHandler: app.authenticate, schema: { tags, security, querystring: OwnerQuery, body: CreateFolderBody, response: { 200: MessageResponse, ...authErrorResponses } } },
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags,
+        security,
+        querystring: OwnerQuery,
+        body: CreateFolderBody,
+        response: { 200: MessageResponse, ...authErrorResponses },
+      },
+    },
     async (request) => {
       const principal = principalOf(request);
-      const created = await files.createFolder(principal, request.query.owner_id, parseStoragePath(request.body.path, ['body', 'path']), request.body.name);
-      await audit.recordBy(requestContext(request), principal, { eventType: 'file', action: 'create_folder', resource: created.segments.join('/'), success: true });
+      const created = await files.createFolder(
+        principal,
+        request.query.owner_id,
+        parseStoragePath(request.body.path, ['body', 'path']),
+        request.body.name,
+      );
+      await audit.recordBy(requestContext(request), principal, {
+        eventType: 'file',
+        action: 'create_folder',
+        resource: created.segments.join('/'),
+        success: true,
+      });
       return { message: `Folder created: ${created.segments.join('/')}` };
     },
   );
 
   app.put<{ Body: RenameBody; Querystring: OwnerQuery }>(
     '/api/files/rename',
-    { preHandler: app.authenticate, schema: { tags, security, querystring: OwnerQuery, body: RenameBody, response: { 200: MessageResponse, ...authErrorResponses } } },
+    {
+      preHandler: app.authenticate,
+      schema: { tags, security, querystring: OwnerQuery, body: RenameBody, response: { 200: MessageResponse, ...authErrorResponses } },
+    },
     async (request) => {
       const principal = principalOf(request);
       const from = parseStoragePath(request.body.old_path, ['body', 'old_path']);
@@ -125,7 +155,10 @@ export async function filesRoutes(app: FastifyInstance) {
 
   app.put<{ Body: MoveBody; Querystring: OwnerQuery }>(
     '/api/files/move',
-    { preHandler: app.authenticate, schema: { tags, security, querystring: OwnerQuery, body: MoveBody, response: { 200: MessageResponse, ...authErrorResponses } } },
+    {
+      preHandler: app.authenticate,
+      schema: { tags, security, querystring: OwnerQuery, body: MoveBody, response: { 200: MessageResponse, ...authErrorResponses } },
+    },
     async (request) => {
       const principal = principalOf(request);
       const source = parseStoragePath(request.body.source_path, ['body', 'source_path']);
@@ -144,7 +177,10 @@ export async function filesRoutes(app: FastifyInstance) {
 
   app.delete<{ Params: WildcardPath; Querystring: OwnerQuery }>(
     '/api/files/*',
-    { preHandler: app.authenticate, schema: { tags, security, params: WildcardPath, querystring: OwnerQuery, response: { 200: MessageResponse, ...authErrorResponses } } },
+    {
+      preHandler: app.authenticate,
+      schema: { tags, security, params: WildcardPath, querystring: OwnerQuery, response: { 200: MessageResponse, ...authErrorResponses } },
+    },
     async (request) => {
       const principal = principalOf(request);
       const removed = await files.remove(principal, request.query.owner_id, parseStoragePath(request.params['*'], ['path', 'path']));
@@ -175,14 +211,22 @@ export async function filesRoutes(app: FastifyInstance) {
     '/api/files/permissions',
     {
       preHandler: app.authenticate,
-      schema: { tags, security, querystring: { ...PermissionsQuery, properties: { ...PermissionsQuery.properties, ...OwnerQuery.properties } }, response: { 200: PermissionsResponse, ...authErrorResponses } },
+      schema: {
+        tags,
+        security,
+        querystring: { ...PermissionsQuery, properties: { ...PermissionsQuery.properties, ...OwnerQuery.properties } },
+        response: { 200: PermissionsResponse, ...authErrorResponses },
+      },
     },
     async (request) => filePermissions.get(principalOf(request), request.query.owner_id, parseStoragePath(request.query.path)),
   );
 
   app.put<{ Body: PermissionsBody }>(
     '/api/files/permissions',
-    { preHandler: app.authenticate, schema: { tags, security, body: PermissionsBody, response: { 200: PermissionsResponse, ...authErrorResponses } } },
+    {
+      preHandler: app.authenticate,
+      schema: { tags, security, body: PermissionsBody, response: { 200: PermissionsResponse, ...authErrorResponses } },
+    },
     async (request) => {
       const principal = principalOf(request);
       const segments = parseStoragePath(request.body.path, ['body', 'path']);

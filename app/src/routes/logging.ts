@@ -47,12 +47,29 @@ export async function loggingRoutes(app: FastifyInstance) {
         tags,
         security,
         querystring: AuditQuery,
-        response: { 200: Type.Object({ logs: Type.Array(AuditEntry), total: Type.Integer(), page: Type.Integer(), page_size: Type.Integer(), total_pages: Type.Integer() }), ...authErrorResponses },
+        response: {
+          200: Type.Object({
+            logs: Type.Array(AuditEntry),
+            total: Type.Integer(),
+            page: Type.Integer(),
+            page_size: Type.Integer(),
+            total_pages: Type.Integer(),
+          }),
+          ...authErrorResponses,
+        },
       },
     },
     async (request) => {
       const q = request.query;
-      const result = await auditLog.list(principalOf(request), { page: q.page, pageSize: q.page_size, eventType: q.event_type, user: q.user, action: q.action, success: q.success, days: q.days });
+      const result = await auditLog.list(principalOf(request), {
+        page: q.page,
+        pageSize: q.page_size,
+        eventType: q.event_type,
+        user: q.user,
+        action: q.action,
+        success: q.success,
+        days: q.days,
+      });
       return {
         logs: result.logs.map((l) => ({
           id: l.id,

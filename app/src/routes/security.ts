@@ -2,7 +2,16 @@ import type { FastifyInstance } from 'fastify';
 import { principalOf, requestContext } from '../plugins/auth.js';
 import { authErrorResponses, MessageResponse } from '../schemas/common.js';
 import { ResetTokenResponse } from '../schemas/auth.js';
-import { ApiKeyList, ApiKeyParams, CreateApiKeyBody, CreatedApiKey, LockoutList, LockoutParams, RateLimits, ReauthenticateBody } from '../schemas/security.js';
+import {
+  ApiKeyList,
+  ApiKeyParams,
+  CreateApiKeyBody,
+  CreatedApiKey,
+  LockoutList,
+  LockoutParams,
+  RateLimits,
+  ReauthenticateBody,
+} from '../schemas/security.js';
 import { UserIdParams } from '../schemas/users.js';
 
 /** Admin controls of brute-force protection and sessions. */
@@ -11,52 +20,141 @@ export async function securityRoutes(app: FastifyInstance) {
   const admin = { preHandler: [app.authenticate, app.requireAdmin] };
   const security = [{ bearer: [] }];
 
-  app.get('/api/admin/rate-limits', { ...admin, schema: { tags, security, response: { 200: RateLimits, ...authErrorResponses } } }, async () => {
-    const l = await app.services.throttle.limits();
-    return { lockout_threshold: l.lockoutThreshold, lockout_seconds: l.lockoutSeconds, auth_per_minute: l.authPerMinute, api_per_minute: l.apiPerMinute };
-  });
+  app.get(
+    '/api/admin/rate-limits',
+    { ...admin, schema: { tags, security, response: { 200: RateLimits, ...authErrorResponses } } },
+    async () => {
+      const l = await app.services.throttle.limits();
+      return {
+        lockout_threshold: l.lockoutThreshold,
+        lockout_seconds: l.lockoutSeconds,
+        auth_per_minute: l.authPerMinute,
+        api_per_minute: l.apiPerMinute,
+      };
+    },
+  );
 
-  app.put<{ Body: RateLimits }>('/api/admin/rate-limits', { ...admin, schema: { tags, security, body: RateLimits, response: { 200: RateLimits, ...authErrorResponses } } }, async (request) => {
-    const b = request.body;
-    const l = await app.services.throttle.setLimits(requestContext(request), { lockoutThreshold: b.lockout_threshold, lockoutSeconds: b.lockout_seconds, authPerMinute: b.auth_per_minute, apiPerMinute: b.api_per_minute });
-    return { lockout_threshold: l.lockoutThreshold, lockout_seconds: l.lockoutSeconds, auth_per_minute: l.authPerMinute, api_per_minute: l.apiPerMinute };
-  });
+  app.put<{ Body: RateLimits }>(
+    '/api/admin/rate-limits',
+    { ...admin, schema: { tags, security, body: RateLimits, response: { 200: RateLimits, ...authErrorResponses } } },
+    async (request) => {
+      const b = request.body;
+      const l = await app.services.throttle.setLimits(requestContext(request), {
+        lockoutThreshold: b.lockout_threshold,
+        lockoutSeconds: b.lockout_seconds,
+        authPerMinute: b.auth_per_minute,
+        apiPerMinute: b.api_per_minute,
+      });
+      return {
+        lockout_threshold: l.lockoutThreshold,
+        lockout_seconds: l.lockoutSeconds,
+        auth_per_minute: l.authPerMinute,
+        api_per_minute: l.apiPerMinute,
+      };
+    },
+  );
 
-  app.get('/api/admin/lockouts', { ...admin, schema: { tags, security, response: { 200: LockoutList, ...authErrorResponses } } }, async () => ({
-    lockouts: (await app.services.throttle.lockouts()).map((l) => ({ subject: l.subject, locked_until: l.lockedUntil, level: l.level })),
-  }));
+  app.get(
+    '/api/admin/lockouts',
+    { ...admin, schema: { tags, security, response: { 200: LockoutList, ...authErrorResponses } } },
+    async () => ({
+      lockouts: (await app.services.throttle.lockouts()).map((l) => ({ subject: l.subject, locked_until: l.lockedUntil, level: l.level })),
+    }),
+  );
 
-  app.delete<{ Params: LockoutParams }>('/api/admin/lockouts/:subject', { ...admin, schema: { tags, security, params: LockoutParams, response: { 200: MessageResponse, ...authErrorResponses } } }, async (request) => {
-    await app.services.throttle.unlock(request.params.subject);
-    return { message: `Unlocked ${request.params.subject}` };
-  });
+  app.delete<{ Params: LockoutParams }>(
+    '/api/admin/lockouts/:subject',
+    { ...admin, schema: { tags, security, params: LockoutParams, response: { 200: MessageResponse, ...authErrorResponses } } },
+    async (request) => {
+      await app.services.throttle.unlock(request.params.subject);
+      return { message: `Unlocked ${request.params.subject}` };
+    },
+  );
 
-  app.post<{ Params: UserIdParams }>('/api/users/:id/reset-token', { ...admin, schema: { tags, summary: 'A single-use password reset token for the user (valid 30 minutes, shown once).', security, params: UserIdParams, response: { 201: ResetTokenResponse, ...authErrorResponses } } }, async (request, reply) => {
-    const issued = await app.services.auth.issueResetToken(requestContext(request), principalOf(request), request.params.id);
-    return reply.status(201).send({ reset_token: issued.token, expires_at: issued.expiresAt });
-  });
+  app.post<{ Params: UserIdParams }>(
+    '/api/users/:id/reset-token',
+    {
+      ...admin,
+      schema: {
+        tags,
+        summary: 'A single-use password reset token for the user (valid 30 minutes, shown once).',
+        security,
+        params: UserIdParams,
+        response: { 201: ResetTokenResponse, ...authErrorResponses },
+      },
+    },
+    async (request, reply) => {
+      const issued = await app.services.auth.issueResetToken(requestContext(request), principalOf(request), request.params.id);
+      return reply.status(201).send({ reset_token: issued.token, expires_at: issued.expiresAt });
+    },
+  );
 
-  app.post<{ Body: ReauthenticateBody }>('/api/auth/reauthenticate', { preHandler: app.authenticate, schema: { tags, summary: 'Prove your password again; restore, user deletion and role changes need it within 5 minutes.', security, body: ReauthenticateBody, response: { 200: MessageResponse, ...authErrorResponses } } }, async (request) => {
-    await app.services.auth.reauthenticate(requestContext(request), principalOf(request), request.body.password);
-    return { message: 'Re-authenticated for 5 minutes' };
-  });
+  app.post<{ Body: ReauthenticateBody }>(
+    '/api/auth/reauthenticate',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags,
+        summary: 'Prove your password again; restore, user deletion and role changes need it within 5 minutes.',
+        security,
+        body: ReauthenticateBody,
+        response: { 200: MessageResponse, ...authErrorResponses },
+      },
+    },
+    async (request) => {
+      await app.services.auth.reauthenticate(requestContext(request), principalOf(request), request.body.password);
+      return { message: 'Re-authenticated for 5 minutes' };
+    },
+  );
 
-  app.post<{ Body: CreateApiKeyBody }>('/api/admin/api-keys', { ...admin, preHandler: app.requireFreshAdmin, schema: { tags, summary: 'An HMAC API key for automation, acting as you. The secret is shown once.', security, body: CreateApiKeyBody, response: { 201: CreatedApiKey, ...authErrorResponses } } }, async (request, reply) => {
-    const key = await app.services.apiKeys.create(requestContext(request), principalOf(request), request.body.name);
-    return reply.status(201).send({ key_id: key.keyId, secret: key.secret, message: 'Store the secret now: it is never shown again' });
-  });
+  app.post<{ Body: CreateApiKeyBody }>(
+    '/api/admin/api-keys',
+    {
+      ...admin,
+      preHandler: app.requireFreshAdmin,
+      schema: {
+        tags,
+        summary: 'An HMAC API key for automation, acting as you. The secret is shown once.',
+        security,
+        body: CreateApiKeyBody,
+        response: { 201: CreatedApiKey, ...authErrorResponses },
+      },
+    },
+    async (request, reply) => {
+      const key = await app.services.apiKeys.create(requestContext(request), principalOf(request), request.body.name);
+      return reply.status(201).send({ key_id: key.keyId, secret: key.secret, message: 'Store the secret now: it is never shown again' });
+    },
+  );
 
-  app.get('/api/admin/api-keys', { ...admin, schema: { tags, security, response: { 200: ApiKeyList, ...authErrorResponses } } }, async () => ({
-    api_keys: (await app.services.apiKeys.list()).map((k) => ({ key_id: k.keyId, name: k.name, user_id: k.userId, created_at: k.createdAt, last_used_at: k.lastUsedAt })),
-  }));
+  app.get(
+    '/api/admin/api-keys',
+    { ...admin, schema: { tags, security, response: { 200: ApiKeyList, ...authErrorResponses } } },
+    async () => ({
+      api_keys: (await app.services.apiKeys.list()).map((k) => ({
+        key_id: k.keyId,
+        name: k.name,
+        user_id: k.userId,
+        created_at: k.createdAt,
+        last_used_at: k.lastUsedAt,
+      })),
+    }),
+  );
 
-  app.delete<{ Params: ApiKeyParams }>('/api/admin/api-keys/:keyId', { ...admin, schema: { tags, security, params: ApiKeyParams, response: { 200: MessageResponse, ...authErrorResponses } } }, async (request) => {
-    await app.services.apiKeys.revoke(requestContext(request), principalOf(request), request.params.keyId);
-    return { message: `API key ${request.params.keyId} revoked` };
-  });
+  app.delete<{ Params: ApiKeyParams }>(
+    '/api/admin/api-keys/:keyId',
+    { ...admin, schema: { tags, security, params: ApiKeyParams, response: { 200: MessageResponse, ...authErrorResponses } } },
+    async (request) => {
+      await app.services.apiKeys.revoke(requestContext(request), principalOf(request), request.params.keyId);
+      return { message: `API key ${request.params.keyId} revoked` };
+    },
+  );
 
-  app.delete<{ Params: UserIdParams }>('/api/users/:id/sessions', { ...admin, schema: { tags, security, params: UserIdParams, response: { 200: MessageResponse, ...authErrorResponses } } }, async (request) => {
-    const revoked = await app.services.auth.revokeAllSessions(requestContext(request), principalOf(request), request.params.id);
-    return { message: `${revoked} session(s) signed out` };
-  });
+  app.delete<{ Params: UserIdParams }>(
+    '/api/users/:id/sessions',
+    { ...admin, schema: { tags, security, params: UserIdParams, response: { 200: MessageResponse, ...authErrorResponses } } },
+    async (request) => {
+      const revoked = await app.services.auth.revokeAllSessions(requestContext(request), principalOf(request), request.params.id);
+      return { message: `${revoked} session(s) signed out` };
+    },
+  );
 }

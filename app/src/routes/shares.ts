@@ -85,8 +85,10 @@ export async function sharesRoutes(app: FastifyInstance) {
     },
   );
 
-  app.get('/api/shares/links', { preHandler: app.authenticate, schema: { tags, security, response: { 200: { type: 'array', items: ShareLinkDto }, ...errors } } }, async (request) =>
-    (await shares.listLinks(principalOf(request))).map(linkDto),
+  app.get(
+    '/api/shares/links',
+    { preHandler: app.authenticate, schema: { tags, security, response: { 200: { type: 'array', items: ShareLinkDto }, ...errors } } },
+    async (request) => (await shares.listLinks(principalOf(request))).map(linkDto),
   );
 
   app.get<{ Params: IdParams }>(
@@ -97,7 +99,10 @@ export async function sharesRoutes(app: FastifyInstance) {
 
   app.patch<{ Params: IdParams; Body: UpdateLinkBody }>(
     '/api/shares/links/:id',
-    { preHandler: app.authenticate, schema: { tags, security, params: IdParams, body: UpdateLinkBody, response: { 200: ShareLinkDto, ...errors } } },
+    {
+      preHandler: app.authenticate,
+      schema: { tags, security, params: IdParams, body: UpdateLinkBody, response: { 200: ShareLinkDto, ...errors } },
+    },
     async (request) => {
       const b = request.body;
       const view = await shares.updateLink(principalOf(request), request.params.id, {
@@ -123,7 +128,14 @@ export async function sharesRoutes(app: FastifyInstance) {
 
   app.post<{ Params: TokenParams; Body: AccessBody }>(
     '/api/shares/public/:token/access',
-    { schema: { tags, params: TokenParams, body: AccessBody, response: { 200: PublicFileInfo, 403: ErrorResponse, 404: ErrorResponse, 410: ErrorResponse } } },
+    {
+      schema: {
+        tags,
+        params: TokenParams,
+        body: AccessBody,
+        response: { 200: PublicFileInfo, 403: ErrorResponse, 404: ErrorResponse, 410: ErrorResponse },
+      },
+    },
     async (request) => {
       const { link, located } = await shares.accessLink(requestContext(request), request.params.token, request.body?.password ?? undefined);
       return {
@@ -145,7 +157,11 @@ export async function sharesRoutes(app: FastifyInstance) {
     { schema: { tags, params: TokenParams, response: { 403: ErrorResponse, 404: ErrorResponse, 410: ErrorResponse } } },
     async (request, reply) => {
       const header = request.headers['x-share-password'];
-      const view = await shares.claimDownload(requestContext(request), request.params.token, typeof header === 'string' ? header : undefined);
+      const view = await shares.claimDownload(
+        requestContext(request),
+        request.params.token,
+        typeof header === 'string' ? header : undefined,
+      );
       // Every GET counts as one download, so partial requests are not offered here.
       await sendStoredFile(app, request, reply, view.located, { allowRange: false });
       return reply;
@@ -154,7 +170,10 @@ export async function sharesRoutes(app: FastifyInstance) {
 
   app.post<{ Body: CreateUserShareBody }>(
     '/api/shares/user-shares',
-    { preHandler: app.authenticate, schema: { tags, security, body: CreateUserShareBody, response: { 201: UserShareDto, ...errors, 409: ErrorResponse } } },
+    {
+      preHandler: app.authenticate,
+      schema: { tags, security, body: CreateUserShareBody, response: { 201: UserShareDto, ...errors, 409: ErrorResponse } },
+    },
     async (request, reply) => {
       const b = request.body;
       const view = await shares.createUserShare(requestContext(request), principalOf(request), {
@@ -170,13 +189,18 @@ export async function sharesRoutes(app: FastifyInstance) {
     },
   );
 
-  app.get('/api/shares/user-shares', { preHandler: app.authenticate, schema: { tags, security, response: { 200: { type: 'array', items: UserShareDto }, ...errors } } }, async (request) =>
-    (await shares.listUserShares(principalOf(request))).map(userShareDto),
+  app.get(
+    '/api/shares/user-shares',
+    { preHandler: app.authenticate, schema: { tags, security, response: { 200: { type: 'array', items: UserShareDto }, ...errors } } },
+    async (request) => (await shares.listUserShares(principalOf(request))).map(userShareDto),
   );
 
   app.patch<{ Params: IdParams; Body: UpdateUserShareBody }>(
     '/api/shares/user-shares/:id',
-    { preHandler: app.authenticate, schema: { tags, security, params: IdParams, body: UpdateUserShareBody, response: { 200: UserShareDto, ...errors } } },
+    {
+      preHandler: app.authenticate,
+      schema: { tags, security, params: IdParams, body: UpdateUserShareBody, response: { 200: UserShareDto, ...errors } },
+    },
     async (request) => {
       const b = request.body;
       const view = await shares.updateUserShare(principalOf(request), request.params.id, {
@@ -199,7 +223,9 @@ export async function sharesRoutes(app: FastifyInstance) {
     },
   );
 
-  app.get('/api/shares/shared-with-me', { preHandler: app.authenticate, schema: { tags, security, response: { 200: { type: 'array', items: UserShareDto }, ...errors } } }, async (request) =>
-    (await shares.sharedWithMe(principalOf(request))).map(userShareDto),
+  app.get(
+    '/api/shares/shared-with-me',
+    { preHandler: app.authenticate, schema: { tags, security, response: { 200: { type: 'array', items: UserShareDto }, ...errors } } },
+    async (request) => (await shares.sharedWithMe(principalOf(request))).map(userShareDto),
   );
 }

@@ -7,7 +7,10 @@ export async function systemRoutes(app: FastifyInstance) {
   const tags = ['system'];
   const security = [{ bearer: [] }];
   const { system } = app.services;
-  const opts = (response: unknown) => ({ preHandler: app.authenticate, schema: { tags, security, response: { 200: response, ...authErrorResponses } } });
+  const opts = (response: unknown) => ({
+    preHandler: app.authenticate,
+    schema: { tags, security, response: { 200: response, ...authErrorResponses } },
+  });
 
   app.get('/api/system/info', opts(SystemInfo), async () => system.info());
   app.get('/api/system/storage', opts(StorageInfo), async () => system.storageInfo());

@@ -21,27 +21,53 @@ export async function usersRoutes(app: FastifyInstance) {
 
   app.get<{ Querystring: UserListQuery }>(
     '/api/users/',
-    { preHandler: app.requireAdmin, schema: { tags, security, querystring: UserListQuery, response: { 200: UserListResponse, ...errors } } },
+    {
+      preHandler: app.requireAdmin,
+      schema: { tags, security, querystring: UserListQuery, response: { 200: UserListResponse, ...errors } },
+    },
     async (request) => {
       const q = request.query;
-      const result = await users.list({ search: q.search, role: q.role, isActive: q.is_active, sortBy: q.sort_by, sortOrder: q.sort_order });
+      const result = await users.list({
+        search: q.search,
+        role: q.role,
+        isActive: q.is_active,
+        sortBy: q.sort_by,
+        sortOrder: q.sort_order,
+      });
       return { ...result, users: result.users.map(toUserDto) };
     },
   );
 
   app.post<{ Body: CreateUserBody }>(
     '/api/users/',
-    { preHandler: app.requireAdmin, schema: { tags, security, body: CreateUserBody, response: { 201: UserDto, ...errors, 409: ErrorResponse } } },
+    {
+      preHandler: app.requireAdmin,
+      schema: { tags, security, body: CreateUserBody, response: { 201: UserDto, ...errors, 409: ErrorResponse } },
+    },
     async (request, reply) => {
       const b = request.body;
-      const user = await users.create(requestContext(request), principalOf(request), { username: b.username, email: b.email ?? '', password: b.password, role: b.role ?? 'user' });
+      const user = await users.create(requestContext(request), principalOf(request), {
+        username: b.username,
+        email: b.email ?? '',
+        password: b.password,
+        role: b.role ?? 'user',
+      });
       return reply.status(201).send(toUserDto(user));
     },
   );
 
   app.put<{ Params: UserIdParams; Body: UpdateUserBody }>(
     '/api/users/:id',
-    { preHandler: app.requireAdmin, schema: { tags, security, params: UserIdParams, body: UpdateUserBody, response: { 200: UserDto, ...errors, 404: ErrorResponse, 409: ErrorResponse } } },
+    {
+      preHandler: app.requireAdmin,
+      schema: {
+        tags,
+        security,
+        params: UserIdParams,
+        body: UpdateUserBody,
+        response: { 200: UserDto, ...errors, 404: ErrorResponse, 409: ErrorResponse },
+      },
+    },
     async (request) => {
       // A role change hands out (or takes away) admin rights: it needs a fresh password.
       if (request.body.role !== undefined) app.services.auth.assertFreshAuthentication(principalOf(request));
@@ -51,7 +77,10 @@ export async function usersRoutes(app: FastifyInstance) {
 
   app.delete<{ Params: UserIdParams }>(
     '/api/users/:id',
-    { preHandler: app.requireFreshAdmin, schema: { tags, security, params: UserIdParams, response: { ...errors, 404: ErrorResponse, 409: ErrorResponse } } },
+    {
+      preHandler: app.requireFreshAdmin,
+      schema: { tags, security, params: UserIdParams, response: { ...errors, 404: ErrorResponse, 409: ErrorResponse } },
+    },
     async (request, reply) => {
       await users.remove(requestContext(request), principalOf(request), request.params.id);
       return reply.status(204).send();
@@ -60,13 +89,19 @@ export async function usersRoutes(app: FastifyInstance) {
 
   app.post<{ Body: BulkDeleteBody }>(
     '/api/users/bulk-delete',
-    { preHandler: app.requireFreshAdmin, schema: { tags, security, body: BulkDeleteBody, response: { 200: BulkDeleteResponse, ...errors } } },
+    {
+      preHandler: app.requireFreshAdmin,
+      schema: { tags, security, body: BulkDeleteBody, response: { 200: BulkDeleteResponse, ...errors } },
+    },
     async (request) => users.bulkRemove(requestContext(request), principalOf(request), request.body),
   );
 
   app.patch<{ Params: UserIdParams }>(
     '/api/users/:id/toggle-active',
-    { preHandler: app.requireAdmin, schema: { tags, security, params: UserIdParams, response: { 200: UserDto, ...errors, 404: ErrorResponse, 409: ErrorResponse } } },
+    {
+      preHandler: app.requireAdmin,
+      schema: { tags, security, params: UserIdParams, response: { 200: UserDto, ...errors, 404: ErrorResponse, 409: ErrorResponse } },
+    },
     async (request) => toUserDto(await users.toggleActive(requestContext(request), principalOf(request), request.params.id)),
   );
 }

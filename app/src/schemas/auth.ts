@@ -35,7 +35,10 @@ export const SessionDto = Type.Object({
   current: Type.Boolean(),
 });
 export const SessionList = Type.Object({ sessions: Type.Array(SessionDto) });
-export const SessionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9a-fA-F-]+$' }) }, { additionalProperties: false });
+export const SessionParams = Type.Object(
+  { id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9a-fA-F-]+$' }) },
+  { additionalProperties: false },
+);
 export type SessionParams = Static<typeof SessionParams>;
 
 export const ResetTokenResponse = Type.Object({ reset_token: Type.String(), expires_at: Type.String() });

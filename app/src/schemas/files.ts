@@ -1,8 +1,13 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Nullable } from './common.js';
 
-const PathString = Type.String({ maxLength: 4096, description: 'Relative POSIX path inside the owner\'s storage; "" is their home folder.' });
-const OwnerId = Type.Optional(Type.Integer({ minimum: 1, description: 'Whose files (default: the caller). Needs a share, or admin rights, for another user.' }));
+const PathString = Type.String({
+  maxLength: 4096,
+  description: 'Relative POSIX path inside the owner\'s storage; "" is their home folder.',
+});
+const OwnerId = Type.Optional(
+  Type.Integer({ minimum: 1, description: 'Whose files (default: the caller). Needs a share, or admin rights, for another user.' }),
+);
 
 export const FileEntry = Type.Object({
   name: Type.String(),
@@ -25,10 +30,16 @@ export type OwnerQuery = Static<typeof OwnerQuery>;
 export const WildcardPath = Type.Object({ '*': Type.String({ maxLength: 4096 }) });
 export type WildcardPath = Static<typeof WildcardPath>;
 
-export const CreateFolderBody = Type.Object({ path: PathString, name: Type.String({ minLength: 1, maxLength: 255 }) }, { additionalProperties: false });
+export const CreateFolderBody = Type.Object(
+  { path: PathString, name: Type.String({ minLength: 1, maxLength: 255 }) },
+  { additionalProperties: false },
+);
 export type CreateFolderBody = Static<typeof CreateFolderBody>;
 
-export const RenameBody = Type.Object({ old_path: PathString, new_name: Type.String({ minLength: 1, maxLength: 255 }) }, { additionalProperties: false });
+export const RenameBody = Type.Object(
+  { old_path: PathString, new_name: Type.String({ minLength: 1, maxLength: 255 }) },
+  { additionalProperties: false },
+);
 export type RenameBody = Static<typeof RenameBody>;
 
 export const MoveBody = Type.Object({ source_path: PathString, target_path: PathString }, { additionalProperties: false });

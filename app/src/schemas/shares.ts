@@ -55,10 +55,16 @@ export type UpdateLinkBody = Static<typeof UpdateLinkBody>;
 export const IdParams = Type.Object({ id: Id }, { additionalProperties: false });
 export type IdParams = Static<typeof IdParams>;
 
-export const TokenParams = Type.Object({ token: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' }) }, { additionalProperties: false });
+export const TokenParams = Type.Object(
+  { token: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' }) },
+  { additionalProperties: false },
+);
 export type TokenParams = Static<typeof TokenParams>;
 
-export const AccessBody = Type.Union([Type.Object({ password: Type.Optional(Type.Union([Type.String({ maxLength: 128 }), Type.Null()])) }, { additionalProperties: false }), Type.Null()]);
+export const AccessBody = Type.Union([
+  Type.Object({ password: Type.Optional(Type.Union([Type.String({ maxLength: 128 }), Type.Null()])) }, { additionalProperties: false }),
+  Type.Null(),
+]);
 export type AccessBody = Static<typeof AccessBody>;
 
 export const PublicFileInfo = Type.Object({

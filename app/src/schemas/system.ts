@@ -33,7 +33,12 @@ export const TelemetryHistory = Type.Object({
 });
 
 const RaidMember = Type.Object({ name: Type.String(), slot: Type.Integer(), state: Type.String() });
-const RaidSync = Type.Object({ operation: Type.String(), progress_percent: Nullable(Type.Number()), finish: Type.Union([Type.String(), Type.Null()]), speed: Type.Union([Type.String(), Type.Null()]) });
+const RaidSync = Type.Object({
+  operation: Type.String(),
+  progress_percent: Nullable(Type.Number()),
+  finish: Type.Union([Type.String(), Type.Null()]),
+  speed: Type.Union([Type.String(), Type.Null()]),
+});
 
 export const RaidStatus = Type.Object({
   available: Type.Boolean({ description: 'false when the host has no /proc/mdstat (no md driver).' }),

@@ -37,7 +37,9 @@ export const UserListQuery = Type.Object(
     search: Type.Optional(Type.String({ maxLength: 100 })),
     role: Type.Optional(Role),
     is_active: Type.Optional(Type.Boolean()),
-    sort_by: Type.Optional(Type.Union([Type.Literal('id'), Type.Literal('username'), Type.Literal('email'), Type.Literal('role'), Type.Literal('created_at')])),
+    sort_by: Type.Optional(
+      Type.Union([Type.Literal('id'), Type.Literal('username'), Type.Literal('email'), Type.Literal('role'), Type.Literal('created_at')]),
+    ),
     sort_order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
   },
   { additionalProperties: false },
@@ -58,7 +60,10 @@ export const CreateUserBody = Type.Object(
 );
 export type CreateUserBody = Static<typeof CreateUserBody>;
 
-export const RegisterBody = Type.Object({ username: UsernameSchema, email: Type.Optional(EmailSchema), password: Password }, { additionalProperties: false });
+export const RegisterBody = Type.Object(
+  { username: UsernameSchema, email: Type.Optional(EmailSchema), password: Password },
+  { additionalProperties: false },
+);
 export type RegisterBody = Static<typeof RegisterBody>;
 
 export const UpdateUserBody = Type.Object(
@@ -68,7 +73,9 @@ export const UpdateUserBody = Type.Object(
     password: Type.Optional(Password),
     role: Type.Optional(Role),
     is_active: Type.Optional(Type.Boolean()),
-    quota_bytes: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'Per-user quota in bytes; null = the server default.' })),
+    quota_bytes: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'Per-user quota in bytes; null = the server default.' }),
+    ),
   },
   { additionalProperties: false, minProperties: 1 },
 );

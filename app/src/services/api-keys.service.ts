@@ -31,11 +31,18 @@ export function signingString(r: { method: string; url: string; timestamp: strin
 }
 
 /** Headers for a signed request (what an automation client sends). */
-export function signRequest(key: { keyId: string; secret: string }, request: { method: string; url: string; body?: string | Buffer; now?: Date; nonce?: string }): Record<string, string> {
+export function signRequest(
+  key: { keyId: string; secret: string },
+  request: { method: string; url: string; body?: string | Buffer; now?: Date; nonce?: string },
+): Record<string, string> {
   const timestamp = String(Math.floor((request.now ?? new Date()).getTime() / 1000));
   const nonce = request.nonce ?? randomBytes(16).toString('hex');
-  const bodySha256 = createHash('sha256').update(request.body ?? '').digest('hex');
-  const signature = createHmac('sha256', key.secret).update(signingString({ method: request.method, url: request.url, timestamp, nonce, bodySha256 })).digest('hex');
+  const bodySha256 = createHash('sha256')
+    .update(request.body ?? '')
+    .digest('hex');
+  const signature = createHmac('sha256', key.secret)
+    .update(signingString({ method: request.method, url: request.url, timestamp, nonce, bodySha256 }))
+    .digest('hex');
   return { 'x-baluhost-key': key.keyId, 'x-baluhost-timestamp': timestamp, 'x-baluhost-nonce': nonce, 'x-baluhost-signature': signature };
 }
 
@@ -48,7 +55,12 @@ export function createApiKeysService(deps: { repos: Repositories; clock: Clock; 
       const keyId = `bhk_${randomBytes(8).toString('hex')}`;
       const secret = randomBytes(32).toString('base64url');
       await repos.apiKeys.create({ keyId, userId: admin.user.id, name, secretSealed: box.seal(secret), now: clock.now() });
-      await audit.recordBy(ctx, admin, { eventType: 'security', action: 'api_key_created', success: true, details: { key_id: keyId, name } });
+      await audit.recordBy(ctx, admin, {
+        eventType: 'security',
+        action: 'api_key_created',
+        success: true,
+        details: { key_id: keyId, name },
+      });
       return { keyId, secret };
     },
 
@@ -63,20 +75,41 @@ export function createApiKeysService(deps: { repos: Repositories; clock: Clock; 
     async authenticate(request: SignedRequest): Promise<Principal> {
       const now = clock.now();
       const ts = Number(request.timestamp);
-      if (!/^\d{1,12}$/.test(request.timestamp) || Math.abs(now.getTime() / 1000 - ts) > SIGNATURE_WINDOW_SECONDS) throw refuse('Signed request outside the ±5 minute window', 'signature_expired');
-      if (!/^[A-Za-z0-9_-]{8,128}$/.test(request.nonce)) throw refuse('Signed request needs a nonce of 8-128 URL-safe characters', 'invalid_signature');
+      if (!/^\d{1,12}$/.test(request.timestamp) || Math.abs(now.getTime() / 1000 - ts) > SIGNATURE_WINDOW_SECONDS)
+        throw refuse('Signed request outside the ±5 minute window', 'signature_expired');
+      if (!/^[A-Za-z0-9_-]{8,128}$/.test(request.nonce))
+        throw refuse('Signed request needs a nonce of 8-128 URL-safe characters', 'invalid_signature');
       const key = await repos.apiKeys.findActive(request.keyId);
       const user = key ? await repos.users.findById(key.userId) : undefined;
       if (!key || !user?.isActive) throw refuse('Unknown or revoked API key', 'invalid_api_key');
       const expected = createHmac('sha256', box.open(key.secretSealed)).update(signingString(request)).digest();
       const given = Buffer.from(/^[0-9a-f]{64}$/.test(request.signature) ? request.signature : '', 'hex');
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw refuse('Request signature does not match', 'invalid_signature');
-      if (!(await repos.apiKeys.rememberNonce(`${key.keyId}:${request.nonce}`, new Date(now.getTime() + 2 * SIGNATURE_WINDOW_SECONDS * 1000), now))) throw refuse('Request already seen (replay)', 'replayed_request');
+      if (given.length !== expected.length || !timingSafeEqual(given, expected))
+        throw refuse('Request signature does not match', 'invalid_signature');
+      if (
+        !(await repos.apiKeys.rememberNonce(
+          `${key.keyId}:${request.nonce}`,
+          new Date(now.getTime() + 2 * SIGNATURE_WINDOW_SECONDS * 1000),
+          now,
+        ))
+      )
+        throw refuse('Request already seen (replay)', 'replayed_request');
       await repos.apiKeys.touch(key.keyId, now);
       const at = now.toISOString();
       return {
         user,
-        session: { id: `api-key:${key.keyId}`, userId: user.id, createdAt: at, lastUsedAt: at, expiresAt: at, revokedAt: null, revokeReason: null, ipAddress: null, userAgent: null, reauthenticatedAt: at },
+        session: {
+          id: `api-key:${key.keyId}`,
+          userId: user.id,
+          createdAt: at,
+          lastUsedAt: at,
+          expiresAt: at,
+          revokedAt: null,
+          revokeReason: null,
+          ipAddress: null,
+          userAgent: null,
+          reauthenticatedAt: at,
+        },
       };
     },
   };

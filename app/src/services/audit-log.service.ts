@@ -16,7 +16,10 @@ export function createAuditLogService(deps: { repos: Repositories; clock: Clock 
   const since = (days: number | undefined) => (days === undefined ? undefined : new Date(deps.clock.now().getTime() - days * 86_400_000));
 
   return {
-    async list(principal: Principal, q: AuditQuery): Promise<{ logs: AuditRecord[]; total: number; page: number; pageSize: number; totalPages: number }> {
+    async list(
+      principal: Principal,
+      q: AuditQuery,
+    ): Promise<{ logs: AuditRecord[]; total: number; page: number; pageSize: number; totalPages: number }> {
       const filter: AuditFilter = { eventType: q.eventType, action: q.action, success: q.success, since: since(q.days) };
       if (principal.user.role === 'admin') filter.username = q.user;
       else filter.userId = principal.user.id;

@@ -68,7 +68,9 @@ export function createAuthService(deps: AuthDeps) {
       const found = await repos.users.findCredentials(input.username);
       // The dummy check costs what a real one does, so timing does not reveal who exists.
       // Stryker disable next-line BooleanLiteral: equivalent: an unknown user is refused by !found whatever this says
-      const passwordOk = found ? await hasher.verify(found.passwordHash, input.password) : (await hasher.verifyDummy(input.password), false);
+      const passwordOk = found
+        ? await hasher.verify(found.passwordHash, input.password)
+        : (await hasher.verifyDummy(input.password), false);
       if (!found || !passwordOk || !found.user.isActive) {
         await audit.record(ctx, {
           eventType: 'auth',
@@ -96,7 +98,14 @@ export function createAuthService(deps: AuthDeps) {
         });
         return issueTokens(user, sessionId, r);
       });
-      await audit.record(ctx, { eventType: 'auth', action: 'login', userId: user.id, username: user.username, success: true, details: { session_id: sessionId } });
+      await audit.record(ctx, {
+        eventType: 'auth',
+        action: 'login',
+        userId: user.id,
+        username: user.username,
+        success: true,
+        details: { session_id: sessionId },
+      });
       return result;
     },
 
@@ -145,11 +154,22 @@ export function createAuthService(deps: AuthDeps) {
       await audit.recordBy(ctx, principal, { eventType: 'auth', action: 'logout', success: true });
     },
 
-    async changePassword(ctx: RequestContext, principal: Principal, input: { currentPassword: string; newPassword: string }): Promise<number> {
+    async changePassword(
+      ctx: RequestContext,
+      principal: Principal,
+      input: { currentPassword: string; newPassword: string },
+    ): Promise<number> {
       const { user } = principal;
       const stored = await repos.users.passwordHash(user.id);
       if (!stored || !(await hasher.verify(stored, input.currentPassword))) {
-        await audit.record(ctx, { eventType: 'auth', action: 'change_password', userId: user.id, username: user.username, success: false, errorMessage: 'wrong current password' });
+        await audit.record(ctx, {
+          eventType: 'auth',
+          action: 'change_password',
+          userId: user.id,
+          username: user.username,
+          success: false,
+          errorMessage: 'wrong current password',
+        });
         throw new UnauthorizedError('Current password is incorrect', 'invalid_credentials');
       }
       assertPasswordAllowed(input.newPassword, user.username, ['body', 'new_password']);
@@ -159,7 +179,14 @@ export function createAuthService(deps: AuthDeps) {
         await r.users.setPassword(user.id, newHash, now);
         return r.sessions.revokeAllForUser(user.id, 'password_changed', now, principal.session.id);
       });
-      await audit.record(ctx, { eventType: 'auth', action: 'change_password', userId: user.id, username: user.username, success: true, details: { revoked_sessions: revoked } });
+      await audit.record(ctx, {
+        eventType: 'auth',
+        action: 'change_password',
+        userId: user.id,
+        username: user.username,
+        success: true,
+        details: { revoked_sessions: revoked },
+      });
       return revoked;
     },
 
@@ -167,7 +194,12 @@ export function createAuthService(deps: AuthDeps) {
     async reauthenticate(ctx: RequestContext, principal: Principal, password: string): Promise<void> {
       const stored = await repos.users.passwordHash(principal.user.id);
       if (!stored || !(await hasher.verify(stored, password))) {
-        await audit.recordBy(ctx, principal, { eventType: 'auth', action: 'reauthenticate', success: false, errorMessage: 'wrong password' });
+        await audit.recordBy(ctx, principal, {
+          eventType: 'auth',
+          action: 'reauthenticate',
+          success: false,
+          errorMessage: 'wrong password',
+        });
         await throttle.loginFailed(ctx, principal.user.username, principal.user.id);
         throw new UnauthorizedError('Password is incorrect', 'invalid_credentials');
       }
@@ -177,8 +209,12 @@ export function createAuthService(deps: AuthDeps) {
 
     /** Throws unless the principal proved its password (or signed the request) within the last 5 minutes. */
     assertFreshAuthentication(principal: Principal): void {
-      const latest = Math.max(Date.parse(principal.session.createdAt), principal.session.reauthenticatedAt ? Date.parse(principal.session.reauthenticatedAt) : 0);
-      if (clock.now().getTime() - latest > FRESH_AUTH_SECONDS * 1000) throw new ForbiddenError('This action needs your password again: POST /api/auth/reauthenticate first', 'reauthentication_required');
+      const latest = Math.max(
+        Date.parse(principal.session.createdAt),
+        principal.session.reauthenticatedAt ? Date.parse(principal.session.reauthenticatedAt) : 0,
+      );
+      if (clock.now().getTime() - latest > FRESH_AUTH_SECONDS * 1000)
+        throw new ForbiddenError('This action needs your password again: POST /api/auth/reauthenticate first', 'reauthentication_required');
     },
 
     /** The caller's live sessions (idle ones have ended too). */
@@ -190,8 +226,14 @@ export function createAuthService(deps: AuthDeps) {
 
     /** Signs out one of the caller's sessions (another device); someone else's session is "not found". */
     async revokeSession(ctx: RequestContext, principal: Principal, sessionId: string): Promise<void> {
-      if (!(await repos.sessions.revokeOwned(principal.user.id, sessionId, 'revoked_by_user', clock.now()))) throw new NotFoundError(`Session not found: ${sessionId}`, 'session_not_found');
-      await audit.recordBy(ctx, principal, { eventType: 'auth', action: 'revoke_session', success: true, details: { session_id: sessionId } });
+      if (!(await repos.sessions.revokeOwned(principal.user.id, sessionId, 'revoked_by_user', clock.now())))
+        throw new NotFoundError(`Session not found: ${sessionId}`, 'session_not_found');
+      await audit.recordBy(ctx, principal, {
+        eventType: 'auth',
+        action: 'revoke_session',
+        success: true,
+        details: { session_id: sessionId },
+      });
     },
 
     /** An admin signs a user out everywhere (a lost laptop, a leaked password). */
@@ -199,7 +241,12 @@ export function createAuthService(deps: AuthDeps) {
       const user = await repos.users.findById(userId);
       if (!user) throw new NotFoundError(`User not found: id=${userId}`, 'user_not_found');
       const revoked = await repos.sessions.revokeAllForUser(userId, 'revoked_by_admin', clock.now());
-      await audit.recordBy(ctx, admin, { eventType: 'security', action: 'revoke_user_sessions', success: true, details: { target_user_id: userId, revoked } });
+      await audit.recordBy(ctx, admin, {
+        eventType: 'security',
+        action: 'revoke_user_sessions',
+        success: true,
+        details: { target_user_id: userId, revoked },
+      });
       return revoked;
     },
 
@@ -222,7 +269,14 @@ export function createAuthService(deps: AuthDeps) {
       const now = clock.now();
       const tokenHash = tokens.hashToken(token);
       const refuse = async () => {
-        await audit.record(ctx, { eventType: 'security', action: 'password_reset', userId: null, username: null, success: false, errorMessage: 'unknown, used or expired token' });
+        await audit.record(ctx, {
+          eventType: 'security',
+          action: 'password_reset',
+          userId: null,
+          username: null,
+          success: false,
+          errorMessage: 'unknown, used or expired token',
+        });
         return new UnauthorizedError('Invalid or expired reset token', 'invalid_reset_token');
       };
       const owner = await repos.sessions.resetTokenUser(tokenHash, now);
@@ -237,7 +291,14 @@ export function createAuthService(deps: AuthDeps) {
         return r.sessions.revokeAllForUser(user.id, 'password_reset', now);
       });
       await throttle.loginSucceeded(user.username);
-      await audit.record(ctx, { eventType: 'security', action: 'password_reset', userId: user.id, username: user.username, success: true, details: { revoked_sessions: revoked } });
+      await audit.record(ctx, {
+        eventType: 'security',
+        action: 'password_reset',
+        userId: user.id,
+        username: user.username,
+        success: true,
+        details: { revoked_sessions: revoked },
+      });
     },
 
     /** Resolves an access token to a live session of an active user, or throws UnauthorizedError. */

@@ -41,7 +41,6 @@ interface BackupsDeps {
   configSnapshot: Record<string, unknown>;
 }
 
-
 /**
  * Backups as background jobs, and restores that check everything before they touch anything:
  * archive checksum, member paths, member checksums, schema version. One job at a time.
@@ -102,29 +101,50 @@ export function createBackupsService(deps: BackupsDeps) {
     return { undo, commit: () => rm(aside, { recursive: true, force: true }) };
   }
 
-  const verifiedArchive = (backup: BackupRecord, staging: string): Promise<BackupManifest> => openBackupArchive(join(deps.backupDir, backup.filename), backup.sha256, staging);
+  const verifiedArchive = (backup: BackupRecord, staging: string): Promise<BackupManifest> =>
+    openBackupArchive(join(deps.backupDir, backup.filename), backup.sha256, staging);
 
   return {
     async create(ctx: RequestContext, principal: Principal, request: BackupRequest): Promise<BackupRecord> {
       const includesDatabase = request.includesDatabase ?? request.backupType !== 'files_only';
       const includesFiles = request.includesFiles ?? request.backupType !== 'database_only';
-      if (!includesDatabase && !includesFiles) throw ValidationError.field(['body', 'backup_type'], 'a backup must include the database, the files, or both');
+      if (!includesDatabase && !includesFiles)
+        throw ValidationError.field(['body', 'backup_type'], 'a backup must include the database, the files, or both');
       if (running) throw new ConflictError('Another backup or restore is running; try again when it has finished', 'backup_busy');
       await mkdir(deps.backupDir, { recursive: true });
       const stamp = clock.now().toISOString().replace(/[:.]/g, '-');
       const backup = await repos.backups.create(
-        { filename: `baluhost-${request.backupType}-${stamp}-${randomUUID().slice(0, 8)}.tar.gz`, backupType: request.backupType, includesDatabase, includesFiles, includesConfig: request.includesConfig ?? false, creatorId: principal.user.id },
+        {
+          filename: `baluhost-${request.backupType}-${stamp}-${randomUUID().slice(0, 8)}.tar.gz`,
+          backupType: request.backupType,
+          includesDatabase,
+          includesFiles,
+          includesConfig: request.includesConfig ?? false,
+          creatorId: principal.user.id,
+        },
         clock.now(),
       );
       void exclusive(async () => {
         await repos.backups.markRunning(backup.id);
         try {
           await build(backup);
-          await deps.audit.recordBy(ctx, principal, { eventType: 'backup', action: 'create_backup', resource: backup.filename, success: true, details: { backup_id: backup.id } });
+          await deps.audit.recordBy(ctx, principal, {
+            eventType: 'backup',
+            action: 'create_backup',
+            resource: backup.filename,
+            success: true,
+            details: { backup_id: backup.id },
+          });
         } catch (err) {
           logger.error({ err, backupId: backup.id, reqId: ctx.requestId }, 'backup failed');
           await repos.backups.markFailed(backup.id, (err as Error).message, clock.now());
-          await deps.audit.recordBy(ctx, principal, { eventType: 'backup', action: 'create_backup', resource: backup.filename, success: false, errorMessage: (err as Error).message });
+          await deps.audit.recordBy(ctx, principal, {
+            eventType: 'backup',
+            action: 'create_backup',
+            resource: backup.filename,
+            success: false,
+            errorMessage: (err as Error).message,
+          });
         }
       }).catch((err: unknown) => logger.error({ err }, 'backup job crashed'));
       return backup;
@@ -145,7 +165,8 @@ export function createBackupsService(deps: BackupsDeps) {
 
     async remove(ctx: RequestContext, principal: Principal, id: number): Promise<void> {
       const backup = await this.get(id);
-      if (backup.status === 'running' || backup.status === 'pending') throw new ConflictError('Backup is still being written', 'backup_busy');
+      if (backup.status === 'running' || backup.status === 'pending')
+        throw new ConflictError('Backup is still being written', 'backup_busy');
       await rm(join(deps.backupDir, backup.filename), { force: true });
       await rm(join(deps.backupDir, `${backup.filename}.sha256`), { force: true });
       await repos.backups.delete(id);
@@ -159,18 +180,31 @@ export function createBackupsService(deps: BackupsDeps) {
       return { backup, size: (await stat(path)).size, stream: createReadStream(path) };
     },
 
-    async restore(ctx: RequestContext, principal: Principal, id: number, request: RestoreRequest): Promise<{ restoredAt: string; message: string }> {
+    async restore(
+      ctx: RequestContext,
+      principal: Principal,
+      id: number,
+      request: RestoreRequest,
+    ): Promise<{ restoredAt: string; message: string }> {
       const backup = await this.get(id);
-      if (backup.status !== 'completed') throw new ConflictError(`Backup is ${backup.status}; only completed backups can be restored`, 'backup_not_ready');
-      if (!request.restoreDatabase && !request.restoreFiles) throw ValidationError.field(['body'], 'choose restore_database, restore_files, or both');
+      if (backup.status !== 'completed')
+        throw new ConflictError(`Backup is ${backup.status}; only completed backups can be restored`, 'backup_not_ready');
+      if (!request.restoreDatabase && !request.restoreFiles)
+        throw ValidationError.field(['body'], 'choose restore_database, restore_files, or both');
       return exclusive(async () => {
         const staging = join(deps.backupDir, `.restore-${id}-${randomUUID()}`);
         try {
           const manifest = await verifiedArchive(backup, staging);
-          if (request.restoreDatabase && !manifest.includes.database) throw ValidationError.field(['body', 'restore_database'], 'this backup holds no database');
-          if (request.restoreFiles && !manifest.includes.files) throw ValidationError.field(['body', 'restore_files'], 'this backup holds no files');
+          if (request.restoreDatabase && !manifest.includes.database)
+            throw ValidationError.field(['body', 'restore_database'], 'this backup holds no database');
+          if (request.restoreFiles && !manifest.includes.files)
+            throw ValidationError.field(['body', 'restore_files'], 'this backup holds no files');
           if (request.restoreDatabase && manifest.engine !== deps.database.dialect) {
-            throw new AppError(409, 'backup_engine_mismatch', `Backup holds a ${manifest.engine} database; this server runs ${deps.database.dialect} (use scripts/migrate-to-postgres to move between them)`);
+            throw new AppError(
+              409,
+              'backup_engine_mismatch',
+              `Backup holds a ${manifest.engine} database; this server runs ${deps.database.dialect} (use scripts/migrate-to-postgres to move between them)`,
+            );
           }
           let files: Awaited<ReturnType<typeof swapFiles>> | undefined;
           if (request.restoreFiles) {
@@ -198,11 +232,25 @@ export function createBackupsService(deps: BackupsDeps) {
           await files?.commit();
           const restoredAt = clock.now().toISOString();
           const parts = [request.restoreDatabase && 'database', request.restoreFiles && 'files'].filter(Boolean).join(' and ');
-          const note = request.restoreConfig ? ' Configuration comes from the environment; the archive\'s config.json is for reference.' : '';
-          await deps.audit.recordBy(ctx, principal, { eventType: 'backup', action: 'restore_backup', resource: backup.filename, success: true, details: { backup_id: id, database: request.restoreDatabase, files: request.restoreFiles } });
+          const note = request.restoreConfig
+            ? " Configuration comes from the environment; the archive's config.json is for reference."
+            : '';
+          await deps.audit.recordBy(ctx, principal, {
+            eventType: 'backup',
+            action: 'restore_backup',
+            resource: backup.filename,
+            success: true,
+            details: { backup_id: id, database: request.restoreDatabase, files: request.restoreFiles },
+          });
           return { restoredAt, message: `Restored ${parts} from ${backup.filename}.${note}` };
         } catch (err) {
-          await deps.audit.recordBy(ctx, principal, { eventType: 'backup', action: 'restore_backup', resource: backup.filename, success: false, errorMessage: (err as Error).message });
+          await deps.audit.recordBy(ctx, principal, {
+            eventType: 'backup',
+            action: 'restore_backup',
+            resource: backup.filename,
+            success: false,
+            errorMessage: (err as Error).message,
+          });
           throw err;
         } finally {
           await rm(staging, { recursive: true, force: true });

@@ -21,7 +21,12 @@ export interface PermissionsView {
  * The permissions view of a file: the user shares on it, in the shape the web client edits. Only
  * the owner or an admin reads or replaces them.
  */
-export function createFilePermissionsService(deps: { repos: Repositories; transaction: TransactionRunner; clock: Clock; access: FileAccess }) {
+export function createFilePermissionsService(deps: {
+  repos: Repositories;
+  transaction: TransactionRunner;
+  clock: Clock;
+  access: FileAccess;
+}) {
   const { repos, access } = deps;
 
   async function ownedLocation(principal: Principal, ownerId: number | undefined, segments: string[]) {
@@ -47,14 +52,20 @@ export function createFilePermissionsService(deps: { repos: Repositories; transa
       return view(located.node.id, located.owner.id, segments);
     },
 
-    async replace(principal: Principal, ownerId: number | undefined, segments: string[], rules: PermissionRule[]): Promise<PermissionsView> {
+    async replace(
+      principal: Principal,
+      ownerId: number | undefined,
+      segments: string[],
+      rules: PermissionRule[],
+    ): Promise<PermissionsView> {
       const located = await ownedLocation(principal, ownerId, segments);
       const ids = rules.map((r) => r.user_id);
       if (new Set(ids).size !== ids.length) throw ValidationError.field(['body', 'rules'], 'lists a user twice');
       const known = await repos.users.usernames(ids);
       for (const [i, rule] of rules.entries()) {
         if (!known.has(rule.user_id)) throw ValidationError.field(['body', 'rules', i, 'user_id'], `no user with id ${rule.user_id}`);
-        if (rule.user_id === located.owner.id) throw ValidationError.field(['body', 'rules', i, 'user_id'], 'is the owner, who always has every right');
+        if (rule.user_id === located.owner.id)
+          throw ValidationError.field(['body', 'rules', i, 'user_id'], 'is the owner, who always has every right');
       }
       const now = deps.clock.now();
       await deps.transaction(async (r) => {

@@ -1,7 +1,16 @@
 import mime from 'mime-types';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors/index.js';
 import { formatStoragePath, parseName } from '../lib/path-safety.js';
-import type { Clock, FileRecord, FileSummary, Repositories, SharePermission, Storage, TransactionRunner, User } from '../repositories/index.js';
+import type {
+  Clock,
+  FileRecord,
+  FileSummary,
+  Repositories,
+  SharePermission,
+  Storage,
+  TransactionRunner,
+  User,
+} from '../repositories/index.js';
 import type { Principal } from './auth.service.js';
 
 /** A file or folder found by path, with everything the operations need. */
@@ -46,7 +55,10 @@ export function createFileAccess(deps: Pick<FilesDeps, 'repos' | 'storage' | 'cl
     const name = (await repos.files.rootNameTaken(owner.username)) ? `${owner.username}-${owner.id}` : owner.username;
     await storage.ensureDir([name]);
     try {
-      return await repos.files.create({ ownerId: owner.id, parentId: null, name, isDirectory: true, sizeBytes: 0, mimeType: null }, clock.now());
+      return await repos.files.create(
+        { ownerId: owner.id, parentId: null, name, isDirectory: true, sizeBytes: 0, mimeType: null },
+        clock.now(),
+      );
     } catch (err) {
       // Two first requests of a new user raced; the other one created the home.
       const raced = await repos.files.findHome(owner.id);
@@ -55,7 +67,13 @@ export function createFileAccess(deps: Pick<FilesDeps, 'repos' | 'storage' | 'cl
     }
   }
 
-  async function authorize(principal: Principal, owner: User, chain: FileRecord[], permission: SharePermission, path: string): Promise<void> {
+  async function authorize(
+    principal: Principal,
+    owner: User,
+    chain: FileRecord[],
+    permission: SharePermission,
+    path: string,
+  ): Promise<void> {
     if (principal.user.id === owner.id || isAdmin(principal)) return;
     const ids = chain.map((f) => f.id);
     const now = clock.now();
@@ -172,7 +190,10 @@ export function createFilesService(deps: FilesDeps & { access: FileAccess }) {
         // A folder on disk without metadata (copied in by hand) is adopted rather than refused.
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
-      const node = await repos.files.create({ ownerId: parent.owner.id, parentId: parent.node.id, name, isDirectory: true, sizeBytes: 0, mimeType: null }, clock.now());
+      const node = await repos.files.create(
+        { ownerId: parent.owner.id, parentId: parent.node.id, name, isDirectory: true, sizeBytes: 0, mimeType: null },
+        clock.now(),
+      );
       return { ...parent, chain: [...parent.chain, node], node, segments, disk: [...parent.disk, name] };
     },
 
@@ -200,8 +221,10 @@ export function createFilesService(deps: FilesDeps & { access: FileAccess }) {
       refuseHome(source, ['body', 'source_path']);
       const target = await access.locate(principal, ownerId, targetSegments, 'can_write');
       if (!target.node.isDirectory) throw ValidationError.field(['body', 'target_path'], 'is a file, not a folder');
-      if (target.owner.id !== source.owner.id) throw ValidationError.field(['body', 'target_path'], 'must be in the same owner\'s files as the source');
-      if (target.chain.some((f) => f.id === source.node.id)) throw ValidationError.field(['body', 'target_path'], 'cannot move a folder into itself');
+      if (target.owner.id !== source.owner.id)
+        throw ValidationError.field(['body', 'target_path'], "must be in the same owner's files as the source");
+      if (target.chain.some((f) => f.id === source.node.id))
+        throw ValidationError.field(['body', 'target_path'], 'cannot move a folder into itself');
       const currentParent = source.chain[source.chain.length - 2] as FileRecord;
       if (currentParent.id === target.node.id) return;
       const name = source.node.name;

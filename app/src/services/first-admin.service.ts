@@ -17,8 +17,8 @@ export async function ensureFirstAdmin(
   deps: { transaction: TransactionRunner; hasher: PasswordHasher; clock: Clock },
   options: { username: string; password: string | null },
 ): Promise<FirstAdminResult> {
-  const generated = options.password === null ? randomBytes(18).toString('base64url') : null;
-  const password = options.password ?? (generated as string);
+  const password = options.password ?? randomBytes(18).toString('base64url');
+  const generated = options.password === null ? password : null;
   assertPasswordAllowed(password, options.username, ['BALUHOST_ADMIN_PASSWORD']);
   const passwordHash = await deps.hasher.hash(password);
   return deps.transaction(async (r: Repositories) => {

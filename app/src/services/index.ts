@@ -84,20 +84,48 @@ export function createServices(deps: ServiceDeps) {
   const throttle = createThrottleService({ repos, clock, audit, limits: config.throttle, onLockout: deps.onLockout ?? (() => undefined) });
   const dbTimeoutMs = config.database.kind === 'postgres' ? config.database.statementTimeoutMs : 5000;
   const storage = createStorage(config.storageRoot);
-  const filesDeps = { repos, transaction, storage, clock, defaultQuotaBytes: config.files.defaultQuotaBytes, reserveBytes: config.files.reserveBytes };
+  const filesDeps = {
+    repos,
+    transaction,
+    storage,
+    clock,
+    defaultQuotaBytes: config.files.defaultQuotaBytes,
+    reserveBytes: config.files.reserveBytes,
+  };
   const access = createFileAccess(filesDeps);
   const proc = createProcReader(config.system.procRoot);
   const startedAt = clock.now().getTime();
-  const telemetry = createTelemetryService({ proc, clock, logger, intervalMs: config.system.telemetryIntervalMs, samples: config.system.telemetrySamples });
+  const telemetry = createTelemetryService({
+    proc,
+    clock,
+    logger,
+    intervalMs: config.system.telemetryIntervalMs,
+    samples: config.system.telemetrySamples,
+  });
   return {
     clock,
     hasher,
     repos,
     transaction,
     audit,
-    auth: createAuthService({ repos, transaction, clock, hasher, tokens, audit, throttle, refreshTtlSeconds: config.auth.refreshTokenTtlSeconds, sessionIdleTimeoutSeconds: config.auth.sessionIdleTimeoutSeconds }),
+    auth: createAuthService({
+      repos,
+      transaction,
+      clock,
+      hasher,
+      tokens,
+      audit,
+      throttle,
+      refreshTtlSeconds: config.auth.refreshTokenTtlSeconds,
+      sessionIdleTimeoutSeconds: config.auth.sessionIdleTimeoutSeconds,
+    }),
     throttle,
-    apiKeys: createApiKeysService({ repos, clock, audit, box: createSecretBox(config.auth.encryptionKey ?? config.auth.secretKey, config.auth.previousEncryptionKeys) }),
+    apiKeys: createApiKeysService({
+      repos,
+      clock,
+      audit,
+      box: createSecretBox(config.auth.encryptionKey ?? config.auth.secretKey, config.auth.previousEncryptionKeys),
+    }),
     readiness: createReadinessService({
       database,
       storageRoot: config.storageRoot,
@@ -106,7 +134,9 @@ export function createServices(deps: ServiceDeps) {
         async disk() {
           const { availableBytes } = await storage.usage();
           const min = config.observability.readyMinFreeBytes;
-          return availableBytes >= min ? { ok: true } : { ok: false, reason: `${availableBytes} bytes free, below the ${min}-byte threshold` };
+          return availableBytes >= min
+            ? { ok: true }
+            : { ok: false, reason: `${availableBytes} bytes free, below the ${min}-byte threshold` };
         },
         async telemetry() {
           const interval = config.system.telemetryIntervalMs;

@@ -13,7 +13,12 @@ export interface ReadinessReport {
 
 export type ReadinessCheck = () => Promise<CheckResult>;
 
-export function createReadinessService(deps: { database: Database; storageRoot: string; dbTimeoutMs: number; extraChecks?: Record<string, ReadinessCheck> }) {
+export function createReadinessService(deps: {
+  database: Database;
+  storageRoot: string;
+  dbTimeoutMs: number;
+  extraChecks?: Record<string, ReadinessCheck>;
+}) {
   const { database } = deps;
   const checks: Record<string, ReadinessCheck> = {
     async database() {

@@ -38,7 +38,9 @@ export function createReconcileService(deps: { repos: Repositories; storage: Sto
       }
       if (name !== entry.name || !(entry.isFile() || entry.isDirectory())) {
         // Links and devices are never followed or counted; odd names stay untouched on disk.
-        report.skipped.push(`${full}: ${entry.isSymbolicLink() ? 'symbolic link' : name !== entry.name ? 'name not in NFC form' : 'not a regular file or folder'}`);
+        report.skipped.push(
+          `${full}: ${entry.isSymbolicLink() ? 'symbolic link' : name !== entry.name ? 'name not in NFC form' : 'not a regular file or folder'}`,
+        );
         continue;
       }
       let row: FileSummary | FileRecord | undefined = known.get(name);
@@ -49,13 +51,21 @@ export function createReconcileService(deps: { repos: Repositories; storage: Sto
         row = undefined;
       }
       if (entry.isDirectory()) {
-        row ??= (report.added++, await repos.files.create({ ownerId: owner.id, parentId: folder.id, name, isDirectory: true, sizeBytes: 0, mimeType: null }, clock.now()));
+        row ??=
+          (report.added++,
+          await repos.files.create(
+            { ownerId: owner.id, parentId: folder.id, name, isDirectory: true, sizeBytes: 0, mimeType: null },
+            clock.now(),
+          ));
         bytes += await walk(owner, row, full, report);
         continue;
       }
       const size = (await stat(full)).size;
       if (!row) {
-        await repos.files.create({ ownerId: owner.id, parentId: folder.id, name, isDirectory: false, sizeBytes: size, mimeType: mimeTypeOf(name) }, clock.now());
+        await repos.files.create(
+          { ownerId: owner.id, parentId: folder.id, name, isDirectory: false, sizeBytes: size, mimeType: mimeTypeOf(name) },
+          clock.now(),
+        );
         report.added += 1;
       } else if (row.sizeBytes !== size) {
         await repos.files.updateContent(row.id, { sizeBytes: size, mimeType: row.mimeType ?? mimeTypeOf(name) }, clock.now());
@@ -81,7 +91,10 @@ export function createReconcileService(deps: { repos: Repositories; storage: Sto
         report.usage.push({ user_id: user.id, username: user.username, before: user.usedBytes, after: used });
         report.users += 1;
       }
-      deps.logger.info({ added: report.added, removed: report.removed, updated: report.updated, skipped: report.skipped.length }, 'storage reconciled');
+      deps.logger.info(
+        { added: report.added, removed: report.removed, updated: report.updated, skipped: report.skipped.length },
+        'storage reconciled',
+      );
       return report;
     },
   };

@@ -60,20 +60,27 @@ export function createSharesService(deps: SharesDeps) {
 
   async function ownLink(principal: Principal, id: number): Promise<ShareLink> {
     const link = await repos.shares.findLink(id);
-    if (!link || (link.ownerId !== principal.user.id && principal.user.role !== 'admin')) throw new NotFoundError(`Share link not found: id=${id}`, 'share_not_found');
+    if (!link || (link.ownerId !== principal.user.id && principal.user.role !== 'admin'))
+      throw new NotFoundError(`Share link not found: id=${id}`, 'share_not_found');
     return link;
   }
 
   async function ownUserShare(principal: Principal, id: number): Promise<UserShare> {
     const share = await repos.shares.findUserShare(id);
-    if (!share || (share.ownerId !== principal.user.id && principal.user.role !== 'admin')) throw new NotFoundError(`User share not found: id=${id}`, 'share_not_found');
+    if (!share || (share.ownerId !== principal.user.id && principal.user.role !== 'admin'))
+      throw new NotFoundError(`User share not found: id=${id}`, 'share_not_found');
     return share;
   }
 
   async function viewUserShare(share: UserShare): Promise<UserShareView> {
     const names = await repos.users.usernames([share.ownerId, share.sharedWithUserId]);
     // Stryker disable next-line StringLiteral: equivalent: a share is deleted with either of its users, so both names exist
-    return { share, located: await access.locateForShareLink(share.fileId), ownerUsername: names.get(share.ownerId) ?? '', sharedWithUsername: names.get(share.sharedWithUserId) ?? '' };
+    return {
+      share,
+      located: await access.locateForShareLink(share.fileId),
+      ownerUsername: names.get(share.ownerId) ?? '',
+      sharedWithUsername: names.get(share.sharedWithUserId) ?? '',
+    };
   }
 
   /** Token → link that may be used now, or the error the public sees (404 unknown, 410 gone, 403 password). */
@@ -107,7 +114,13 @@ export function createSharesService(deps: SharesDeps) {
         },
         clock.now(),
       );
-      await audit.recordBy(ctx, principal, { eventType: 'share', action: 'create_link', resource: formatStoragePath(located.segments), success: true, details: { link_id: link.id, file_id: link.fileId } });
+      await audit.recordBy(ctx, principal, {
+        eventType: 'share',
+        action: 'create_link',
+        resource: formatStoragePath(located.segments),
+        success: true,
+        details: { link_id: link.id, file_id: link.fileId },
+      });
       return { link, located, ...linkState(link, clock.now()) };
     },
 
@@ -145,11 +158,25 @@ export function createSharesService(deps: SharesDeps) {
       try {
         link = await usableLink(token, password);
       } catch (err) {
-        await audit.record(ctx, { eventType: 'share', action: 'access_link', userId: null, username: null, success: false, errorMessage: (err as Error).message });
+        await audit.record(ctx, {
+          eventType: 'share',
+          action: 'access_link',
+          userId: null,
+          username: null,
+          success: false,
+          errorMessage: (err as Error).message,
+        });
         throw err;
       }
       await repos.shares.touchLink(link.id, clock.now());
-      await audit.record(ctx, { eventType: 'share', action: 'access_link', userId: null, username: null, resource: `link:${link.id}`, success: true });
+      await audit.record(ctx, {
+        eventType: 'share',
+        action: 'access_link',
+        userId: null,
+        username: null,
+        resource: `link:${link.id}`,
+        success: true,
+      });
       return viewLink(link);
     },
 
@@ -158,16 +185,32 @@ export function createSharesService(deps: SharesDeps) {
       const link = await usableLink(token, password);
       if (!link.allowDownload) throw new ForbiddenError('Downloads are not allowed for this link', 'share_download_disabled');
       const view = await viewLink(link);
-      if (view.located.node.isDirectory) throw ValidationError.field(['path', 'token'], 'links to a folder; folders cannot be downloaded as one file');
-      if (!(await repos.shares.claimDownload(link.id, clock.now()))) throw new GoneError('This share link has reached its download limit', 'share_used_up');
-      await audit.record(ctx, { eventType: 'share', action: 'download_link', userId: null, username: null, resource: `link:${link.id}`, success: true, details: { file_id: link.fileId } });
+      if (view.located.node.isDirectory)
+        throw ValidationError.field(['path', 'token'], 'links to a folder; folders cannot be downloaded as one file');
+      if (!(await repos.shares.claimDownload(link.id, clock.now())))
+        throw new GoneError('This share link has reached its download limit', 'share_used_up');
+      await audit.record(ctx, {
+        eventType: 'share',
+        action: 'download_link',
+        userId: null,
+        username: null,
+        resource: `link:${link.id}`,
+        success: true,
+        details: { file_id: link.fileId },
+      });
       return view;
     },
 
-    async createUserShare(ctx: RequestContext, principal: Principal, input: { fileId: number; sharedWithUserId: number; expiresAt?: string | null } & Omit<ShareGrant, 'expiresAt'>): Promise<UserShareView> {
+    async createUserShare(
+      ctx: RequestContext,
+      principal: Principal,
+      input: { fileId: number; sharedWithUserId: number; expiresAt?: string | null } & Omit<ShareGrant, 'expiresAt'>,
+    ): Promise<UserShareView> {
       const located = await access.locateById(principal, input.fileId, 'can_share');
-      if (input.sharedWithUserId === located.owner.id) throw ValidationError.field(['body', 'shared_with_user_id'], 'is the owner, who always has every right');
-      if (!(await repos.users.findById(input.sharedWithUserId))) throw ValidationError.field(['body', 'shared_with_user_id'], `no user with id ${input.sharedWithUserId}`);
+      if (input.sharedWithUserId === located.owner.id)
+        throw ValidationError.field(['body', 'shared_with_user_id'], 'is the owner, who always has every right');
+      if (!(await repos.users.findById(input.sharedWithUserId)))
+        throw ValidationError.field(['body', 'shared_with_user_id'], `no user with id ${input.sharedWithUserId}`);
       assertFuture(input.expiresAt, 'expires_at');
       let share: UserShare;
       try {
@@ -185,10 +228,17 @@ export function createSharesService(deps: SharesDeps) {
           clock.now(),
         );
       } catch (err) {
-        if (isUniqueViolation(err)) throw new ConflictError('Already shared with that user; change the existing share instead', 'share_exists');
+        if (isUniqueViolation(err))
+          throw new ConflictError('Already shared with that user; change the existing share instead', 'share_exists');
         throw err;
       }
-      await audit.recordBy(ctx, principal, { eventType: 'share', action: 'create_user_share', resource: formatStoragePath(located.segments), success: true, details: { share_id: share.id, shared_with_user_id: share.sharedWithUserId } });
+      await audit.recordBy(ctx, principal, {
+        eventType: 'share',
+        action: 'create_user_share',
+        resource: formatStoragePath(located.segments),
+        success: true,
+        details: { share_id: share.id, shared_with_user_id: share.sharedWithUserId },
+      });
       return viewUserShare(share);
     },
 
@@ -200,7 +250,10 @@ export function createSharesService(deps: SharesDeps) {
     async updateUserShare(principal: Principal, id: number, changes: Partial<ShareGrant>): Promise<UserShareView> {
       await ownUserShare(principal, id);
       assertFuture(changes.expiresAt, 'expires_at');
-      const updated = await repos.shares.updateUserShare(id, { ...changes, expiresAt: changes.expiresAt && new Date(changes.expiresAt).toISOString() });
+      const updated = await repos.shares.updateUserShare(id, {
+        ...changes,
+        expiresAt: changes.expiresAt && new Date(changes.expiresAt).toISOString(),
+      });
       // Stryker disable next-line StringLiteral: equivalent: ownUserShare found it a moment ago; only a concurrent delete reads this
       if (!updated) throw new NotFoundError(`User share not found: id=${id}`, 'share_not_found');
       return viewUserShare(updated);

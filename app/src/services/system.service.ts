@@ -1,4 +1,14 @@
-import { cpuUsagePercent, mountFor, parseCpuinfo, parseMdstat, parseMeminfo, parseMounts, parseProcStat, parseUptime, type RaidArray } from '../lib/proc-parsers.js';
+import {
+  cpuUsagePercent,
+  mountFor,
+  parseCpuinfo,
+  parseMdstat,
+  parseMeminfo,
+  parseMounts,
+  parseProcStat,
+  parseUptime,
+  type RaidArray,
+} from '../lib/proc-parsers.js';
 import type { Repositories, Storage } from '../repositories/index.js';
 import type { ProcReader, SmartReader, SmartReport } from '../repositories/system-probe.js';
 import type { Principal } from './auth.service.js';
@@ -31,7 +41,13 @@ export function createSystemService(deps: {
 
   return {
     async info() {
-      const [cpuinfo, meminfo, uptime, disk, usage] = await Promise.all([proc.read('cpuinfo'), proc.read('meminfo'), proc.read('uptime'), storage.usage(), cpuUsageNow()]);
+      const [cpuinfo, meminfo, uptime, disk, usage] = await Promise.all([
+        proc.read('cpuinfo'),
+        proc.read('meminfo'),
+        proc.read('uptime'),
+        storage.usage(),
+        cpuUsageNow(),
+      ]);
       const cpu = parseCpuinfo(cpuinfo);
       const mem = parseMeminfo(meminfo);
       return {

@@ -54,9 +54,20 @@ export function createThrottleService(deps: ThrottleDeps) {
     const { hits, resetAt } = await repos.throttle.hit(`${scope}:${ctx.ip}`, now, WINDOW_SECONDS);
     if (hits <= perMinute) return;
     if (hits === perMinute + 1) {
-      await audit.record(ctx, { eventType: 'security', action: 'rate_limited', userId: null, username: null, success: false, errorMessage: `${scope} rate limit of ${perMinute}/min reached`, details: { scope, ip: ctx.ip } });
+      await audit.record(ctx, {
+        eventType: 'security',
+        action: 'rate_limited',
+        userId: null,
+        username: null,
+        success: false,
+        errorMessage: `${scope} rate limit of ${perMinute}/min reached`,
+        details: { scope, ip: ctx.ip },
+      });
     }
-    throw new TooManyRequestsError(`Too many requests from this address; try again in ${Math.ceil((Date.parse(resetAt) - now.getTime()) / 1000)} seconds`, (Date.parse(resetAt) - now.getTime()) / 1000);
+    throw new TooManyRequestsError(
+      `Too many requests from this address; try again in ${Math.ceil((Date.parse(resetAt) - now.getTime()) / 1000)} seconds`,
+      (Date.parse(resetAt) - now.getTime()) / 1000,
+    );
   }
 
   return {
@@ -64,7 +75,14 @@ export function createThrottleService(deps: ThrottleDeps) {
     async setLimits(ctx: RequestContext, next: ThrottleLimits): Promise<ThrottleLimits> {
       await repos.throttle.putSetting(SETTINGS_KEY, JSON.stringify(next), clock.now());
       cached = null;
-      await audit.record(ctx, { eventType: 'security', action: 'rate_limits_changed', userId: null, username: null, success: true, details: { ...next } });
+      await audit.record(ctx, {
+        eventType: 'security',
+        action: 'rate_limits_changed',
+        userId: null,
+        username: null,
+        success: true,
+        details: { ...next },
+      });
       return current();
     },
 
@@ -78,7 +96,8 @@ export function createThrottleService(deps: ThrottleDeps) {
       const state = await repos.throttle.lockout(lockoutSubject(username));
       const until = state?.lockedUntil ? Date.parse(state.lockedUntil) : 0;
       const now = clock.now().getTime();
-      if (until > now) throw new TooManyRequestsError('Too many failed logins; this account is locked for now', (until - now) / 1000, 'account_locked');
+      if (until > now)
+        throw new TooManyRequestsError('Too many failed logins; this account is locked for now', (until - now) / 1000, 'account_locked');
     },
 
     /** Counts a failure (unknown names too, so a lockout reveals nothing); locks at the threshold, each lockout twice as long. */
@@ -91,7 +110,15 @@ export function createThrottleService(deps: ThrottleDeps) {
       const seconds = Math.min(MAX_LOCKOUT_SECONDS, limits.lockoutSeconds * 2 ** state.lockoutLevel);
       await repos.throttle.lock(subject, new Date(now.getTime() + seconds * 1000), now);
       deps.onLockout();
-      await audit.record(ctx, { eventType: 'security', action: 'account_locked', userId, username, success: false, errorMessage: `${state.failedCount} failed logins; locked for ${seconds} s`, details: { seconds, level: state.lockoutLevel + 1 } });
+      await audit.record(ctx, {
+        eventType: 'security',
+        action: 'account_locked',
+        userId,
+        username,
+        success: false,
+        errorMessage: `${state.failedCount} failed logins; locked for ${seconds} s`,
+        details: { seconds, level: state.lockoutLevel + 1 },
+      });
     },
 
     async loginSucceeded(username: string): Promise<void> {

@@ -23,22 +23,36 @@ async function head(path: string, bytes = 4100): Promise<Buffer> {
   }
 }
 
-export function createUploadInspector(deps: { denyTypes: readonly string[]; scanner: VirusScanner | null; onInfected?: (name: string, signature: string) => Promise<void> }): UploadInspector {
+export function createUploadInspector(deps: {
+  denyTypes: readonly string[];
+  scanner: VirusScanner | null;
+  onInfected?: (name: string, signature: string) => Promise<void>;
+}): UploadInspector {
   const deny = new Set(deps.denyTypes);
   return {
     async inspect({ name, tempPath, field }) {
       const extension = /\.([^.]+)$/.exec(name)?.[1]?.toLowerCase();
-      if (extension && deny.has(extension)) throw ValidationError.field(field, `files of type .${extension} are not accepted on this server`, 'file_type_denied');
+      if (extension && deny.has(extension))
+        throw ValidationError.field(field, `files of type .${extension} are not accepted on this server`, 'file_type_denied');
       if (deny.size > 0) {
         const sniffed = await fileTypeFromBuffer(await head(tempPath));
-        if (sniffed && deny.has(sniffed.ext)) throw ValidationError.field(field, `"${name}" is really a ${sniffed.mime} file (${sniffed.ext}), which this server does not accept`, 'file_type_denied');
+        if (sniffed && deny.has(sniffed.ext))
+          throw ValidationError.field(
+            field,
+            `"${name}" is really a ${sniffed.mime} file (${sniffed.ext}), which this server does not accept`,
+            'file_type_denied',
+          );
       }
       if (deps.scanner) {
         let result;
         try {
           result = await deps.scanner.scanFile(tempPath);
         } catch (err) {
-          if (err instanceof ScannerUnavailableError) throw new ServiceUnavailableError(`The virus scanner is not reachable, so uploads are paused: ${err.message}`, 'scanner_unavailable');
+          if (err instanceof ScannerUnavailableError)
+            throw new ServiceUnavailableError(
+              `The virus scanner is not reachable, so uploads are paused: ${err.message}`,
+              'scanner_unavailable',
+            );
           throw err;
         }
         if (!result.clean) {

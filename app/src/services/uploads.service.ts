@@ -7,7 +7,8 @@ import { mimeTypeOf, type FileAccess, type FilesDeps, type Located } from './fil
 import type { UploadInspector } from './upload-inspection.js';
 
 /** One multipart part, independent of the HTTP library. */
-export type UploadPart = { kind: 'field'; name: string; value: string } | { kind: 'file'; field: string; filename: string; stream: Readable };
+export type UploadPart =
+  { kind: 'field'; name: string; value: string } | { kind: 'file'; field: string; filename: string; stream: Readable };
 
 interface Received {
   name: string;
@@ -26,7 +27,7 @@ async function drain(stream: Readable): Promise<void> {
 }
 
 export function createUploadsService(deps: FilesDeps & { access: FileAccess; uploadMaxBytes: number; inspector?: UploadInspector }) {
-  const { repos, storage, clock, access } = deps;
+  const { storage, clock, access } = deps;
 
   async function roomOnDisk(): Promise<number> {
     return Math.max(0, (await storage.usage()).availableBytes - deps.reserveBytes);
@@ -36,18 +37,23 @@ export function createUploadsService(deps: FilesDeps & { access: FileAccess; upl
    * Reserves quota for every file at once and writes their metadata in one transaction: a request
    * either fits entirely or stores nothing.
    */
-  async function reserveAndRecord(folder: Located, files: Received[]): Promise<{ rows: FileRecord[]; previous: (FileRecord | undefined)[]; delta: number }> {
+  async function reserveAndRecord(
+    folder: Located,
+    files: Received[],
+  ): Promise<{ rows: FileRecord[]; previous: (FileRecord | undefined)[]; delta: number }> {
     const now = clock.now();
     return deps.transaction(async (r) => {
       const previous: (FileRecord | undefined)[] = [];
       let delta = 0;
       for (const file of files) {
         const existing = await r.files.findChild(folder.node.id, file.name);
-        if (existing?.isDirectory) throw new ConflictError(`A folder has that name: path=${formatStoragePath([...folder.segments, file.name])}`, 'file_exists');
+        if (existing?.isDirectory)
+          throw new ConflictError(`A folder has that name: path=${formatStoragePath([...folder.segments, file.name])}`, 'file_exists');
         previous.push(existing);
         delta += file.size - (existing?.sizeBytes ?? 0);
       }
-      if (delta > 0 && delta > (await roomOnDisk())) throw new InsufficientStorageError('Not enough free disk space for this upload', 'disk_full');
+      if (delta > 0 && delta > (await roomOnDisk()))
+        throw new InsufficientStorageError('Not enough free disk space for this upload', 'disk_full');
       if (!(await r.users.reserveBytes(folder.owner.id, delta, deps.defaultQuotaBytes))) {
         throw new InsufficientStorageError('Storage quota exceeded', 'quota_exceeded');
       }
@@ -59,7 +65,12 @@ export function createUploadsService(deps: FilesDeps & { access: FileAccess; upl
           await r.files.updateContent(existing.id, content, now);
           rows.push({ ...existing, ...content, modifiedAt: now.toISOString() });
         } else {
-          rows.push(await r.files.create({ ownerId: folder.owner.id, parentId: folder.node.id, name: file.name, isDirectory: false, ...content }, now));
+          rows.push(
+            await r.files.create(
+              { ownerId: folder.owner.id, parentId: folder.node.id, name: file.name, isDirectory: false, ...content },
+              now,
+            ),
+          );
         }
       }
       return { rows, previous, delta };
@@ -67,7 +78,13 @@ export function createUploadsService(deps: FilesDeps & { access: FileAccess; upl
   }
 
   /** Undoes the metadata and quota of files whose bytes could not be put in place. */
-  async function compensate(folder: Located, files: Received[], rows: FileRecord[], previous: (FileRecord | undefined)[], fromIndex: number): Promise<void> {
+  async function compensate(
+    folder: Located,
+    files: Received[],
+    rows: FileRecord[],
+    previous: (FileRecord | undefined)[],
+    fromIndex: number,
+  ): Promise<void> {
     const now = clock.now();
     await deps.transaction(async (r) => {
       let delta = 0;
@@ -88,7 +105,11 @@ export function createUploadsService(deps: FilesDeps & { access: FileAccess; upl
      * arrive, then reserves quota and renames the files into place. Whatever fails, no temp file
      * and no reserved byte is left behind.
      */
-    async upload(principal: Principal, parts: AsyncIterable<UploadPart>, options: { ownerId?: number; declaredLength?: number }): Promise<FileRecord[]> {
+    async upload(
+      principal: Principal,
+      parts: AsyncIterable<UploadPart>,
+      options: { ownerId?: number; declaredLength?: number },
+    ): Promise<FileRecord[]> {
       const received: Received[] = [];
       let targetPath: string | undefined;
       try {
@@ -106,9 +127,11 @@ export function createUploadsService(deps: FilesDeps & { access: FileAccess; upl
             throw ValidationError.field(['body', part.field], 'unknown field; send files as "files"');
           }
           const name = parseName(part.filename, ['body', part.field, received.length]);
-          if (received.some((f) => f.name === name)) throw ValidationError.field(['body', part.field, received.length], `duplicate file name "${name}"`);
+          if (received.some((f) => f.name === name))
+            throw ValidationError.field(['body', part.field, received.length], `duplicate file name "${name}"`);
           const temp = await storage.writeTemp(part.stream, (size) => {
-            if (size > deps.uploadMaxBytes) throw new PayloadTooLargeError(`File "${name}" is larger than the ${deps.uploadMaxBytes}-byte limit`, 'file_too_large');
+            if (size > deps.uploadMaxBytes)
+              throw new PayloadTooLargeError(`File "${name}" is larger than the ${deps.uploadMaxBytes}-byte limit`, 'file_too_large');
           });
           received.push({ name, tempPath: temp.path, size: temp.size });
           // Refused or infected: the `finally` below discards it with the rest; nothing is stored.

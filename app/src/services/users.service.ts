@@ -62,17 +62,30 @@ export function createUsersService(deps: UsersDeps) {
 
   return {
     async list(filter: UserListFilter) {
-      const users = await repos.users.list({ search: filter.search, role: filter.role, isActive: filter.isActive, sortBy: filter.sortBy ?? 'id', sortOrder: filter.sortOrder ?? 'asc' });
+      const users = await repos.users.list({
+        search: filter.search,
+        role: filter.role,
+        isActive: filter.isActive,
+        sortBy: filter.sortBy ?? 'id',
+        sortOrder: filter.sortOrder ?? 'asc',
+      });
       const counts = await repos.users.counts();
       return { users, total: counts.total, active: counts.active, inactive: counts.total - counts.active, admins: counts.admins };
     },
 
-    async create(ctx: RequestContext, actor: Principal | null, input: { username: string; email: string; password: string; role: Role }): Promise<User> {
+    async create(
+      ctx: RequestContext,
+      actor: Principal | null,
+      input: { username: string; email: string; password: string; role: Role },
+    ): Promise<User> {
       assertPasswordAllowed(input.password, input.username, ['body', 'password']);
       const passwordHash = await hasher.hash(input.password);
       let user: User;
       try {
-        user = await repos.users.create({ username: input.username, email: input.email, passwordHash, role: input.role, isActive: true }, clock.now());
+        user = await repos.users.create(
+          { username: input.username, email: input.email, passwordHash, role: input.role, isActive: true },
+          clock.now(),
+        );
       } catch (err) {
         if (isUniqueViolation(err)) throw new ConflictError(`Username already taken: ${input.username}`, 'username_taken');
         throw err;
@@ -101,11 +114,19 @@ export function createUsersService(deps: UsersDeps) {
           await assertKeepsAnAdmin(r, target, { role: changes.role ?? target.role, isActive: changes.is_active ?? target.isActive });
           const result = await r.users.update(
             id,
-            { username: changes.username, email: changes.email, passwordHash, role: changes.role, isActive: changes.is_active, quotaBytes: changes.quota_bytes },
+            {
+              username: changes.username,
+              email: changes.email,
+              passwordHash,
+              role: changes.role,
+              isActive: changes.is_active,
+              quotaBytes: changes.quota_bytes,
+            },
             now,
           );
           // A new password or a disabled account ends every session of that user.
-          if (passwordHash !== undefined || changes.is_active === false) await r.sessions.revokeAllForUser(id, passwordHash ? 'password_reset_by_admin' : 'account_disabled', now);
+          if (passwordHash !== undefined || changes.is_active === false)
+            await r.sessions.revokeAllForUser(id, passwordHash ? 'password_reset_by_admin' : 'account_disabled', now);
           return result;
         });
       } catch (err) {
@@ -115,7 +136,13 @@ export function createUsersService(deps: UsersDeps) {
       if (!updated) throw new NotFoundError(`User not found: id=${id}`, 'user_not_found');
       const changed = Object.keys(changes).filter((k) => k !== 'password');
       if (changes.password !== undefined) changed.push('password');
-      await audit.recordBy(ctx, actor, { eventType: 'user', action: 'update_user', resource: `user:${id}`, success: true, details: { changed } });
+      await audit.recordBy(ctx, actor, {
+        eventType: 'user',
+        action: 'update_user',
+        resource: `user:${id}`,
+        success: true,
+        details: { changed },
+      });
       return updated;
     },
 
@@ -133,10 +160,20 @@ export function createUsersService(deps: UsersDeps) {
         await r.users.delete(id);
       });
       await removeHome(id);
-      await audit.recordBy(ctx, actor, { eventType: 'user', action: 'delete_user', resource: `user:${id}`, success: true, details: { username: target.username } });
+      await audit.recordBy(ctx, actor, {
+        eventType: 'user',
+        action: 'delete_user',
+        resource: `user:${id}`,
+        success: true,
+        details: { username: target.username },
+      });
     },
 
-    async bulkRemove(ctx: RequestContext, actor: Principal, ids: number[]): Promise<{ deleted: number; failed: number; failed_ids: number[] }> {
+    async bulkRemove(
+      ctx: RequestContext,
+      actor: Principal,
+      ids: number[],
+    ): Promise<{ deleted: number; failed: number; failed_ids: number[] }> {
       const failed: number[] = [];
       let deleted = 0;
       for (const id of [...new Set(ids)]) {
@@ -157,4 +194,3 @@ export function createUsersService(deps: UsersDeps) {
 }
 
 export type UsersService = ReturnType<typeof createUsersService>;
-

@@ -22,7 +22,12 @@ export const initialSchema: MigrationDefinition = (dialect: Dialect) => {
         .addColumn('updated_at', t.timestamp, (c) => c.notNull())
         .execute();
       // Usernames are unique regardless of case: "Admin" must not shadow "admin".
-      await db.schema.createIndex('users_username_lower_key').on('users').unique().expression(sql`lower(username)`).execute();
+      await db.schema
+        .createIndex('users_username_lower_key')
+        .on('users')
+        .unique()
+        .expression(sql`lower(username)`)
+        .execute();
 
       await db.schema
         .createTable('sessions')
@@ -58,15 +63,29 @@ export const initialSchema: MigrationDefinition = (dialect: Dialect) => {
         .addColumn('checksum_sha256', 'text')
         .addColumn('created_at', t.timestamp, (c) => c.notNull())
         .addColumn('modified_at', t.timestamp, (c) => c.notNull())
-        .addForeignKeyConstraint('files_parent_id_fkey', ['parent_id'], 'files', ['id'], (fk) => fk.onDelete('cascade').deferrable().initiallyImmediate())
+        .addForeignKeyConstraint('files_parent_id_fkey', ['parent_id'], 'files', ['id'], (fk) =>
+          fk.onDelete('cascade').deferrable().initiallyImmediate(),
+        )
         .execute();
       // Deferrable: a bulk copy may insert a child before the folder it was later moved into.
       // A folder listing is `where parent_id = ?`; the unique key also forbids two entries of one name.
       await db.schema.createIndex('files_parent_name_key').on('files').unique().columns(['parent_id', 'name']).execute();
       // Root rows are home folders; their names are directory names on disk, unique across users.
-      await db.schema.createIndex('files_root_name_key').on('files').unique().column('name').where(sql.ref('parent_id'), 'is', null).execute();
+      await db.schema
+        .createIndex('files_root_name_key')
+        .on('files')
+        .unique()
+        .column('name')
+        .where(sql.ref('parent_id'), 'is', null)
+        .execute();
       // One home per user, found without walking the user's (possibly 100k) other entries.
-      await db.schema.createIndex('files_home_owner_key').on('files').unique().column('owner_id').where(sql.ref('parent_id'), 'is', null).execute();
+      await db.schema
+        .createIndex('files_home_owner_key')
+        .on('files')
+        .unique()
+        .column('owner_id')
+        .where(sql.ref('parent_id'), 'is', null)
+        .execute();
       await db.schema.createIndex('files_owner_id_idx').on('files').column('owner_id').execute();
 
       await t
