@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import {
   backupsToDelete,
   dumpTargetFor,
@@ -17,6 +17,7 @@ import {
 } from '../app/src/backups/index.js';
 import { parseConfig } from '../app/src/config/index.js';
 import { createDatabase } from '../app/src/db/index.js';
+import { createRepositories } from '../app/src/repositories/index.js';
 import { withHostLock } from '../app/src/lib/host-lock.js';
 import { appendOperation } from '../app/src/lib/operations-log.js';
 import { opsPaths, readPassphrase } from './lib/backup-cli.js';
@@ -44,11 +45,29 @@ runCli(async () => {
   const outDir = resolve(args['out-dir'] ?? config.backups.dir);
   const paths = opsPaths(config);
   const database = createDatabase(config.database);
+  const catalogue = createRepositories(database.db).backups;
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const file = join(outDir, `baluhost-database-${stamp}.tar.gz`);
+  // One catalogue for every backup, whoever starts it: the API lists this run, and the backup
+  // metrics (and so the BaluHostBackupTooOld/Failed alerts) read it. Filenames are relative to the
+  // API's backup folder, so the API can download a backup written there.
+  const catalogued = (path: string) => relative(config.backups.dir, path);
+  let record: { id: number } | null = null;
   try {
     return await withHostLock(paths.lock, 'backup-database', async () => {
+      record = await catalogue.create(
+        {
+          filename: catalogued(passphrase ? `${file}.enc` : file),
+          backupType: 'database_only',
+          includesDatabase: true,
+          includesFiles: false,
+          includesConfig: false,
+          creatorId: null,
+        },
+        new Date(),
+      );
+      await catalogue.markRunning(record.id);
       await mkdir(outDir, { recursive: true });
-      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-      const file = join(outDir, `baluhost-database-${stamp}.tar.gz`);
       const started = process.hrtime.bigint();
       const written = await writeBackupArchive({
         database,
@@ -79,29 +98,47 @@ runCli(async () => {
         }
       }
       let final = file;
+      let sha256 = written.sha256;
       if (passphrase) {
         final = `${file}.enc`;
         await encryptFile(file, final, passphrase);
         await rm(file);
         await rm(`${file}.sha256`, { force: true });
-        await writeFile(`${final}.sha256`, `${await sha256File(final)}  ${basename(final)}\n`);
+        sha256 = await sha256File(final);
+        await writeFile(`${final}.sha256`, `${sha256}  ${basename(final)}\n`);
       }
+      const size = (await stat(final)).size;
+      await catalogue.markCompleted(record.id, { sizeBytes: size, sha256 }, new Date());
       const removed = await applyRetention(outDir, { keepLast, keepDays }, basename(final));
+      for (const name of removed) await catalogue.deleteByFilename(catalogued(join(outDir, name)));
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const rows = Object.values(written.manifest.row_counts).reduce((n, r) => n + r, 0);
       await appendOperation(paths.log, {
         action: 'backup-database',
         outcome: 'succeeded',
         release: config.version,
-        details: { file: final, sha256: written.sha256, rows, verified, encrypted: Boolean(passphrase) },
+        details: { file: final, sha256, rows, verified, encrypted: Boolean(passphrase), catalogueId: record.id },
       });
-      console.log(`Backup written: ${final} (${(await stat(final)).size} bytes, ${rows} rows, engine ${written.manifest.engine})`);
+      console.log(`Backup written: ${final} (${size} bytes, ${rows} rows, engine ${written.manifest.engine})`);
       console.log(verified ? 'Verified: restored into a scratch database; every table matches.' : 'Not verified (--no-verify).');
       if (passphrase) console.log('Encrypted with the passphrase; keep it safe: without it the backup cannot be restored.');
       for (const r of removed) console.log(`Retention removed ${r}`);
       console.log(`Took ${seconds.toFixed(2)} s.`);
       return 0;
     });
+  } catch (err) {
+    // A failed run is as much a part of the record as a good one: the catalogue (when the database
+    // answers) and the operations log (always) say what failed and why.
+    const message = err instanceof Error ? `${err.constructor.name}: ${err.message}` : String(err);
+    const failedRecord = record as { id: number } | null;
+    if (failedRecord) await catalogue.markFailed(failedRecord.id, message, new Date()).catch(() => undefined);
+    await appendOperation(paths.log, {
+      action: 'backup-database',
+      outcome: 'failed',
+      release: config.version,
+      details: { file, error: message, ...(failedRecord ? { catalogueId: failedRecord.id } : {}) },
+    }).catch(() => undefined);
+    throw err;
   } finally {
     await database.destroy();
   }

@@ -29,6 +29,26 @@ describeEachDialect(
       });
     });
 
+    it('writes exactly one line for a refused request, with its error code and the user id once', async () => {
+      const u = await createLoggedInUser(env());
+      const res = await env().app.inject({
+        method: 'GET',
+        url: '/api/files/list?path=does-not-exist',
+        headers: { ...u.headers, 'x-request-id': 'line-test-refused' },
+      });
+      expect(res.statusCode).toBe(404);
+      const raw = env().logs.lines.filter((l) => l.includes('"reqId":"line-test-refused"'));
+      expect(raw).toHaveLength(1);
+      expect(raw[0]?.match(/"userId"/g)).toHaveLength(1);
+      expect(JSON.parse(raw[0] as string)).toMatchObject({
+        level: 30,
+        msg: 'request completed',
+        status: 404,
+        code: res.json().code,
+        userId: u.user.id,
+      });
+    });
+
     it('logs the route pattern, never a share token from the URL', async () => {
       await env().app.inject({
         method: 'GET',
@@ -227,6 +247,11 @@ describe('Sentry error reports', () => {
       });
       expect(res.statusCode).toBe(500);
       expect(res.json()).toEqual({ detail: 'Internal Server Error', code: 'internal_error' });
+      // One line for the failed request, carrying the error itself.
+      const lines = env.logs.entries.filter((e) => e['reqId'] === 'sentry-req-1');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatchObject({ level: 50, msg: 'request completed', status: 500, code: 'internal_error' });
+      expect((lines[0]?.['err'] as { message: string }).message).toMatch(/refresh_tokens/);
       await tracker?.flush(3000);
       const all = envelopes.join('\n');
       expect(all).toContain('"request_id":"sentry-req-1"');

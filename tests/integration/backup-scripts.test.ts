@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digestPostgres, digestSqliteFile } from '../../app/src/backups/digests.js';
 import { generateDataset } from '../../app/src/data-safety/index.js';
 import { createDatabase, migrateToLatest, type Database } from '../../app/src/db/index.js';
-import { createTransactionRunner } from '../../app/src/repositories/index.js';
+import { withHostLock } from '../../app/src/lib/host-lock.js';
+import { createMetrics } from '../../app/src/observability/metrics.js';
+import { createRepositories, createTransactionRunner, type Storage } from '../../app/src/repositories/index.js';
 import pg from 'pg';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../helpers/postgres.js';
 import { runScript } from '../helpers/scripts.js';
@@ -80,6 +82,63 @@ for (const dialect of DIALECTS) {
         'restore-database:succeeded',
       ]);
       expect(log[2]).toMatchObject({ release: expect.any(String), user: expect.any(String) });
+    });
+
+    it('records every run, the nightly one included, in the catalogue the API lists and the backup metrics read', async () => {
+      const repos = createRepositories(database.db);
+      const metrics = createMetrics({ database, repos, storage: {} as Storage, release: 'test', databaseTimeoutMs: 5000 });
+      const gauge = async (name: string) => {
+        const text = await metrics.registry.getSingleMetricAsString(name);
+        return Number(/ (-?[\d.e+]+)$/m.exec(text)?.[1]);
+      };
+      // What baluhost-backup.timer runs on the NAS (docker exec <slot> node …/backup-database.js --out-dir … --keep-last …).
+      const nightly = await runScript(
+        'scripts/backup-database.ts',
+        ['--out-dir', join(dir, 'backups'), '--keep-last', '7', '--keep-days', '30'],
+        { env },
+      );
+      expect(nightly.code, nightly.stderr).toBe(0);
+      const [newest] = await repos.backups.list();
+      const written = /Backup written: (\S+)/.exec(nightly.stdout)?.[1] as string;
+      expect(newest).toMatchObject({ status: 'completed', backupType: 'database_only', creatorId: null, errorMessage: null });
+      expect(join(dir, 'backups', newest!.filename)).toBe(written);
+      expect(newest!.sha256).toBe((await readFile(`${written}.sha256`, 'utf8')).split(' ')[0]);
+      expect(await gauge('baluhost_backup_last_result')).toBe(1);
+      expect(Math.abs((await gauge('baluhost_backup_last_success_timestamp_seconds')) - Date.now() / 1000)).toBeLessThan(120);
+
+      // A nightly run that fails (its target folder is gone) is a failed backup in the catalogue and in the metrics.
+      await writeFile(join(dir, 'not-a-folder'), '');
+      const failed = await runScript('scripts/backup-database.ts', ['--out-dir', join(dir, 'not-a-folder', 'backups')], { env });
+      expect(failed.code).not.toBe(0);
+      const [failedRecord] = await repos.backups.list();
+      expect(failedRecord).toMatchObject({ status: 'failed', errorMessage: expect.stringMatching(/ENOTDIR/) });
+      expect(await gauge('baluhost_backup_last_result')).toBe(0);
+      const log = (await readFile(join(dir, 'operations.log'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(log.at(-1)).toMatchObject({
+        action: 'backup-database',
+        outcome: 'failed',
+        details: { catalogueId: failedRecord!.id, error: expect.stringMatching(/ENOTDIR/) },
+      });
+    });
+
+    it('leaves a failed line in the operations log when another operation holds the lock', async () => {
+      const run = await withHostLock(join(dir, '.baluhost-ops.lock'), 'restore-database', () =>
+        runScript('scripts/backup-database.ts', [], { env }),
+      );
+      expect(run.code).not.toBe(0);
+      expect(run.stderr).toMatch(/LockHeldError/);
+      const log = (await readFile(join(dir, 'operations.log'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(log.at(-1)).toMatchObject({
+        action: 'backup-database',
+        outcome: 'failed',
+        details: { error: expect.stringMatching(/^LockHeldError: /) },
+      });
     });
 
     it('refuses a corrupted backup and changes nothing', async () => {

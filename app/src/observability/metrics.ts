@@ -7,11 +7,24 @@ export interface MetricsSources {
   storage: Storage;
   repos: Repositories;
   release: string;
+  /** How long a scrape waits for the database before it reports it down. */
+  databaseTimeoutMs: number;
+  /** Told once when the database stops answering scrapes, and once when it answers again. */
+  onDatabaseStateChange?: (up: boolean, err?: unknown) => void;
+}
+
+/** The catalogue facts the backup gauges show, remembered between scrapes. */
+interface BackupFacts {
+  lastSuccessSeconds: number;
+  lastResult: number;
 }
 
 /**
  * Every metric BaluHost exports, on a registry of its own (one per app, so tests can build
- * several). Gauges about state (storage, quota, backups, pool) are read when scraped.
+ * several). Gauges about state (storage, quota, backups, pool) are read when scraped. A scrape
+ * never fails because the database does: `baluhost_database_up` says 0, and the gauges read from
+ * the database keep their last good values, so Prometheus still sees the process (`up == 1`) and
+ * the alert that fires is the database one.
  */
 export function createMetrics(sources: MetricsSources) {
   const registry = new Registry();
@@ -77,33 +90,77 @@ export function createMetrics(sources: MetricsSources) {
       this.set({ state: 'free' }, u.availableBytes);
     },
   });
+  // One database read per scrape, shared by every gauge that needs it.
+  let databaseUp: boolean | null = null;
+  let quotas: { username: string; usedBytes: number }[] = [];
+  let backups: BackupFacts = { lastSuccessSeconds: 0, lastResult: -1 };
+  let pendingRead: Promise<void> | null = null;
+
+  async function readDatabase(): Promise<void> {
+    try {
+      const [users, catalogue] = await withTimeout(
+        Promise.all([sources.repos.users.list({ sortBy: 'id', sortOrder: 'asc' }), sources.repos.backups.list()]),
+        sources.databaseTimeoutMs,
+      );
+      quotas = users.map((u) => ({ username: u.username, usedBytes: u.usedBytes }));
+      const done = catalogue.find((b) => b.status === 'completed' && b.completedAt);
+      const last = catalogue.find((b) => b.status === 'completed' || b.status === 'failed');
+      backups = {
+        lastSuccessSeconds: done?.completedAt ? new Date(done.completedAt).getTime() / 1000 : 0,
+        lastResult: last ? (last.status === 'completed' ? 1 : 0) : -1,
+      };
+      if (databaseUp === false) sources.onDatabaseStateChange?.(true);
+      databaseUp = true;
+    } catch (err) {
+      if (databaseUp !== false) sources.onDatabaseStateChange?.(false, err);
+      databaseUp = false;
+    }
+  }
+
+  /** Reads the database at most once per scrape, however many gauges ask. */
+  function fromDatabase(): Promise<void> {
+    pendingRead ??= readDatabase().finally(() => {
+      pendingRead = null;
+    });
+    return pendingRead;
+  }
+
+  new Gauge({
+    name: 'baluhost_database_up',
+    help: 'Whether the database answered this scrape (1) or not (0); the database-backed gauges then show their last good values.',
+    registers,
+    async collect() {
+      await fromDatabase();
+      this.set(databaseUp ? 1 : 0);
+    },
+  });
   new Gauge({
     name: 'baluhost_quota_used_bytes',
     help: 'Bytes each user stores (as counted for quotas).',
     labelNames: ['user'] as const,
     registers,
     async collect() {
+      await fromDatabase();
       this.reset();
-      for (const user of await sources.repos.users.list({ sortBy: 'id', sortOrder: 'asc' }))
-        this.set({ user: user.username }, user.usedBytes);
+      for (const user of quotas) this.set({ user: user.username }, user.usedBytes);
     },
   });
   new Gauge({
     name: 'baluhost_backup_last_success_timestamp_seconds',
-    help: 'When the newest completed backup finished (0: never).',
+    help: 'When the newest completed backup in the catalogue finished, whoever started it (0: never).',
     registers,
     async collect() {
-      const done = (await sources.repos.backups.list()).find((b) => b.status === 'completed' && b.completedAt);
-      this.set(done?.completedAt ? new Date(done.completedAt).getTime() / 1000 : 0);
+      await fromDatabase();
+      this.set(backups.lastSuccessSeconds);
     },
   });
   new Gauge({
     name: 'baluhost_backup_last_result',
-    help: 'Outcome of the newest finished backup: 1 completed, 0 failed, -1 none yet.',
+    help: 'Outcome of the newest finished backup in the catalogue: 1 completed, 0 failed, -1 none yet.',
     registers,
     async collect() {
-      const last = (await sources.repos.backups.list()).find((b) => b.status === 'completed' || b.status === 'failed');
-      this.set(last ? (last.status === 'completed' ? 1 : 0) : -1);
+      await fromDatabase();
+      this.set(backups.lastResult);
     },
   });
 
@@ -112,3 +169,11 @@ export function createMetrics(sources: MetricsSources) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, fail) => {
+    timer = setTimeout(() => fail(new Error(`no answer from the database within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+}

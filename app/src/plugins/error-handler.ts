@@ -70,14 +70,14 @@ export const errorHandlerPlugin = fp(async function errorHandler(app: FastifyIns
     const mapped = toAppError(error);
     app.metrics.errors.inc({ code: mapped.code, status: String(mapped.status) });
     if (mapped.status === 401) app.metrics.authFailures.inc({ reason: mapped.code });
-    if (mapped.status >= 500 && !(mapped instanceof ServiceUnavailableError)) {
-      request.log.error({ err: error }, 'request failed');
-      app.errorTracker?.capture(error, { reqId: request.id, route: request.routeOptions.url ?? 'unmatched', status: mapped.status });
-    } else if (mapped.status >= 500) {
-      request.log.warn({ err: { message: error.message, code: (error as { code?: unknown }).code } }, mapped.message);
-    } else {
-      request.log.info({ code: mapped.code, status: mapped.status }, mapped.message);
-    }
+    // Logged once, in the request's own line (observability plugin). Every unexpected 5xx goes to
+    // the error tracker; a database outage once when it starts; other 503s (not ready, overloaded,
+    // scanner away) are states the metrics and /api/ready show, not bugs.
+    request.failure = { error, mapped };
+    const context = { reqId: request.id, route: request.routeOptions.url ?? 'unmatched' };
+    if (mapped.code === 'database_unavailable') app.databaseOutage.failed(error, context);
+    else if (mapped.status >= 500 && !(mapped instanceof ServiceUnavailableError))
+      app.errorTracker?.capture(error, { ...context, status: mapped.status });
     return send(reply, mapped);
   });
 

@@ -7,11 +7,18 @@ import { ForbiddenError } from '../errors/index.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { currentRequestId, requestScope } from '../observability/request-scope.js';
 import type { ErrorTracker } from '../observability/error-tracking.js';
+import { createDatabaseOutage, type DatabaseOutage } from '../observability/database-outage.js';
+import type { AppError } from '../errors/index.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     metrics: Metrics;
     errorTracker: ErrorTracker | null;
+    databaseOutage: DatabaseOutage;
+  }
+  interface FastifyRequest {
+    /** Set by the error handler, so the request's one log line carries what went wrong. */
+    failure?: { error: unknown; mapped: AppError };
   }
 }
 
@@ -38,14 +45,20 @@ export const observabilityPlugin = fp(async function observability(
   options: { database: Database; errorTracker: ErrorTracker | null },
 ) {
   const { observability: cfg } = app.config;
+  const outage = createDatabaseOutage({ logger: app.log, tracker: () => app.errorTracker });
+  const db = app.config.database;
   const metrics = createMetrics({
     database: options.database,
     storage: app.services.storage,
     repos: app.services.repos,
     release: cfg.release,
+    databaseTimeoutMs: db.kind === 'postgres' ? db.statementTimeoutMs : db.busyTimeoutMs,
+    onDatabaseStateChange: (up, err) =>
+      up ? outage.recovered() : outage.failed(err, { reqId: currentRequestId() ?? 'scrape', route: '/metrics' }),
   });
   app.decorate('metrics', metrics);
   app.decorate('errorTracker', options.errorTracker);
+  app.decorate('databaseOutage', outage);
 
   app.addHook('onRequest', (request, _reply, done) => {
     metrics.inFlight.inc();
@@ -58,20 +71,27 @@ export const observabilityPlugin = fp(async function observability(
     const durationMs = reply.elapsedTime;
     metrics.httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, durationMs / 1000);
     const length = Number(reply.getHeader('content-length'));
+    // The user id is already bound to request.log by authentication; the failure, if any, was
+    // left here by the error handler: one line per request, whatever happened.
+    const failure = request.failure;
     const line = {
       method: request.method,
       route,
       status: reply.statusCode,
       durationMs: Math.round(durationMs * 10) / 10,
       bytes: Number.isFinite(length) ? length : null,
-      userId: request.principal?.user.id ?? null,
+      ...(failure ? { code: failure.mapped.code } : {}),
+      ...(failure && reply.statusCode >= 500 ? { err: failure.error } : {}),
     };
-    if (reply.statusCode >= 500) request.log.error(line, 'request completed');
+    if (reply.statusCode >= 500 && !(failure && outage.down && failure.mapped.code === 'database_unavailable'))
+      request.log.error(line, 'request completed');
+    else if (reply.statusCode >= 500) request.log.warn(line, 'request completed');
     else if (durationMs > cfg.slowRequestMs) request.log.warn({ ...line, slow: true }, 'request completed');
     else request.log.info(line, 'request completed');
   });
 
   const unsubscribe = options.database.onQuery((event) => {
+    if (!event.failed) outage.recovered();
     if (event.durationMs >= cfg.slowQueryMs)
       app.log.warn({ reqId: currentRequestId(), durationMs: Math.round(event.durationMs), sql: event.sql.slice(0, 500) }, 'slow query');
   });

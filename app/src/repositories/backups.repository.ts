@@ -108,6 +108,11 @@ export function createBackupsRepository(db: Executor) {
       await db.deleteFrom('backups').where('id', '=', id).execute();
     },
 
+    /** Forgets a backup whose file retention removed. */
+    async deleteByFilename(filename: string): Promise<void> {
+      await db.deleteFrom('backups').where('filename', '=', filename).execute();
+    },
+
     /** Raw rows, to carry the catalogue of backups on disk across a database restore. */
     async snapshot(): Promise<Selectable<BackupsTable>[]> {
       return db.selectFrom('backups').selectAll().orderBy('id').execute();

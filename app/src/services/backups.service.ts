@@ -191,6 +191,11 @@ export function createBackupsService(deps: BackupsDeps) {
         throw new ConflictError(`Backup is ${backup.status}; only completed backups can be restored`, 'backup_not_ready');
       if (!request.restoreDatabase && !request.restoreFiles)
         throw ValidationError.field(['body'], 'choose restore_database, restore_files, or both');
+      if (backup.filename.endsWith('.enc'))
+        throw new ConflictError(
+          `Backup ${backup.filename} is encrypted with a passphrase the server does not hold; restore it with npm run restore:database -- --from <file> --passphrase-file <file>`,
+          'backup_encrypted',
+        );
       return exclusive(async () => {
         const staging = join(deps.backupDir, `.restore-${id}-${randomUUID()}`);
         try {
