@@ -21,6 +21,7 @@ import {
 } from '../app/src/backups/index.js';
 import { parseConfig } from '../app/src/config/index.js';
 import { createDatabase } from '../app/src/db/index.js';
+import { AppError } from '../app/src/errors/index.js';
 import { withHostLock } from '../app/src/lib/host-lock.js';
 import { appendOperation } from '../app/src/lib/operations-log.js';
 import { opsPaths, readPassphrase, requireFile } from './lib/backup-cli.js';
@@ -62,7 +63,11 @@ runCli(async () => {
       archive = join(work, 'decrypted.tar.gz');
       await decryptFile(backup, archive, passphrase);
     }
-    const manifest = await openBackupArchive(archive, await sha256File(archive), join(work, 'extracted'));
+    const manifest = await openBackupArchive(archive, await sha256File(archive), join(work, 'extracted')).catch((err: unknown) => {
+      // What makes a backup unusable is a refusal to restore, with its reason, never a bare library error.
+      if (err instanceof AppError && /^backup_(corrupt|unsafe|schema_newer)$/.test(err.code)) throw new RestoreRefusedError(err.message);
+      throw err;
+    });
     if (!manifest.includes.database) throw new RestoreRefusedError(`${basename(backup)} holds no database`);
     if (manifest.engine !== config.database.kind)
       throw new RestoreRefusedError(`${basename(backup)} holds a ${manifest.engine} database; this BaluHost uses ${config.database.kind}`);

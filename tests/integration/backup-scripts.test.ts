@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -122,6 +123,26 @@ for (const dialect of DIALECTS) {
         outcome: 'failed',
         details: { catalogueId: failedRecord!.id, error: expect.stringMatching(/ENOTDIR/) },
       });
+    });
+
+    it('refuses, with its reason, a damaged archive whose checksum file was recomputed after the damage', async () => {
+      const made = await runScript('scripts/backup-database.ts', ['--out-dir', join(dir, 'damaged'), '--no-verify'], { env });
+      expect(made.code, made.stderr).toBe(0);
+      const [name] = await backups('damaged');
+      const file = join(dir, 'damaged', name!);
+      const bytes = await readFile(file);
+      // Flip bytes inside the compressed stream, then record a checksum that matches the damage.
+      for (let i = 200; i < 220; i += 1) bytes[i] = (bytes[i] as number) ^ 0xff;
+      await writeFile(file, bytes);
+      await writeFile(`${file}.sha256`, `${createHash('sha256').update(bytes).digest('hex')}  ${name}\n`);
+      const before = await digests();
+      const restored = await runScript('scripts/restore-database.ts', ['--backup', file, '--yes'], { env });
+      expect(restored.code).toBe(1);
+      expect(restored.stderr).toMatch(
+        /^ERROR \(RestoreRefusedError\): Backup \S+ is damaged and cannot be read \(.+\), although its checksum matches/m,
+      );
+      expect(restored.stderr).not.toMatch(/AppError|zlib: incorrect data check\n/);
+      expect(await digests()).toEqual(before);
     });
 
     it('leaves a failed line in the operations log when another operation holds the lock', async () => {

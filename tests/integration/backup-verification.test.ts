@@ -131,4 +131,30 @@ describe('backup verification without a server', () => {
       new BackupVerificationError('A PostgreSQL backup needs a server to verify on'),
     );
   });
+
+  it('says what verification needs when the role may not create the scratch database, and how to allow it', async () => {
+    const role = `baluhost_nocreatedb_${process.pid}`;
+    const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+    await admin.connect();
+    try {
+      await admin.query(`drop role if exists ${role}`);
+      await admin.query(`create role ${role} login nocreatedb`);
+      const url = new URL(PG_ADMIN_URL);
+      url.username = role;
+      const manifest = {
+        engine: 'postgres',
+        includes: { database: true, files: false, config: false },
+        digests: {},
+      } as unknown as BackupManifest;
+      const refused = verifyByScratchRestore('/nonexistent', manifest, url.toString());
+      await expect(refused).rejects.toBeInstanceOf(BackupVerificationError);
+      await expect(refused).rejects.toThrow(
+        `Verification restores the backup into a scratch database, and ${role} may not create one (permission denied to create database). ` +
+          `Allow it once with: ALTER ROLE "${role}" CREATEDB; (as a PostgreSQL superuser), or back up with --no-verify`,
+      );
+    } finally {
+      await admin.query(`drop role if exists ${role}`);
+      await admin.end();
+    }
+  });
 });

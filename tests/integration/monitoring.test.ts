@@ -36,6 +36,7 @@ describe('monitoring configuration', () => {
     const rules = await readFile(join(DIR, 'alerts.yml'), 'utf8');
     for (const alert of [
       'BaluHostDown',
+      'BaluHostDatabaseDown',
       'BaluHostHighErrorRatio',
       'BaluHostSlowRequests',
       'BaluHostDiskAlmostFull',

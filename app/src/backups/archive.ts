@@ -23,10 +23,15 @@ export interface ArchiveMember {
  * Lists every member and throws on the first unsafe one, before anything is extracted: links,
  * devices, absolute paths and ".." are refused outright rather than silently rewritten.
  */
+/** The archive cannot be read at all (a damaged gzip stream or tar block), as opposed to unsafe. */
+export class DamagedArchiveError extends Error {
+  override readonly name = 'DamagedArchiveError';
+}
+
 export async function inspectArchive(file: string): Promise<ArchiveMember[]> {
   const members: ArchiveMember[] = [];
   const problems: string[] = [];
-  await tar.list({
+  await listStrict({
     file,
     strict: true,
     onReadEntry: (entry) => {
@@ -37,6 +42,18 @@ export async function inspectArchive(file: string): Promise<ArchiveMember[]> {
   });
   if (problems.length > 0) throw new Error(`Archive has unsafe members: ${problems.slice(0, 5).join('; ')}`);
   return members;
+}
+
+/** tar.list, with zlib and tar format failures told apart from everything else. */
+async function listStrict(options: Parameters<typeof tar.list>[0]): Promise<void> {
+  try {
+    await tar.list(options);
+  } catch (err) {
+    const e = err as { code?: unknown; message?: unknown };
+    const damaged = (typeof e.code === 'string' && /^(Z_|TAR_)/.test(e.code)) || /zlib|unexpected end/i.test(String(e.message));
+    if (damaged) throw new DamagedArchiveError(String(e.message), { cause: err });
+    throw err;
+  }
 }
 
 export async function createArchive(cwd: string, members: string[], outFile: string): Promise<void> {

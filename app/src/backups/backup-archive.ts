@@ -7,7 +7,7 @@ import type { Storage } from '../repositories/storage.js';
 import { schemaStatus } from '../db/index.js';
 import { migrationDefinitions } from '../db/migrations/index.js';
 import { AppError } from '../errors/index.js';
-import { createArchive, extractArchive, inspectArchive } from './archive.js';
+import { createArchive, DamagedArchiveError, extractArchive, inspectArchive } from './archive.js';
 import { sha256File } from './checksum.js';
 import { dumpDatabase, type DumpTarget } from './database-dump.js';
 import { digestPostgres, digestSqliteFile, type Digests } from './digests.js';
@@ -140,6 +140,12 @@ export async function openBackupArchive(file: string, expectedSha256: string | n
     await inspectArchive(file);
     await extractArchive(file, staging);
   } catch (err) {
+    if (err instanceof DamagedArchiveError)
+      throw new AppError(
+        409,
+        'backup_corrupt',
+        `Backup ${basename(file)} is damaged and cannot be read (${err.message}), although its checksum matches: the checksum was recorded after the damage. Nothing was restored; use an older backup`,
+      );
     throw new AppError(422, 'backup_unsafe', (err as Error).message);
   }
   let manifest: BackupManifest;
