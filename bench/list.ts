@@ -28,11 +28,9 @@ async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'baluhost-bench-'));
   const server = await startServer({ BALUHOST_DATA_DIR: work, BALUHOST_ADMIN_PASSWORD: BENCH_PASSWORD });
   const helloPort = await freePort();
-  const hello = spawn(
-    resolve(import.meta.dirname, '../node_modules/.bin/tsx'),
-    [resolve(import.meta.dirname, 'lib/hello.ts'), String(helloPort)],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+  const hello = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'lib/hello.ts'), String(helloPort)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
     const token = await login(server.url, 'admin', BENCH_PASSWORD);
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };

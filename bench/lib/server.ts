@@ -33,7 +33,8 @@ export interface BenchServer {
  */
 export async function startServer(env: Record<string, string>): Promise<BenchServer> {
   const port = await freePort();
-  const child = spawn(resolve(ROOT, 'node_modules/.bin/tsx'), ['app/src/server.ts'], {
+  // node with tsx's loader, one process: its pid is the server's, and a kill reaches the server.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'app/src/server.ts'], {
     cwd: ROOT,
     env: {
       PATH: process.env['PATH'] ?? '',
@@ -50,8 +51,7 @@ export async function startServer(env: Record<string, string>): Promise<BenchSer
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   for (let i = 0; i < 400 && !out.includes('running at'); i += 1) await new Promise((r) => setTimeout(r, 50));
   if (!out.includes('running at')) throw new Error(`server did not start:\n${out}`);
-  // tsx runs the app in a child node process: measure that one.
-  const pid = await appPid(child.pid as number);
+  const pid = child.pid as number;
   return {
     url: `http://127.0.0.1:${port}`,
     pid,
@@ -61,20 +61,6 @@ export async function startServer(env: Record<string, string>): Promise<BenchSer
       await new Promise((r) => child.once('exit', r));
     },
   };
-}
-
-async function appPid(parent: number): Promise<number> {
-  const { execFileSync } = await import('node:child_process');
-  try {
-    const children = execFileSync('pgrep', ['-P', String(parent)])
-      .toString()
-      .trim()
-      .split('\n')
-      .filter(Boolean);
-    return children.length ? Number(children[children.length - 1]) : parent;
-  } catch {
-    return parent;
-  }
 }
 
 /** Peak resident set (VmHWM) of a process since the last reset, in MiB. */

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { projectServerProcesses } from './leftover-processes.js';
 import { assertPostgresReachable } from './postgres.js';
 
 /** The real tools the tests drive. A missing one fails the run here (never a silent skip); .ci/run installs them. */
@@ -37,7 +38,18 @@ export function assertToolsInstalled(): void {
 }
 
 /** Postgres tests are never skipped: without a server the whole run fails here, saying how to start one. */
-export default async function globalSetup(): Promise<void> {
+export default async function globalSetup(): Promise<() => void> {
   assertToolsInstalled();
   await assertPostgresReachable();
+  const before = new Set(projectServerProcesses().map((p) => p.pid));
+  // Every process a test starts is stopped when its file ends, pass or fail; one still running now
+  // was leaked. It is killed, and the run fails naming it.
+  return () => {
+    const leaked = projectServerProcesses().filter((p) => !before.has(p.pid));
+    for (const p of leaked) process.kill(p.pid, 'SIGKILL');
+    if (leaked.length === 0) return;
+    // vitest reports an error thrown here but keeps its exit code: set it, so `npm test` fails.
+    process.exitCode = 1;
+    throw new Error(`Tests left ${leaked.length} server process(es) running: ${leaked.map((p) => `${p.pid} ${p.command}`).join('; ')}`);
+  };
 }

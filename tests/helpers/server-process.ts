@@ -3,7 +3,6 @@ import { once } from 'node:events';
 import { resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const TSX = resolve(ROOT, 'node_modules/.bin/tsx');
 
 export interface ServerProcess {
   child: ChildProcess;
@@ -14,9 +13,13 @@ export interface ServerProcess {
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
 }
 
-/** Runs the real server entry point, as `npm start` does, with only the given environment. */
+/**
+ * Runs the real server entry point, as `npm start` does, with only the given environment. One
+ * process (node with tsx's loader, not the tsx wrapper): a kill reaches the server itself, so a
+ * test that ends early cannot leave it listening.
+ */
 export function startServerProcess(env: Record<string, string>): ServerProcess {
-  const child = spawn(TSX, ['app/src/server.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'app/src/server.ts'], {
     cwd: ROOT,
     env: { PATH: process.env['PATH'] ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
