@@ -4,7 +4,7 @@ import { homedir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { $ } from 'zx';
 import { loadStackConfig, type StackConfig } from '../../stacks/config/index.js';
-import { SshSession } from '../../stacks/remote/index.js';
+import { SshSession, type SshCredentials } from '../../stacks/remote/index.js';
 import { DEFAULT_MIN_FREE_KIB, DEFAULT_TIMINGS, type ReleaseDeps, type StackDriver } from '../../stacks/release/index.js';
 import { dockerSlotCommands } from '../../stacks/release/docker-slot-commands.js';
 import { pulumiStackDriver } from '../../stacks/release/pulumi-stack-driver.js';
@@ -43,16 +43,13 @@ export async function openRelease(
     watchSeconds: positiveInt(args['watch-seconds'], 'watch-seconds', DEFAULT_TIMINGS.watchSeconds),
     gateSuccesses: positiveInt(args['gate-successes'], 'gate-successes', DEFAULT_TIMINGS.gateSuccesses),
   };
-  const identity = args.identity ?? join(homedir(), '.ssh', 'id_ed25519');
   const { config } = await loadStackConfig(project, stack);
-  const privateKey = await readFile(identity).catch((err: NodeJS.ErrnoException) => {
-    throw new UsageError(`--identity ${identity}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
-  });
+  const credentials = await sshCredentials(args.identity, process.env);
   const session = await SshSession.open({
     host: config.host.address,
     port: config.host.sshPort,
     user: config.host.sshUser,
-    privateKey,
+    ...credentials,
     hostKey: config.host.hostKey,
   });
   const gitCommit: string = (await $({ quiet: true, nothrow: true, cwd: project })`git rev-parse --short HEAD`).stdout.trim();
@@ -73,4 +70,23 @@ export async function openRelease(
     },
     close: () => session.close(),
   };
+}
+
+/**
+ * The operator's SSH identity: `--identity <key file>` when given, else the ssh-agent at
+ * `SSH_AUTH_SOCK` (as the deployment guide sets up), else `~/.ssh/id_ed25519`.
+ */
+export async function sshCredentials(identity: string | undefined, env: NodeJS.ProcessEnv): Promise<SshCredentials> {
+  const agent = env['SSH_AUTH_SOCK'];
+  if (identity === undefined && agent) return { agent };
+  const file = identity ?? join(env['HOME'] ?? homedir(), '.ssh', 'id_ed25519');
+  const privateKey = await readFile(file).catch((err: NodeJS.ErrnoException) => {
+    const why = err.code === 'ENOENT' ? 'no such file' : err.message;
+    throw new UsageError(
+      identity === undefined
+        ? `no SSH identity: SSH_AUTH_SOCK is not set (no ssh-agent) and ${file}: ${why}; load your key with ssh-add or pass --identity <key file>`
+        : `--identity ${file}: ${why}`,
+    );
+  });
+  return { privateKey };
 }

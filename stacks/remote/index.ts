@@ -20,5 +20,5 @@ export {
 } from './host-commands.js';
 export { installFilesScript, type InstallGroup, type StagedFile } from './install-files.js';
 export { q, script } from './shell.js';
-export { HostKeyMismatchError, SshSession, runRemote, type RemoteResult, type SshTarget } from './ssh-runner.js';
+export { HostKeyMismatchError, SshSession, runRemote, type RemoteResult, type SshCredentials, type SshTarget } from './ssh-runner.js';
 export { dockerSshOptions, knownHostsLine, writeKnownHostsFile } from './known-hosts.js';

@@ -5,14 +5,16 @@
  */
 import { Client } from 'ssh2';
 
-export interface SshTarget {
+/** How the operator proves who they are: a key file's bytes, or the ssh-agent behind a socket. */
+export type SshCredentials = { privateKey: string | Buffer } | { agent: string };
+
+export type SshTarget = SshCredentials & {
   host: string;
   port: number;
   user: string;
-  privateKey: string | Buffer;
   /** `ssh-ed25519 AAAA…` as in the stack config. */
   hostKey: string;
-}
+};
 
 export interface RemoteResult {
   code: number;
@@ -53,7 +55,7 @@ export class SshSession {
           host: target.host,
           port: target.port,
           username: target.user,
-          privateKey: target.privateKey,
+          ...('agent' in target ? { agent: target.agent } : { privateKey: target.privateKey }),
           readyTimeout: timeoutMs,
           keepaliveInterval: 10_000,
           hostVerifier: (key: Buffer) => {

@@ -3,6 +3,7 @@
  * root with a real nginx. Docker and systemctl do not exist here: where a script calls them, a
  * logging stand-in on PATH records the calls; everything else (shell, files, nginx, openssl) is real.
  */
+import { spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { chmod, mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -27,8 +28,11 @@ import {
   switchUpstreamScript,
   waitForHostScript,
   writeSecretFileScript,
+  type SshTarget,
   type StagedFile,
 } from '../../stacks/remote/index.js';
+import { UsageError } from '../../scripts/lib/cli.js';
+import { sshCredentials } from '../../scripts/lib/release-cli.js';
 import {
   containerStatesScript,
   fetchFilesScript,
@@ -116,6 +120,31 @@ describe('remote commands over a real sshd', () => {
     await Promise.all(slots.map((s) => new Promise((r) => s.close(r))));
     await sshd?.stop();
     await host?.close();
+  });
+
+  it('signs in with the key in ssh-agent when no --identity is given, as the guide sets it up, and names what is missing otherwise', async () => {
+    const socket = join(sshd.dir, 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 50 && !(await stat(socket).catch(() => null)); i++) await new Promise((r) => setTimeout(r, 50));
+      await run('ssh-add', ['-q', join(sshd.dir, 'client')], { env: { ...process.env, SSH_AUTH_SOCK: socket } });
+      const credentials = await sshCredentials(undefined, { SSH_AUTH_SOCK: socket });
+      expect(credentials).toEqual({ agent: socket });
+      const { privateKey: _key, ...withoutKey } = sshd.target as SshTarget & { privateKey: Buffer };
+      expect((await runRemote({ ...withoutKey, ...credentials }, 'echo via-agent')).stdout).toBe('via-agent\n');
+      // An explicit --identity wins over the agent.
+      expect(await sshCredentials(join(sshd.dir, 'client'), { SSH_AUTH_SOCK: socket })).toEqual({
+        privateKey: await readFile(join(sshd.dir, 'client')),
+      });
+    } finally {
+      agent.kill('SIGTERM');
+    }
+    await expect(sshCredentials('/nonexistent/key', {})).rejects.toThrow(new UsageError('--identity /nonexistent/key: no such file'));
+    await expect(sshCredentials(undefined, { HOME: sshd.dir })).rejects.toThrow(
+      new UsageError(
+        `no SSH identity: SSH_AUTH_SOCK is not set (no ssh-agent) and ${join(sshd.dir, '.ssh/id_ed25519')}: no such file; load your key with ssh-add or pass --identity <key file>`,
+      ),
+    );
   });
 
   it('connects only to the pinned host key', async () => {

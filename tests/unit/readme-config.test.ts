@@ -14,3 +14,17 @@ describe('README configuration reference', () => {
     for (const name of Object.keys(envSpec)) expect(readme).toContain(`| \`${name}\` |`);
   });
 });
+
+describe('README command table', () => {
+  it('names every npm script an operator or developer can run', async () => {
+    const readme = await readFile('README.md', 'utf8');
+    const table = readme.slice(readme.indexOf('| Command | What it does |'), readme.indexOf('## Configuration'));
+    const scripts = Object.keys((JSON.parse(await readFile('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts);
+    const named = (script: string) =>
+      table.includes(`npm run ${script}`) ||
+      table.includes(`\`${script}\``) ||
+      (script === 'start' && table.includes('`npm start`')) ||
+      (script === 'test' && table.includes('`npm test`'));
+    expect(scripts.filter((s) => !named(s))).toEqual([]);
+  });
+});
