@@ -119,7 +119,12 @@ export async function deployRelease(request: DeployRequest, deps: ReleaseDeps): 
     const verified = /^Verified:/m.test(backup.stdout);
     if (backup.code !== 0 || !file) {
       await note('failed', { outcome: 'failed', reason: `pre-deploy backup failed: ${backup.stderr.trim() || backup.stdout.trim()}` });
-      throw new ReleaseError('backup', `pre-deploy backup failed (exit ${backup.code}); nothing was changed: ${backup.stderr.trim()}`);
+      throw new ReleaseError(
+        'backup',
+        backup.code !== 0
+          ? `pre-deploy backup failed (exit ${backup.code}); nothing was changed: ${backup.stderr.trim()}`
+          : `pre-deploy backup wrote no backup, so the release stops; nothing was changed: ${backup.stdout.trim() || '(it printed nothing)'}`,
+      );
     }
     await note('backup', { backup: { file, verified } });
     log(`backup: ${file}${verified ? ' (verified)' : ''}`);

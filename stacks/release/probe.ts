@@ -57,13 +57,15 @@ export async function probeHost(
     const states = await deps.host.run(
       deps.slots.states?.(expected) ?? containerStatesScript([DATABASE_CONTAINER, ...SLOTS.map(slotContainerName)]),
     );
-    for (const line of states.stdout.trim().split('\n').filter(Boolean)) {
-      const [name = '', state = 'absent', health = 'none'] = line.split(' ');
-      containers.push({ name, state, health });
-      const mustRun = name === DATABASE_CONTAINER || name === slotContainerName(expected.app.activeSlot);
-      if (mustRun && (state !== 'running' || health === 'unhealthy'))
-        problems.push(`${name} is ${state}${health !== 'none' ? ` (${health})` : ''}`);
-    }
+    if (states.code !== 0) problems.push(`could not read the containers' states: ${states.stderr.trim() || `exit ${states.code}`}`);
+    else
+      for (const line of states.stdout.trim().split('\n').filter(Boolean)) {
+        const [name = '', state = 'absent', health = 'none'] = line.split(' ');
+        containers.push({ name, state, health });
+        const mustRun = name === DATABASE_CONTAINER || name === slotContainerName(expected.app.activeSlot);
+        if (mustRun && (state !== 'running' || health === 'unhealthy'))
+          problems.push(`${name} is ${state}${health !== 'none' ? ` (${health})` : ''}`);
+      }
   }
   return {
     ok: problems.length === 0,

@@ -2,7 +2,7 @@
  * Host-side commands of release operations, as pure builders: the deploy lock, the release
  * history, disk space, hashes of managed files, the certificate nginx serves, backup age.
  */
-import { q, script, type RemoteOptions } from '../remote/index.js';
+import { DOCKER_ANSWERS, q, script, type RemoteOptions } from '../remote/index.js';
 
 /** `mkdir` is atomic: whoever creates the folder holds the lock; its `holder` file says who and since when. */
 export function acquireLockScript(lockDir: string, holder: string, options: RemoteOptions): string {
@@ -84,6 +84,7 @@ export function newestBackupAgeScript(backupDir: string, options: RemoteOptions)
 /** `name state health` per container, for the probe. */
 export function containerStatesScript(names: string[]): string {
   return script([
+    DOCKER_ANSWERS,
     `for c in ${names.map(q).join(' ')}; do`,
     `  printf '%s %s\\n' "$c" "$(docker inspect --format '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' "$c" 2>/dev/null || echo 'absent none')"`,
     `done`,

@@ -136,9 +136,16 @@ export function healthProbeScript(probe: { url: string; successes: number; timeo
  * Hard gate before a release: a verified backup taken inside a running slot. With no slot
  * container at all (first deploy) there is nothing to back up; any other state is a failure.
  */
+/**
+ * Stops a script (exit 3) with Docker's own message when the daemon does not answer, so "cannot
+ * reach Docker" is never read as "no container" further on.
+ */
+export const DOCKER_ANSWERS = `docker_error=$(docker version --format '{{.Server.Version}}' 2>&1 >/dev/null) || { echo "docker does not answer on $(uname -n): $docker_error" >&2; exit 3; }`;
+
 export function preDeployBackupScript(backup: { containers: string[]; outDir: string; keepLast: number; keepDays: number }): string {
   const entry = `${CONTAINER_APP_DIR}/${BACKUP_ENTRY}`;
   return script([
+    DOCKER_ANSWERS,
     `for container in ${backup.containers.map(q).join(' ')}; do`,
     `  if [ "$(docker inspect --format '{{.State.Running}}' "$container" 2>/dev/null)" = "true" ]; then`,
     `    echo "pre-deploy backup in $container"`,

@@ -8,6 +8,7 @@ export {
   installUnitsScript,
   migrationScript,
   nginxCommands,
+  DOCKER_ANSWERS,
   preDeployBackupScript,
   providedCertificateScript,
   selfSignedCertificateScript,

@@ -478,7 +478,7 @@ describe('remote commands over a real sshd', () => {
   it('reads container states, with absent containers named as such', async () => {
     await writeFile(
       join(shims, 'docker.sh'),
-      'case "$4" in baluhost-postgres) echo "running healthy" ;; baluhost-app-blue) echo "running none" ;; *) exit 1 ;; esac\n',
+      'case "$1" in version) exit 0 ;; esac\ncase "$4" in baluhost-postgres) echo "running healthy" ;; baluhost-app-blue) echo "running none" ;; *) exit 1 ;; esac\n',
     );
     const result = await remote(
       `PATH=${shims}:$PATH ${containerStatesScript(['baluhost-postgres', 'baluhost-app-blue', 'baluhost-app-green'])}`,
@@ -486,6 +486,25 @@ describe('remote commands over a real sshd', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toBe('baluhost-postgres running healthy\nbaluhost-app-blue running none\nbaluhost-app-green absent none\n');
     await writeFile(join(shims, 'docker.sh'), '');
+  });
+
+  it('says Docker does not answer, with its own message, instead of reporting containers absent or a first deploy', async () => {
+    const daemonDown = 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?';
+    await writeFile(join(shims, 'docker.sh'), `echo "${daemonDown}" >&2\nexit 1\n`);
+    try {
+      const states = await remote(`PATH=${shims}:$PATH ${containerStatesScript(['baluhost-postgres', 'baluhost-app-blue'])}`);
+      expect(states.code).toBe(3);
+      expect(states.stdout).toBe('');
+      expect(states.stderr).toMatch(new RegExp(`^docker does not answer on \\S+: ${daemonDown.replace(/[.?]/g, '\\$&')}\n$`));
+      const backup = await remote(
+        `PATH=${shims}:$PATH ${preDeployBackupScript({ containers: ['baluhost-app-blue'], outDir: '/backups', keepLast: 7, keepDays: 30 })}`,
+      );
+      expect(backup.code).toBe(3);
+      expect(backup.stdout).not.toContain('first deploy');
+      expect(backup.stderr).toContain(daemonDown);
+    } finally {
+      await writeFile(join(shims, 'docker.sh'), '');
+    }
   });
 
   it('asks a new image for pending migrations with only the database secrets, never on a command line', async () => {

@@ -15,6 +15,7 @@ import type { Slot, StackConfig } from '../../stacks/config/index.js';
 import { deployRelease, withChanges, withDeployLock } from '../../stacks/release/deploy.js';
 import {
   parseHistory,
+  probeHost,
   rollbackRelease,
   type ReleaseDeps,
   type ReleaseHost,
@@ -452,7 +453,9 @@ describe('release state machine', () => {
       const stack = memoryStack(initial);
       await expect(
         deployRelease({ image: 'baluhost:v2', release: 'r2' }, deps(stack.driver, { backup: 'echo nothing to do' })),
-      ).rejects.toThrow('pre-deploy backup failed (exit 0)');
+      ).rejects.toThrow(
+        new ReleaseError('backup', 'pre-deploy backup wrote no backup, so the release stops; nothing was changed: nothing to do'),
+      );
       expect((await history())[1]?.reason).toBe('pre-deploy backup failed: nothing to do');
       expect(stack.state.calls).toEqual([]);
     });
@@ -541,6 +544,20 @@ describe('release state machine', () => {
         outcome: 'succeeded',
         slot: 'green',
       });
+    });
+  });
+
+  describe('probe', () => {
+    it('names Docker not answering, with its message, instead of listing containers that do not exist', async () => {
+      const stack = memoryStack(initial);
+      const down =
+        'docker does not answer on nas: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?';
+      const d = deps(stack.driver);
+      const report = await probeHost({ ...d, slots: { ...d.slots, states: () => `echo ${q(down)} >&2; exit 3` } });
+      expect(report.containers).toEqual([]);
+      expect(report.problems).toContain(`could not read the containers' states: ${down}`);
+      expect(report.problems.filter((p) => p.includes('baluhost-'))).toEqual([]);
+      expect(report.ok).toBe(false);
     });
   });
 
