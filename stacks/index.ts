@@ -6,7 +6,7 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as pulumi from '@pulumi/pulumi';
-import { AppRelease, DATABASE_CONTAINER, Database, HostFiles, NasHost, ReverseProxy } from './components/index.js';
+import { AppRelease, DATABASE_CONTAINER, Database, HostFiles, Monitoring, NasHost, ReverseProxy } from './components/index.js';
 import { readPulumiStackConfig } from './config/pulumi-config.js';
 import { knownHostsLine, writeKnownHostsFile } from './remote/index.js';
 import { hostLayout, manifestHash as hashOfManifest, manifestOf, renderHostFiles } from '../templates/index.js';
@@ -22,6 +22,7 @@ const knownHostsFile = writeKnownHostsFile(
 );
 
 const host = new NasHost('nas', { config, layout, privateKey: secrets.sshPrivateKey, knownHostsFile });
+const monitoring = new Monitoring('monitoring', { layout, connection: host.connection, remote: host.remote, dependsOn: [host.ready] });
 
 let app: AppRelease | undefined;
 let database: Database | undefined;
@@ -36,6 +37,7 @@ if (config.app.runtime === 'docker' && host.docker) {
     databaseUrl: database.url,
     secretKey: secrets.secretKey,
     sentryDsn: secrets.sentryDsn,
+    metricsToken: monitoring.metricsToken,
     buildContext: REPOSITORY,
     dependsOn: [host.ready, database.container],
   });
@@ -45,8 +47,11 @@ const secretEnv =
   config.app.runtime === 'baremetal'
     ? pulumi.secret(
         pulumi
-          .all([secrets.secretKey, secrets.sentryDsn ?? pulumi.output('')])
-          .apply(([key, dsn]) => `BALUHOST_SECRET_KEY="${key}"\n${dsn ? `SENTRY_DSN="${dsn}"\n` : ''}`),
+          .all([secrets.secretKey, secrets.sentryDsn ?? pulumi.output(''), monitoring.metricsToken])
+          .apply(
+            ([key, dsn, metricsToken]) =>
+              `BALUHOST_SECRET_KEY="${key}"\nBALUHOST_METRICS_TOKEN="${metricsToken}"\n${dsn ? `SENTRY_DSN="${dsn}"\n` : ''}`,
+          ),
       )
     : undefined;
 const hostFiles = new HostFiles('host-files', {

@@ -26,6 +26,10 @@ export interface HostLayout {
   firewallRules: string;
   appEnvFile: string;
   appSecretsFile: string;
+  /** A Prometheus config scraping both slots, the alert rules it loads, and the metrics token it sends. */
+  prometheusConfig: string;
+  prometheusAlerts: string;
+  metricsTokenFile: string;
   tmpfilesConfig: string;
   backupRunner: string;
   backupLog: string;
@@ -73,6 +77,9 @@ export function hostLayout(config: StackConfig, root = '/'): HostLayout {
     firewallRules: at('/etc/baluhost/nftables.nft'),
     appEnvFile: at('/etc/baluhost/app.env'),
     appSecretsFile: at('/etc/baluhost/secrets.env'),
+    prometheusConfig: at('/etc/baluhost/prometheus/prometheus.yml'),
+    prometheusAlerts: at('/etc/baluhost/prometheus/alerts.yml'),
+    metricsTokenFile: at('/etc/baluhost/prometheus/metrics-token'),
     tmpfilesConfig: at('/etc/tmpfiles.d/baluhost.conf'),
     backupRunner: at('/usr/local/lib/baluhost/baluhost-backup'),
     backupLog: posix.join(at(config.app.logPath), 'backup.log'),

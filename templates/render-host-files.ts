@@ -13,6 +13,7 @@ import { certbotView } from './certbot/certbot.view.js';
 import { firewallView } from './firewall/firewall.view.js';
 import { hostLayout, type HostLayout } from './host-layout.js';
 import { logrotateView } from './logrotate/logrotate.view.js';
+import { monitoringView } from './monitoring/monitoring.view.js';
 import { nginxView } from './nginx/nginx.view.js';
 import { systemdView } from './systemd/systemd.view.js';
 
@@ -28,6 +29,7 @@ export type HostFileRole =
   | 'firewall'
   | 'app-env'
   | 'tmpfiles'
+  | 'monitoring'
   | 'script';
 
 export interface HostFile {
@@ -43,6 +45,8 @@ export interface HostFile {
 export type ManifestEntry = Omit<HostFile, 'content'>;
 
 const TEMPLATE_DIR = dirname(fileURLToPath(import.meta.url));
+/** The alert rules Prometheus loads: one file, shipped as it is in the repository. */
+const ALERT_RULES = join(TEMPLATE_DIR, '../deployment/monitoring/alerts.yml');
 const handlebars = Handlebars.create();
 const compiled = new Map<string, HandlebarsTemplateDelegate>();
 
@@ -91,6 +95,8 @@ export function renderHostFiles(config: StackConfig, root = '/'): HostFile[] {
   }
   add(layout.appEnvFile, 'app-env', render('app/app.env.hbs', { lines: envFileLines(appEnvironment(config, layout)) }), '0600');
   add(layout.tmpfilesConfig, 'tmpfiles', render('app/tmpfiles.conf.hbs', tmpfilesView(config, layout)));
+  add(layout.prometheusConfig, 'monitoring', render('monitoring/prometheus.yml.hbs', monitoringView(config, layout)));
+  add(layout.prometheusAlerts, 'monitoring', readFileSync(ALERT_RULES, 'utf8'));
 
   return files.map((f) => ({ ...f, sha256: sha256(f.content) }));
 }

@@ -24,6 +24,8 @@ export interface AppReleaseArgs {
   databaseUrl: pulumi.Output<string>;
   secretKey: pulumi.Output<string>;
   sentryDsn?: pulumi.Output<string>;
+  /** The token Prometheus sends to /metrics (Monitoring). */
+  metricsToken: pulumi.Output<string>;
   /** Build context (this repository) when a slot has no image reference. */
   buildContext: string;
   dependsOn: pulumi.Input<pulumi.Resource>[];
@@ -161,10 +163,11 @@ function envList(env: Record<string, string>): string[] {
 function secretEnvironment(args: AppReleaseArgs): pulumi.Output<string[]> {
   return pulumi.secret(
     pulumi
-      .all([args.databaseUrl, args.secretKey, args.sentryDsn ?? pulumi.output('')])
-      .apply(([url, key, dsn]) => [
+      .all([args.databaseUrl, args.secretKey, args.sentryDsn ?? pulumi.output(''), args.metricsToken])
+      .apply(([url, key, dsn, metricsToken]) => [
         `DATABASE_URL=${url}`,
         `BALUHOST_SECRET_KEY=${key}`,
+        `BALUHOST_METRICS_TOKEN=${metricsToken}`,
         `BALUHOST_RELEASE=${args.config.app.release}`,
         ...(dsn ? [`SENTRY_DSN=${dsn}`] : []),
       ]),

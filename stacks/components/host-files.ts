@@ -90,6 +90,15 @@ export class HostFiles extends pulumi.ComponentResource {
         remote,
       ),
     );
+    install('monitoring', of('monitoring'), (staged) =>
+      installGroupScript(
+        'monitoring',
+        staged,
+        // promtool ships with Prometheus; a NAS without it still gets the files for later.
+        { validate: `! command -v promtool >/dev/null || promtool check config --syntax-only ${q(layout.prometheusConfig)}` },
+        remote,
+      ),
+    );
     const units = of('systemd-unit', 'script');
     const enable = units
       .map((f) => f.path.split('/').pop() as string)

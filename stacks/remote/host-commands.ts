@@ -175,17 +175,15 @@ export function migrationScript(migration: { image: string; network: string }): 
 }
 
 /** Writes the app's secrets file (bare-metal mode) from stdin with mode 0600; the bytes never appear in the command. */
-export function writeSecretFileScript(target: string, owner: string, options: RemoteOptions): string {
-  return script(
-    [
-      `umask 077`,
-      `tmp=$(mktemp)`,
-      `trap 'rm -f "$tmp"' EXIT`,
-      `cat > "$tmp"`,
-      `install -D -m 0600 -o ${q(owner)} -g ${q(owner)} "$tmp" ${q(target)}`,
-    ],
-    options,
-  );
+export function writeSecretFileScript(target: string, owner: string, options: RemoteOptions, access: { readers?: string } = {}): string {
+  // `readers`: a group that may also read the file (0640), when that group exists on the host.
+  const install = access.readers
+    ? [
+        `if getent group ${q(access.readers)} >/dev/null; then group=${q(access.readers)}; mode=0640; else group=${q(owner)}; mode=0600; fi`,
+        `install -D -m "$mode" -o ${q(owner)} -g "$group" "$tmp" ${q(target)}`,
+      ]
+    : [`install -D -m 0600 -o ${q(owner)} -g ${q(owner)} "$tmp" ${q(target)}`];
+  return script([`umask 077`, `tmp=$(mktemp)`, `trap 'rm -f "$tmp"' EXIT`, `cat > "$tmp"`, ...install], options);
 }
 
 /** A self-signed certificate for LAN-only NASes: made once, remade when the names change or it nears expiry. `domains` is never empty (the stack schema). */

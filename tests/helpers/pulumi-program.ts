@@ -30,6 +30,7 @@ export const TEST_SECRETS = {
   sshPrivateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nmock-private-key-material\n-----END OPENSSH PRIVATE KEY-----',
   secretKey: 'mock-app-secret-key-0123456789abcdef0123456789',
   dbPassword: 'MockDbPassword0123456789abcdefXY',
+  metricsToken: 'MockMetricsToken0123456789abcdefghijklmn',
 };
 
 function unwrap(value: unknown, path: string, secrets: string[]): unknown {
@@ -68,7 +69,8 @@ export async function runProgram(sections: Record<string, unknown>, stack = 'tes
           dependencies: meta.get(key)?.dependencies ?? [],
         });
         const state: Record<string, unknown> = { ...args.inputs };
-        if (args.type === 'random:index/randomPassword:RandomPassword') state['result'] = TEST_SECRETS.dbPassword;
+        if (args.type === 'random:index/randomPassword:RandomPassword')
+          state['result'] = args.name.endsWith('metrics-token') ? TEST_SECRETS.metricsToken : TEST_SECRETS.dbPassword;
         if (args.type === 'docker:index/remoteImage:RemoteImage') {
           const name = String(inputs['name']);
           state['imageId'] = `sha256:${hash(name)}`;

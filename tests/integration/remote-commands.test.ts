@@ -428,6 +428,20 @@ describe('remote commands over a real sshd', () => {
     expect(((await stat(target)).mode & 0o777).toString(8)).toBe('600');
   });
 
+  it('lets a named group read a secret file (the metrics token for Prometheus) only when that group exists', async () => {
+    // Debian's prometheus package makes the group; this machine has it because .ci/run installs prometheus.
+    const gid = Number((await run('getent', ['group', 'prometheus'])).stdout.split(':')[2]);
+    const target = join(host.root, 'etc/baluhost/prometheus/metrics-token');
+    expect((await remote(writeSecretFileScript(target, 'root', NO_SUDO, { readers: 'prometheus' }), 'token-1\n')).code).toBe(0);
+    const readable = await stat(target);
+    expect([(readable.mode & 0o777).toString(8), readable.gid]).toEqual(['640', gid]);
+    const lonely = join(host.root, 'etc/baluhost/prometheus/other-token');
+    expect((await remote(writeSecretFileScript(lonely, 'root', NO_SUDO, { readers: 'no-such-group-here' }), 'token-2\n')).code).toBe(0);
+    const closed = await stat(lonely);
+    expect([(closed.mode & 0o777).toString(8), closed.gid]).toEqual(['600', 0]);
+    expect(await readFile(lonely, 'utf8')).toBe('token-2\n');
+  });
+
   it('accepts a provided certificate only with its own key', async () => {
     const dir = join(host.root, 'provided');
     await mkdir(dir, { recursive: true });

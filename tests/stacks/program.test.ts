@@ -36,6 +36,7 @@ describe.each(['dev', 'prod'])('the %s stack under mocks', (stack) => {
     const components = r.resources.filter((x) => x.type.startsWith('baluhost:nas:')).map((x) => `${x.type} ${x.name}`);
     expect(components).toEqual([
       'baluhost:nas:NasHost nas',
+      'baluhost:nas:Monitoring monitoring',
       'baluhost:nas:Database database',
       'baluhost:nas:AppRelease app',
       'baluhost:nas:HostFiles host-files',
@@ -83,6 +84,13 @@ describe.each(['dev', 'prod'])('the %s stack under mocks', (stack) => {
     expect(envs).toContain('NODE_ENV=production');
     expect(r.byName('app-migrate').secretPaths).toContain('stdin');
     expect(String(r.byName('app-migrate').inputs['create'])).not.toContain(TEST_SECRETS.dbPassword);
+    // Prometheus scrapes the slots with the generated metrics token, which reaches the NAS only on stdin.
+    expect(envs).toContain(`BALUHOST_METRICS_TOKEN=${TEST_SECRETS.metricsToken}`);
+    const tokenFile = r.byName('monitoring-metrics-token-file');
+    expect(tokenFile.secretPaths).toContain('stdin');
+    expect(tokenFile.inputs['stdin']).toBe(TEST_SECRETS.metricsToken);
+    expect(String(tokenFile.inputs['create'])).toContain('/etc/baluhost/prometheus/metrics-token');
+    expect(String(tokenFile.inputs['create'])).not.toContain(TEST_SECRETS.metricsToken);
   });
 
   it('keeps PostgreSQL on an internal network with no published port, a pg_isready health check and bounded logs', async () => {
@@ -189,10 +197,16 @@ describe('bare-metal runtime', () => {
   it('needs no Docker: no provider, database or slots; the secrets file arrives on stdin as a secret', async () => {
     const run = await runProgram(sectionsWith({ app: { runtime: 'baremetal' } }));
     expect(run.resources.some((r) => r.type.startsWith('docker:') || r.type === 'pulumi:providers:docker')).toBe(false);
-    expect(run.resources.filter((r) => r.type.startsWith('baluhost:nas:')).map((r) => r.name)).toEqual(['nas', 'host-files', 'proxy']);
+    expect(run.resources.filter((r) => r.type.startsWith('baluhost:nas:')).map((r) => r.name)).toEqual([
+      'nas',
+      'monitoring',
+      'host-files',
+      'proxy',
+    ]);
     const secrets = run.byName('host-files-secrets-env');
     expect(secrets.secretPaths).toContain('stdin');
     expect(String(secrets.inputs['stdin'])).toContain(TEST_SECRETS.secretKey);
+    expect(String(secrets.inputs['stdin'])).toContain(`BALUHOST_METRICS_TOKEN="${TEST_SECRETS.metricsToken}"`);
     expect(String(secrets.inputs['create'])).not.toContain(TEST_SECRETS.secretKey);
     expect(String(run.byName('host-files-install-units').inputs['create'])).toContain('systemctl enable --now baluhost.service');
     for (const resource of run.resources) assertNoPlaintextSecrets(resource);

@@ -129,6 +129,21 @@ describe.each(MATRIX)('rendered host files: %s', (_name, makeConfig) => {
     expect(result.code).toBe(0);
   });
 
+  it('promtool accepts the Prometheus config and the alert rules it loads, scraping both slots with the token', async () => {
+    // On the NAS the stack writes the token file; here a stand-in, so promtool checks the reference.
+    await mkdir(join(host.root, 'etc/baluhost/prometheus'), { recursive: true });
+    await writeFile(host.layout.metricsTokenFile, 'token-of-the-test\n');
+    const checked = await tool('promtool', ['check', 'config', host.layout.prometheusConfig]);
+    expect(checked.code, checked.output).toBe(0);
+    expect(checked.output).toContain(`SUCCESS: 1 rule files found`);
+    const file = host.file('monitoring', 'prometheus.yml');
+    for (const slot of ['blue', 'green'] as const)
+      expect(file.content).toContain(
+        `- targets: ["127.0.0.1:${config.app.slots[slot]}"]\n        labels:\n          instance: nas\n          slot: ${slot}\n`,
+      );
+    expect(file.content).toContain(`credentials_file: ${host.layout.metricsTokenFile}`);
+  });
+
   it('shell scripts parse (sh -n)', async () => {
     for (const script of host.files.filter((f) => f.mode === '0755')) {
       const result = await tool('sh', ['-n', script.path]);
