@@ -1,6 +1,6 @@
 /** Reading a slot's health from the NAS: readiness through nginx and the 5xx share from /metrics. */
 import type { Slot, StackConfig } from '../config/index.js';
-import { healthProbeScript, q, script } from '../remote/index.js';
+import { healthProbeScript, q, script, type RemoteOptions } from '../remote/index.js';
 
 export const slotReadyUrl = (config: StackConfig, slot: Slot) => `http://127.0.0.1:${config.app.slots[slot]}/api/ready`;
 
@@ -17,14 +17,19 @@ export function slotGateScript(
   });
 }
 
-/** One watch sample: readiness as clients reach it (through nginx, by name) and the slot's raw metrics. */
-export function watchSampleScript(config: StackConfig, slot: Slot): string {
+/**
+ * One watch sample: readiness as clients reach it (through nginx, by name) and the slot's raw
+ * metrics. A Docker slot sees the NAS's own request from the bridge, not loopback, so the sample
+ * sends the stack's metrics token — as a header read from a file descriptor, never on curl's argv.
+ */
+export function watchSampleScript(config: StackConfig, slot: Slot, metrics: { tokenFile: string } & RemoteOptions): string {
   const domain = config.domains[0] as string;
   const port = config.nginx.httpsPort;
+  const read = `${metrics.sudo ? 'sudo -n ' : ''}cat ${q(metrics.tokenFile)} 2>/dev/null || true`;
   return script([
     `ready=$(curl -sk -o /dev/null -w '%{http_code}' --max-time 5 --resolve ${q(`${domain}:${port}:127.0.0.1`)} ${q(`https://${domain}:${port}/api/ready`)} || true)`,
     `echo "ready $ready"`,
-    `curl -s --max-time 5 ${q(`http://127.0.0.1:${config.app.slots[slot]}/metrics`)} | grep '^baluhost_http_request_duration_seconds_count' || true`,
+    `curl -s --max-time 5 -H @<(printf 'Authorization: Bearer %s\n' "$(${read})") ${q(`http://127.0.0.1:${config.app.slots[slot]}/metrics`)} | grep '^baluhost_http_request_duration_seconds_count' || true`,
   ]);
 }
 

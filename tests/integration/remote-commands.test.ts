@@ -40,6 +40,7 @@ import {
   pendingMigrationsScript,
   servedCertificateScript,
 } from '../../stacks/release/release-host-commands.js';
+import { parseWatchSample, watchSampleScript } from '../../stacks/release/slot-traffic.js';
 import { APP_UID, APP_USER, managedFolders, renderHostFiles, type HostFile } from '../../templates/index.js';
 import { renderIntoRoot, run, selfSignedCertificate, type HostRoot } from '../helpers/host-root.js';
 import { fetchVia, freePorts, startNginx, type RunningNginx } from '../helpers/nginx.js';
@@ -426,6 +427,31 @@ describe('remote commands over a real sshd', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(await readFile(target, 'utf8')).toBe(secret);
     expect(((await stat(target)).mode & 0o777).toString(8)).toBe('600');
+  });
+
+  it("samples a slot's metrics during the watch with the metrics token, which never appears on a command line", async () => {
+    const token = 'watch-token-0123456789abcdefghij';
+    const [port] = await freePorts(1);
+    const seen: (string | undefined)[] = [];
+    const metrics = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      if (req.headers.authorization !== `Bearer ${token}`) return res.writeHead(403).end('forbidden');
+      res.end('baluhost_http_request_duration_seconds_count{method="GET",route="/a",status="200"} 7\n');
+    });
+    await new Promise<void>((r) => metrics.listen(port, '127.0.0.1', r));
+    try {
+      const tokenFile = join(host.root, 'etc/baluhost/prometheus/watch-token');
+      await mkdir(join(host.root, 'etc/baluhost/prometheus'), { recursive: true });
+      await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
+      const watched = { ...config, app: { ...config.app, slots: { ...config.app.slots, green: port as number } } };
+      const command = watchSampleScript(watched, 'green', { tokenFile, sudo: false });
+      expect(command).not.toContain(token);
+      const sample = parseWatchSample((await remote(command)).stdout);
+      expect(sample.requests).toBe(7);
+      expect(seen).toEqual([`Bearer ${token}`]);
+    } finally {
+      await new Promise((r) => metrics.close(r));
+    }
   });
 
   it('lets a named group read a secret file (the metrics token for Prometheus) only when that group exists', async () => {
