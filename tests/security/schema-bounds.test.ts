@@ -1,6 +1,7 @@
 /** Every JSON body and query in the OpenAPI document is closed and bounded: no unknown keys, no unbounded strings or arrays. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestEnv, type TestEnv } from '../helpers/test-app.js';
+import { createLoggedInUser } from '../helpers/factories.js';
+import { createTestEnv, describeEachDialect, type TestEnv } from '../helpers/test-app.js';
 
 type Schema = {
   type?: string | string[];
@@ -104,5 +105,35 @@ describe('per-route body limits', () => {
     expect(res.statusCode).toBe(413);
     const fine = await env.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'a', password: 'x'.repeat(1000) } });
     expect(fine.statusCode).toBe(401);
+  });
+});
+
+describeEachDialect('values no database can store', (env) => {
+  const issue = (res: { statusCode: number; json(): unknown }) => {
+    expect(res.statusCode).toBe(422);
+    return (res.json() as { detail: { loc: (string | number)[]; msg: string }[] }).detail;
+  };
+
+  it('refuses a NUL character in any string with a 422 naming the field, before authentication is even checked', async () => {
+    const login = await env().app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username: 'adm\u0000in', password: 'whatever-it-is' },
+    });
+    expect(issue(login)).toEqual([{ loc: ['body', 'username'], msg: 'must not contain a NUL character', type: 'x-no-nul' }]);
+    const admin = await createLoggedInUser(env(), { role: 'admin' });
+    const search = await env().app.inject({ method: 'GET', url: '/api/users/?search=a%00b', headers: admin.headers });
+    expect(issue(search)).toEqual([{ loc: ['query', 'search'], msg: 'must not contain a NUL character', type: 'x-no-nul' }]);
+  });
+
+  it.each([
+    ['a user id past bigint in the path', 'DELETE', '/api/users/100000000000000000000', undefined, ['path', 'id']],
+    ['an owner id past bigint in the query', 'GET', '/api/files/list?owner_id=1e20', undefined, ['query', 'owner_id']],
+    ['a file id of 1e20 in a share', 'POST', '/api/shares/links', { file_id: 1e20, allow_download: true }, ['body', 'file_id']],
+    ['a quota of 1e308 bytes', 'PUT', '/api/users/1', { quota_bytes: 1e308 }, ['body', 'quota_bytes']],
+  ] as const)('refuses %s with a 422 naming it', async (_what, method, url, payload, loc) => {
+    const admin = await createLoggedInUser(env(), { role: 'admin' });
+    const res = await env().app.inject({ method, url, headers: admin.headers, ...(payload ? { payload } : {}) });
+    expect(issue(res)).toContainEqual({ loc: [...loc], msg: `must be <= ${Number.MAX_SAFE_INTEGER}`, type: 'maximum' });
   });
 });

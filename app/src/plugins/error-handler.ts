@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { isDatabaseUnavailableError } from '../db/index.js';
+import { NO_NUL_KEYWORD } from './validation.js';
 import { AppError, ServiceUnavailableError, TooManyRequestsError, ValidationError, type FieldIssue } from '../errors/index.js';
 
 const LOCATION: Record<string, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' };
@@ -22,7 +23,13 @@ function fieldIssues(context: string, errors: AjvIssue[]): FieldIssue[] {
     const extra = e.params['missingProperty'] ?? e.params['additionalProperty'];
     if (typeof extra === 'string') path.push(extra);
     const msg =
-      e.keyword === 'additionalProperties' ? 'unknown field' : e.keyword === 'required' ? 'field required' : (e.message ?? 'invalid');
+      e.keyword === 'additionalProperties'
+        ? 'unknown field'
+        : e.keyword === 'required'
+          ? 'field required'
+          : e.keyword === NO_NUL_KEYWORD
+            ? 'must not contain a NUL character'
+            : (e.message ?? 'invalid');
     return { loc: [LOCATION[context] ?? context, ...path], msg, type: e.keyword };
   });
 }

@@ -2,10 +2,50 @@ import { Ajv, type Options } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
 
+/** Our keyword for "no NUL character": PostgreSQL refuses NUL in text, so it must never reach a query. */
+export const NO_NUL_KEYWORD = 'x-no-nul';
+
 function makeAjv(options: Options): Ajv {
   const ajv = new Ajv({ allErrors: true, removeAdditional: false, useDefaults: true, strict: false, ...options });
   (addFormats as unknown as (a: Ajv) => Ajv)(ajv);
+  ajv.addKeyword({
+    keyword: NO_NUL_KEYWORD,
+    type: 'string',
+    schemaType: 'boolean',
+    validate: (on: boolean, data: string) => !on || !data.includes('\0'),
+  });
   return ajv;
+}
+
+type JsonSchema = Record<string, unknown>;
+
+const includesType = (schema: JsonSchema, type: string) =>
+  schema['type'] === type || (Array.isArray(schema['type']) && schema['type'].includes(type));
+
+/**
+ * Every input schema, hardened before it is compiled, so no route can forget: integers stay within
+ * what both databases store exactly (Number.MAX_SAFE_INTEGER; larger ones would overflow bigint or
+ * lose digits), and strings carry no NUL. The schemas in the OpenAPI document stay as written.
+ */
+export function hardenInputSchema(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(hardenInputSchema);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const out: JsonSchema = {};
+  for (const [key, value] of Object.entries(schema as JsonSchema)) {
+    // `properties` maps names to schemas; every other object-valued keyword is a schema or a list of them.
+    out[key] =
+      key === 'properties' && value && typeof value === 'object'
+        ? Object.fromEntries(Object.entries(value as JsonSchema).map(([name, child]) => [name, hardenInputSchema(child)]))
+        : typeof value === 'object'
+          ? hardenInputSchema(value)
+          : value;
+  }
+  if (includesType(out, 'integer')) {
+    out['maximum'] = Math.min(Number(out['maximum'] ?? Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER);
+    out['minimum'] = Math.max(Number(out['minimum'] ?? Number.MIN_SAFE_INTEGER), Number.MIN_SAFE_INTEGER);
+  }
+  if (includesType(out, 'string')) out[NO_NUL_KEYWORD] = true;
+  return out;
 }
 
 /**
@@ -15,5 +55,5 @@ function makeAjv(options: Options): Ajv {
 export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
   const strict = makeAjv({ coerceTypes: false });
   const coercing = makeAjv({ coerceTypes: 'array' });
-  return ({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema as object);
+  return ({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(hardenInputSchema(schema) as object);
 }
