@@ -116,6 +116,37 @@ describe('parseConfig', () => {
     expect(parseConfig({ NODE_ENV: 'production', BALUHOST_SECRET_KEY: GOOD_KEY }).auth.secretKey).toBe(GOOD_KEY);
   });
 
+  it("holds former and encryption keys to the secret key's rules, naming which one fails and never showing it", () => {
+    expect(issuesOf({ NODE_ENV: 'production', BALUHOST_SECRET_KEY: GOOD_KEY, BALUHOST_PREVIOUS_SECRET_KEYS: 'abc' })).toEqual([
+      'BALUHOST_PREVIOUS_SECRET_KEYS: key 1 of 1 must be at least 32 characters (got 3)',
+    ]);
+    expect(issuesOf({ BALUHOST_PREVIOUS_SECRET_KEYS: `${GOOD_KEY},short` })).toEqual([
+      'BALUHOST_PREVIOUS_SECRET_KEYS: key 2 of 2 must be at least 32 characters (got 5)',
+    ]);
+    expect(
+      issuesOf({
+        NODE_ENV: 'production',
+        BALUHOST_SECRET_KEY: GOOD_KEY,
+        BALUHOST_PREVIOUS_ENCRYPTION_KEYS: 'change-me-change-me-change-me-change-me',
+        BALUHOST_ENCRYPTION_KEY: 'x'.repeat(40),
+      }),
+    ).toEqual([
+      'BALUHOST_ENCRYPTION_KEY: is a default or trivially guessable value; generate one with `openssl rand -base64 48`',
+      'BALUHOST_PREVIOUS_ENCRYPTION_KEYS: key 1 of 1 is a default or trivially guessable value',
+    ]);
+    expect(parseConfig({ BALUHOST_PREVIOUS_SECRET_KEYS: 'change-me-change-me-change-me-change-me' }).auth.previousSecretKeys).toHaveLength(
+      1,
+    );
+  });
+
+  it('serves /docs by default outside production only', () => {
+    expect(parseConfig({}).server.docsEnabled).toBe(true);
+    expect(parseConfig({ NODE_ENV: 'production', BALUHOST_SECRET_KEY: GOOD_KEY }).server.docsEnabled).toBe(false);
+    expect(parseConfig({ NODE_ENV: 'production', BALUHOST_SECRET_KEY: GOOD_KEY, BALUHOST_DOCS_ENABLED: 'true' }).server.docsEnabled).toBe(
+      true,
+    );
+  });
+
   it('refuses a secret key one character short, and names its length, but never shows it', () => {
     expect(issuesOf({ BALUHOST_SECRET_KEY: GOOD_KEY.slice(0, 31) })).toEqual([
       'BALUHOST_SECRET_KEY: must be at least 32 characters (got 31)',

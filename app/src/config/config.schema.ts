@@ -114,7 +114,7 @@ export const envSpec = {
     type: 'string',
     secret: true,
     description:
-      'Comma-separated former `BALUHOST_SECRET_KEY`s: tokens they signed stay valid until they expire, so a key rotation signs nobody out.',
+      "Comma-separated former `BALUHOST_SECRET_KEY`s: tokens they signed stay valid until they expire, so a key rotation signs nobody out. Each is held to the current key's rules (32 characters; no placeholder in production).",
   },
   BALUHOST_ENCRYPTION_KEY: {
     type: 'string',
@@ -126,7 +126,8 @@ export const envSpec = {
   BALUHOST_PREVIOUS_ENCRYPTION_KEYS: {
     type: 'string',
     secret: true,
-    description: 'Comma-separated former encryption keys, still used to open values sealed with them.',
+    description:
+      'Comma-separated former encryption keys, still used to open values sealed with them. Each at least 32 characters; no placeholder in production.',
   },
   BALUHOST_SESSION_IDLE_TIMEOUT_SECONDS: {
     type: 'integer',
@@ -300,7 +301,11 @@ export const envSpec = {
     pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$',
     description: 'Run pg_dump/pg_restore inside this Docker container (`docker exec`, over its local socket) instead of from PATH.',
   },
-  BALUHOST_DOCS_ENABLED: { type: 'boolean', default: true, description: 'Serve the OpenAPI document and UI at `/docs`.' },
+  BALUHOST_DOCS_ENABLED: {
+    type: 'boolean',
+    description:
+      'Serve the OpenAPI document and UI at `/docs`. Default: on outside production, off in production (a map of the API is for developers, not for whoever reaches the NAS).',
+  },
   BALUHOST_SHUTDOWN_TIMEOUT_MS: {
     type: 'integer',
     default: 10000,

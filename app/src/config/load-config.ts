@@ -11,6 +11,10 @@ const MIN_SECRET_LENGTH = 32;
 /** Placeholders from examples and docs, often padded to the minimum length: never a production key. */
 const PLACEHOLDER_SECRETS = /change-?me|your-?secret|dev-?secret|example|placeholder/;
 
+function isGuessable(key: string): boolean {
+  return PLACEHOLDER_SECRETS.test(key.toLowerCase()) || /^(.)\1*$/.test(key);
+}
+
 const ajv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true });
 const validateEnv = ajv.compile(envJsonSchema());
 
@@ -57,9 +61,22 @@ export function parseConfig(env: Env): Config {
   }
   if (mode === 'production') {
     if (secretKey === null) issues.push('BALUHOST_SECRET_KEY: is required when NODE_ENV=production');
-    else if (PLACEHOLDER_SECRETS.test(secretKey.toLowerCase()) || /^(.)\1*$/.test(secretKey)) {
+    else if (isGuessable(secretKey)) {
       issues.push('BALUHOST_SECRET_KEY: is a default or trivially guessable value; generate one with `openssl rand -base64 48`');
     }
+  }
+  if (mode === 'production' && typeof v.BALUHOST_ENCRYPTION_KEY === 'string' && isGuessable(v.BALUHOST_ENCRYPTION_KEY))
+    issues.push('BALUHOST_ENCRYPTION_KEY: is a default or trivially guessable value; generate one with `openssl rand -base64 48`');
+  // A former key still signs or opens what it made: it is held to the current key's rules, or an
+  // attacker who guesses "abc" forges tokens however strong today's key is.
+  for (const name of ['BALUHOST_PREVIOUS_SECRET_KEYS', 'BALUHOST_PREVIOUS_ENCRYPTION_KEYS'] as const) {
+    const keys = list(v[name]);
+    keys.forEach((key, i) => {
+      const which = `key ${i + 1} of ${keys.length}`;
+      if (key.length < MIN_SECRET_LENGTH)
+        issues.push(`${name}: ${which} must be at least ${MIN_SECRET_LENGTH} characters (got ${key.length})`);
+      else if (mode === 'production' && isGuessable(key)) issues.push(`${name}: ${which} is a default or trivially guessable value`);
+    });
   }
   if (issues.length > 0) throw new ConfigError(issues);
 
@@ -89,7 +106,7 @@ export function parseConfig(env: Env): Config {
       trustedProxies: list(v.BALUHOST_TRUSTED_PROXIES),
       bodyLimitBytes: Number(v.BALUHOST_BODY_LIMIT_BYTES),
       shutdownTimeoutMs: Number(v.BALUHOST_SHUTDOWN_TIMEOUT_MS),
-      docsEnabled: v.BALUHOST_DOCS_ENABLED === true,
+      docsEnabled: v.BALUHOST_DOCS_ENABLED === undefined ? mode !== 'production' : v.BALUHOST_DOCS_ENABLED === true,
       corsOrigins: list(v.BALUHOST_CORS_ORIGINS),
     },
     logLevel: ({ warning: 'warn', critical: 'fatal' } as Record<string, LogLevel>)[String(v.LOG_LEVEL)] ?? (v.LOG_LEVEL as LogLevel),
