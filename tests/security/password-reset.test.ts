@@ -48,6 +48,20 @@ describe.each(DIALECTS)('password reset [%s]', (dialect) => {
     expect((await login(env, user.user.username, NEW_PASSWORD)).access_token).toBeTruthy();
   });
 
+  it('spends every older token of the user when one is redeemed', async () => {
+    env = await createTestEnv(dialect);
+    const admin = await createLoggedInUser(env, { role: 'admin' });
+    const user = await createLoggedInUser(env);
+    const older = await issue(env, admin.headers, user.user.id);
+    const newer = await issue(env, admin.headers, user.user.id);
+    expect((await redeem(env, newer)).statusCode).toBe(200);
+    const replay = await redeem(env, older, 'another-fresh-passphrase-9');
+    expect(replay.statusCode).toBe(401);
+    expect(replay.json()).toEqual({ detail: 'Invalid or expired reset token', code: 'invalid_reset_token' });
+    rememberSecret(NEW_PASSWORD);
+    expect((await login(env, user.user.username, NEW_PASSWORD)).access_token).toBeTruthy();
+  });
+
   it('is single-use even when redeemed twice at the same moment', async () => {
     env = await createTestEnv(dialect);
     const admin = await createLoggedInUser(env, { role: 'admin' });

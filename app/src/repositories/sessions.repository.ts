@@ -177,6 +177,16 @@ export function createSessionsRepository(db: Executor) {
      * Uses a reset token: one UPDATE that succeeds only for an unused, unexpired token, so two
      * concurrent redemptions cannot both win. Returns the user id, or undefined.
      */
+    /** Spends every reset token of a user still open: after a reset, no older token may reset again. */
+    async spendResetTokensOf(userId: number, now: Date): Promise<void> {
+      await db
+        .updateTable('password_reset_tokens')
+        .set({ used_at: now.toISOString() })
+        .where('user_id', '=', userId)
+        .where('used_at', 'is', null)
+        .execute();
+    },
+
     async consumeResetToken(tokenHash: string, now: Date): Promise<number | undefined> {
       const row = await db
         .updateTable('password_reset_tokens')

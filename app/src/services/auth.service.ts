@@ -288,6 +288,7 @@ export function createAuthService(deps: AuthDeps) {
       if ((await repos.sessions.consumeResetToken(tokenHash, now)) !== user.id) throw await refuse();
       const revoked = await deps.transaction(async (r) => {
         await r.users.setPassword(user.id, hash, now);
+        await r.sessions.spendResetTokensOf(user.id, now);
         return r.sessions.revokeAllForUser(user.id, 'password_reset', now);
       });
       await throttle.loginSucceeded(user.username);
