@@ -2,11 +2,19 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 import type { Config } from './config/index.js';
 
 /** Every place a secret can sit in a logged object. pino replaces them before serialising. */
+/** Request headers that carry a credential. */
+const SECRET_HEADERS = ['authorization', 'cookie', '"x-share-password"', '"x-api-key"', '"x-baluhost-key"', '"x-baluhost-signature"'];
+
+/**
+ * Headers are redacted wherever a logger meets them — under `req`, or under whatever a library
+ * logs (@fastify/multipart puts `busboyOptions.headers` in a trace line) — up to three levels deep.
+ */
+const HEADER_PATHS = ['headers', '*.headers', '*.*.headers'].flatMap((at) =>
+  SECRET_HEADERS.map((h) => `${at}${h.startsWith('"') ? `[${h}]` : `.${h}`}`),
+);
+
 export const REDACT_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-share-password"]',
-  'req.headers["x-api-key"]',
+  ...HEADER_PATHS,
   'res.headers["set-cookie"]',
   'password',
   'new_password',

@@ -215,6 +215,23 @@ describe('telemetry sampler readiness', () => {
   });
 });
 
+describe('trace logging', () => {
+  it('never writes a credential header, even where a library logs the request headers itself', async () => {
+    const env = await createTestEnv('sqlite', { env: { LOG_LEVEL: 'trace' } });
+    try {
+      const u = await createLoggedInUser(env);
+      const res = await upload(env, u.headers, '', [{ filename: 'traced.txt', content: 'traced' }]);
+      expect(res.statusCode, res.body).toBe(200);
+      // @fastify/multipart's trace line holds the request headers: it is there, without the token.
+      const line = env.logs.lines.find((l) => l.includes('Providing options to busboy'));
+      expect(line).toContain('"authorization":"[REDACTED]"');
+      expect(env.logs.text).not.toContain(u.tokens.access_token);
+    } finally {
+      await env.close();
+    }
+  });
+});
+
 describe('Sentry error reports', () => {
   it('sends 5xx errors to the DSN with request id, route and release, and nothing secret', async () => {
     const envelopes: string[] = [];
