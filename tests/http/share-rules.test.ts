@@ -92,6 +92,25 @@ describeEachDialect(
       expect(listed).toMatchObject({ download_count: 2, is_expired: false, is_accessible: false });
     });
 
+    it("answers HEAD on a link with the download's headers without spending a download or auditing one", async () => {
+      const { owner, fileId } = await ownerWithFile(env());
+      const link = (await createLink(owner.headers, { file_id: fileId, allow_download: true, max_downloads: 1 })).json();
+      for (let i = 0; i < 3; i++) {
+        const head = await inject({ method: 'HEAD', url: `/api/shares/public/${link.token}/download` });
+        expect(head.statusCode).toBe(200);
+        expect(head.headers['content-disposition']).toContain('map.txt');
+        expect(head.body).toBe('');
+      }
+      expect((await inject({ method: 'GET', url: `/api/shares/links/${link.id}`, headers: owner.headers })).json().download_count).toBe(0);
+      const downloadsAudited = async () => (await auditOf('download_link')).filter((e) => e.resource === `link:${link.id}`).length;
+      expect(await downloadsAudited()).toBe(0);
+      const got = await download(link.token);
+      expect([got.statusCode, got.body]).toEqual([200, 'north']);
+      expect(await downloadsAudited()).toBe(1);
+      // Used up now: HEAD says so too, as GET would.
+      expect((await inject({ method: 'HEAD', url: `/api/shares/public/${link.token}/download` })).statusCode).toBe(410);
+    });
+
     it('asks for a missing password and refuses a wrong one, in different words', async () => {
       const { owner, fileId } = await ownerWithFile(env());
       const link = (await createLink(owner.headers, { file_id: fileId, allow_download: true, password: 'sesame-street-42' })).json();

@@ -157,12 +157,13 @@ export async function sharesRoutes(app: FastifyInstance) {
     { schema: { tags, params: TokenParams, response: { 403: ErrorResponse, 404: ErrorResponse, 410: ErrorResponse } } },
     async (request, reply) => {
       const header = request.headers['x-share-password'];
-      const view = await shares.claimDownload(
-        requestContext(request),
-        request.params.token,
-        typeof header === 'string' ? header : undefined,
-      );
-      // Every GET counts as one download, so partial requests are not offered here.
+      const password = typeof header === 'string' ? header : undefined;
+      // HEAD (which Fastify answers with this handler) only looks; every GET counts as one download,
+      // so partial requests are not offered here.
+      const view =
+        request.method === 'HEAD'
+          ? await shares.peekDownload(request.params.token, password)
+          : await shares.claimDownload(requestContext(request), request.params.token, password);
       await sendStoredFile(app, request, reply, view.located, { allowRange: false });
       return reply;
     },

@@ -84,6 +84,16 @@ export function createSharesService(deps: SharesDeps) {
   }
 
   /** Token → link that may be used now, or the error the public sees (404 unknown, 410 gone, 403 password). */
+  /** The link and what it would send, when it may be downloaded at all (the count is not touched). */
+  async function downloadable(token: string, password: string | undefined) {
+    const link = await usableLink(token, password);
+    if (!link.allowDownload) throw new ForbiddenError('Downloads are not allowed for this link', 'share_download_disabled');
+    const view = await viewLink(link);
+    if (view.located.node.isDirectory)
+      throw ValidationError.field(['path', 'token'], 'links to a folder; folders cannot be downloaded as one file');
+    return { link, view };
+  }
+
   async function usableLink(token: string, password: string | undefined): Promise<ShareLink> {
     const link = await repos.shares.findLinkByToken(token);
     if (!link) throw new NotFoundError('Share link not found', 'share_not_found');
@@ -181,12 +191,13 @@ export function createSharesService(deps: SharesDeps) {
     },
 
     /** Checks the link and counts the download atomically; the caller then streams the file. */
+    /** What a download would send, without counting it: `HEAD` asks this, and must not spend a download. */
+    async peekDownload(token: string, password: string | undefined): Promise<ShareLinkView> {
+      return (await downloadable(token, password)).view;
+    },
+
     async claimDownload(ctx: RequestContext, token: string, password: string | undefined): Promise<ShareLinkView> {
-      const link = await usableLink(token, password);
-      if (!link.allowDownload) throw new ForbiddenError('Downloads are not allowed for this link', 'share_download_disabled');
-      const view = await viewLink(link);
-      if (view.located.node.isDirectory)
-        throw ValidationError.field(['path', 'token'], 'links to a folder; folders cannot be downloaded as one file');
+      const { link, view } = await downloadable(token, password);
       if (!(await repos.shares.claimDownload(link.id, clock.now())))
         throw new GoneError('This share link has reached its download limit', 'share_used_up');
       await audit.record(ctx, {
