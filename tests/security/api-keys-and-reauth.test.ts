@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSecretBox } from '../../app/src/repositories/index.js';
 import { signRequest } from '../../app/src/services/api-keys.service.js';
-import { createLoggedInUser, createUser } from '../helpers/factories.js';
+import { createLoggedInUser, createUser, login } from '../helpers/factories.js';
 import { fakeClock } from '../helpers/fake-clock.js';
 import { rememberSecret } from '../helpers/secrets.js';
 import { createTestEnv, DIALECTS, type TestEnv } from '../helpers/test-app.js';
@@ -98,6 +98,42 @@ describe.each(DIALECTS)('API keys and re-authentication [%s]', (dialect) => {
         })
       ).json().code,
     ).toBe('invalid_api_key');
+  });
+
+  it("asks for the password again before creating an admin or setting another admin's password, after 5 minutes", async () => {
+    const clock = fakeClock();
+    env = await createTestEnv(dialect, { clock });
+    const admin = await createLoggedInUser(env, { role: 'admin' });
+    const other = await createUser(env, { role: 'admin' });
+    const plain = await createUser(env);
+    clock.advance(301);
+    const put = (id: number, payload: Record<string, unknown>) =>
+      env!.app.inject({ method: 'PUT', url: `/api/users/${id}`, headers: admin.headers, payload });
+    const newAdmin = await env.app.inject({
+      method: 'POST',
+      url: '/api/users/',
+      headers: admin.headers,
+      payload: { username: 'second-admin', email: '', password: 'granite-meadow-lantern-4', role: 'admin' },
+    });
+    expect([newAdmin.statusCode, newAdmin.json().code]).toEqual([403, 'reauthentication_required']);
+    const takeover = await put(other.user.id, { password: 'quiet-harbor-takeover-8' });
+    expect([takeover.statusCode, takeover.json().code]).toEqual([403, 'reauthentication_required']);
+    // Nothing changed: the other admin's password still works, and no second admin exists.
+    expect((await login(env, other.user.username, other.password)).access_token).toBeTruthy();
+    const listed = (await env.app.inject({ method: 'GET', url: '/api/users/', headers: admin.headers })).json().users as {
+      username: string;
+    }[];
+    expect(listed.map((u) => u.username)).not.toContain('second-admin');
+    // What stays routine: a plain user, a user's password, one's own password.
+    const plainUser = await env.app.inject({
+      method: 'POST',
+      url: '/api/users/',
+      headers: admin.headers,
+      payload: { username: 'plain-helper', email: '', password: 'granite-meadow-lantern-5', role: 'user' },
+    });
+    expect(plainUser.statusCode).toBe(201);
+    expect((await put(plain.user.id, { password: 'river-stone-quiet-3' })).statusCode).toBe(200);
+    rememberSecret('granite-meadow-lantern-4', 'quiet-harbor-takeover-8', 'granite-meadow-lantern-5', 'river-stone-quiet-3');
   });
 
   it('asks an admin for the password again before deleting a user, changing a role or restoring, after 5 minutes', async () => {

@@ -102,23 +102,24 @@ export function createServices(deps: ServiceDeps) {
     intervalMs: config.system.telemetryIntervalMs,
     samples: config.system.telemetrySamples,
   });
+  const auth = createAuthService({
+    repos,
+    transaction,
+    clock,
+    hasher,
+    tokens,
+    audit,
+    throttle,
+    refreshTtlSeconds: config.auth.refreshTokenTtlSeconds,
+    sessionIdleTimeoutSeconds: config.auth.sessionIdleTimeoutSeconds,
+  });
   return {
     clock,
     hasher,
     repos,
     transaction,
     audit,
-    auth: createAuthService({
-      repos,
-      transaction,
-      clock,
-      hasher,
-      tokens,
-      audit,
-      throttle,
-      refreshTtlSeconds: config.auth.refreshTokenTtlSeconds,
-      sessionIdleTimeoutSeconds: config.auth.sessionIdleTimeoutSeconds,
-    }),
+    auth,
     throttle,
     apiKeys: createApiKeysService({
       repos,
@@ -178,7 +179,15 @@ export function createServices(deps: ServiceDeps) {
       configSnapshot: configSnapshot(config),
     }),
     shares: createSharesService({ repos, clock, hasher, tokens, access, audit }),
-    users: createUsersService({ repos, transaction, clock, hasher, storage, audit }),
+    users: createUsersService({
+      repos,
+      transaction,
+      clock,
+      hasher,
+      storage,
+      audit,
+      assertFreshAuthentication: (principal) => auth.assertFreshAuthentication(principal),
+    }),
     system: createSystemService({
       proc,
       smart: createSmartReader(),

@@ -30,6 +30,8 @@ interface UsersDeps {
   hasher: PasswordHasher;
   storage: Storage;
   audit: AuditService;
+  /** Throws unless the actor proved the password within the last minutes (AuthService's rule). */
+  assertFreshAuthentication: (principal: Principal) => void;
 }
 
 /** Account administration. Rules: the last active admin stays, nobody deletes themselves. */
@@ -78,6 +80,8 @@ export function createUsersService(deps: UsersDeps) {
       actor: Principal | null,
       input: { username: string; email: string; password: string; role: Role },
     ): Promise<User> {
+      // Making an admin hands out every right: a session left open at a desk must not be able to.
+      if (actor && input.role === 'admin') deps.assertFreshAuthentication(actor);
       assertPasswordAllowed(input.password, input.username, ['body', 'password']);
       const passwordHash = await hasher.hash(input.password);
       let user: User;
@@ -104,6 +108,9 @@ export function createUsersService(deps: UsersDeps) {
 
     async update(ctx: RequestContext, actor: Principal, id: number, changes: UserChanges): Promise<User> {
       const target = await requireUser(id);
+      // Changing a role, or setting another admin's password (which takes over that admin), needs a fresh password.
+      if (changes.role !== undefined || (changes.password !== undefined && target.role === 'admin' && target.id !== actor.user.id))
+        deps.assertFreshAuthentication(actor);
       const username = changes.username ?? target.username;
       if (changes.password !== undefined) assertPasswordAllowed(changes.password, username, ['body', 'password']);
       const passwordHash = changes.password !== undefined ? await hasher.hash(changes.password) : undefined;
