@@ -11,6 +11,26 @@ describeEachDialect('files API', (env) => {
   const inject = (options: InjectOptions) => env().app.inject(options);
 
   describe('folders, listing and uploads', () => {
+    it('refuses names that no path could reach again ("C:x"), for folders, uploads and renames, and stores nothing', async () => {
+      const u = await createLoggedInUser(env());
+      const message = 'must not start with a drive letter and a colon ("C:")';
+      const folder = await inject({ method: 'POST', url: '/api/files/folder', headers: u.headers, payload: { path: '', name: 'C:x' } });
+      expect([folder.statusCode, folder.json().detail[0].msg]).toEqual([422, message]);
+      const sent = await upload(env(), u.headers, '', [{ filename: 'd:notes.txt', content: 'n' }]);
+      expect(sent.statusCode).toBe(422);
+      expect(sent.json().detail).toEqual([{ loc: ['body', 'files', 0], msg: message, type: 'path_unsafe' }]);
+      await upload(env(), u.headers, '', [{ filename: 'plain.txt', content: 'p' }]);
+      const renamed = await inject({
+        method: 'PUT',
+        url: '/api/files/rename',
+        headers: u.headers,
+        payload: { old_path: 'plain.txt', new_name: 'C:plain.txt' },
+      });
+      expect(renamed.statusCode).toBe(422);
+      const list = (await inject({ method: 'GET', url: '/api/files/list?path=', headers: u.headers })).json().files;
+      expect(list.map((f: { name: string }) => f.name)).toEqual(['plain.txt']);
+    });
+
     it('lists directories first, then names case-insensitively, with the contract fields', async () => {
       const u = await createLoggedInUser(env());
       for (const name of ['zeta', 'Alpha']) {

@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatStoragePath, parseName, parseStoragePath, resolveInside } from '../../app/src/lib/path-safety.js';
 import { AppError } from '../../app/src/errors/index.js';
@@ -140,6 +141,31 @@ describe('parseName', () => {
     ['\uff0e\uff0e', DOTS],
   ])('rejects %j where a single name is expected', (name, reason) => {
     expect(refusal(() => parseName(name))).toEqual({ loc: ['body', 'name'], msg: reason, type: 'path_unsafe' });
+  });
+
+  it.each(['C:x', 'c:notes.txt', 'Z:'])('refuses %j, which no path could reach again', (name) => {
+    expect(refusal(() => parseName(name))).toEqual({
+      loc: ['body', 'name'],
+      msg: 'must not start with a drive letter and a colon ("C:")',
+      type: 'path_unsafe',
+    });
+  });
+
+  it('accepts as a path every name it accepts, so whatever is created can be renamed, moved and deleted', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 40, unit: 'grapheme' }), (raw) => {
+        let name: string;
+        try {
+          name = parseName(raw);
+        } catch {
+          return;
+        }
+        expect(parseStoragePath(name)).toEqual([name]);
+        expect(parseStoragePath(`folder/${name}`)).toEqual(['folder', name]);
+      }),
+      { seed: 20261201, numRuns: 5000 },
+    );
+    for (const name of ['ab:c', 'x.C:', '1:2', 'report: final.txt']) expect(parseStoragePath(name)).toEqual([name]);
   });
 
   it('returns the name in NFC', () => {

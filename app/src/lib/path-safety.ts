@@ -15,6 +15,9 @@ export const MAX_PATH_BYTES = 4096;
 // eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
 const FORBIDDEN_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
 
+/** A Windows drive ("C:", "c:x"): what makes a path absolute for a Windows client. */
+const DRIVE_PREFIX = /^[A-Za-z]:/;
+
 function reject(field: (string | number)[], msg: string): never {
   throw ValidationError.field(field, msg, 'path_unsafe');
 }
@@ -31,6 +34,9 @@ export function parseName(raw: string, field: (string | number)[] = ['body', 'na
   // Any run of dots: "." and ".." are the directory references, and "..." is one on some systems.
   if (/^\.+$/.test(folded)) reject(field, 'must not be "." or ".."');
   if (folded.includes('/') || folded.includes('\\')) reject(field, 'must not contain characters that look like separators');
+  // A path starting "C:" is refused as not relative, so a name starting so could be made but never
+  // reached again (not renamed, moved or deleted): refuse it here too.
+  if (DRIVE_PREFIX.test(name)) reject(field, 'must not start with a drive letter and a colon ("C:")');
   // Also catches all-white-space names: trimming changes them.
   if (name.trim() !== name) reject(field, 'must not start or end with white space');
   if (Buffer.byteLength(name) > MAX_NAME_BYTES) reject(field, `must be at most ${MAX_NAME_BYTES} bytes`);
@@ -44,7 +50,7 @@ export function parseName(raw: string, field: (string | number)[] = ['body', 'na
 export function parseStoragePath(raw: string, field: (string | number)[] = ['query', 'path']): string[] {
   if (typeof raw !== 'string') reject(field, 'must be a string');
   if (Buffer.byteLength(raw) > MAX_PATH_BYTES) reject(field, `must be at most ${MAX_PATH_BYTES} bytes`);
-  if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw) || raw.startsWith('\\')) reject(field, 'must be relative');
+  if (raw.startsWith('/') || DRIVE_PREFIX.test(raw) || raw.startsWith('\\')) reject(field, 'must be relative');
   const trimmed = raw.replace(/\/+$/, '');
   if (trimmed === '') return [];
   return trimmed.split('/').map((segment) => {
