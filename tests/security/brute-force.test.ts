@@ -89,6 +89,29 @@ describe.each(DIALECTS)('brute-force protection [%s]', (dialect) => {
     expect(audited).toHaveLength(1); // the first refusal of the window, not every one
   });
 
+  it('counts a request by the route it reaches, however its URL is spelled', async () => {
+    env = await createTestEnv(dialect, {
+      env: { BALUHOST_AUTH_RATE_LIMIT_PER_MINUTE: '3', BALUHOST_API_RATE_LIMIT_PER_MINUTE: '3', BALUHOST_LOCKOUT_THRESHOLD: '100' },
+    });
+    const auth = [];
+    for (const url of ['/api/auth/login', '/api/%61uth/login', '/%61pi/auth/login', '/api/auth/%6cogin', '/api/%61%75th/login'])
+      auth.push(
+        (
+          await env.app.inject({
+            method: 'POST',
+            url,
+            remoteAddress: '198.51.100.40',
+            payload: { username: 'someone', password: 'wrong-password-1' },
+          })
+        ).statusCode,
+      );
+    expect(auth).toEqual([401, 401, 401, 429, 429]);
+    const api = [];
+    for (const url of ['/api/system/info', '/%61pi/system/info', '/api/%73ystem/info', '/api/system/%69nfo', '/api/nowhere%2Fat-all'])
+      api.push((await env.app.inject({ method: 'GET', url, remoteAddress: '198.51.100.41' })).statusCode);
+    expect(api.slice(3)).toEqual([429, 429]);
+  });
+
   it('rate-limits the rest of the API per address when configured', async () => {
     env = await createTestEnv(dialect, { env: { BALUHOST_API_RATE_LIMIT_PER_MINUTE: '3' } });
     const statuses = [];

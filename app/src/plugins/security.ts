@@ -44,11 +44,22 @@ async function security(app: FastifyInstance) {
   });
 
   app.addHook('onRequest', async (request) => {
-    const path = request.url.split('?')[0] ?? '';
+    // The route the router matched, never the raw URL: "/api/%61uth/login" is the login route and
+    // counts as one. A URL no route matches is judged by its decoded form (and counts as API use).
+    const path = request.routeOptions.url ?? decodedPath(request.url);
     if (UNLIMITED.includes(path) || request.method === 'OPTIONS') return;
     if (path.startsWith('/api/auth/')) await app.services.throttle.limitAuth(requestContext(request));
     else if (path.startsWith('/api/')) await app.services.throttle.limitApi(requestContext(request));
   });
+}
+
+function decodedPath(url: string): string {
+  const raw = url.split('?')[0] ?? '';
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return '/api/';
+  }
 }
 
 export const securityPlugin = fp(security, { name: 'baluhost-security' });
