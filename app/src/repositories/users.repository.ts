@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { DB, UsersTable } from '../db/index.js';
 
 export type Role = 'admin' | 'user';
@@ -26,6 +26,11 @@ export interface NewUser {
 }
 
 export type Executor = Kysely<DB> | Transaction<DB>;
+
+/** Row locks (`FOR UPDATE`) exist on PostgreSQL only; SQLite runs one write transaction at a time anyway. */
+export function onPostgres(db: Executor): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
+}
 
 export function toUser(row: Selectable<UsersTable>): User {
   return {
@@ -149,6 +154,12 @@ export function createUsersRepository(db: Executor) {
         ])
         .executeTakeFirstOrThrow();
       return { total: Number(row.total), active: Number(row.active ?? 0), admins: Number(row.admins ?? 0) };
+    },
+
+    /** Locks every active admin's row until the transaction ends (PostgreSQL) and counts them. */
+    async lockActiveAdmins(): Promise<number> {
+      const query = db.selectFrom('users').select('id').where('role', '=', 'admin').where('is_active', '=', true);
+      return (await (onPostgres(db) ? query.forUpdate() : query).execute()).length;
     },
 
     async countActiveAdmins(): Promise<number> {

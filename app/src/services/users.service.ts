@@ -45,9 +45,22 @@ export function createUsersService(deps: UsersDeps) {
   }
 
   /** Would this change leave no active admin? Checked inside the transaction that makes it. */
-  async function assertKeepsAnAdmin(r: Repositories, target: User, after: { role: Role; isActive: boolean } | null): Promise<void> {
-    const stillAdmin = after !== null && after.role === 'admin' && after.isActive;
-    if (target.role === 'admin' && target.isActive && !stillAdmin && (await r.users.countActiveAdmins()) <= 1) {
+  /**
+   * Inside the change's transaction: the active admins are locked first (row locks on PostgreSQL;
+   * SQLite runs one transaction at a time), then the target is read again. Two requests demoting
+   * the last two admins at once are so taken in turn, and the second sees what the first did.
+   */
+  async function assertKeepsAnAdmin(
+    r: Repositories,
+    targetId: number,
+    after: ((current: User) => { role: Role; isActive: boolean }) | null,
+  ): Promise<void> {
+    const activeAdmins = await r.users.lockActiveAdmins();
+    const target = await r.users.findById(targetId);
+    if (!target) return;
+    const next = after === null ? null : after(target);
+    const stillAdmin = next !== null && next.role === 'admin' && next.isActive;
+    if (target.role === 'admin' && target.isActive && !stillAdmin && activeAdmins <= 1) {
       throw new ConflictError('The last active admin cannot be removed, demoted or disabled', 'last_admin');
     }
   }
@@ -118,7 +131,10 @@ export function createUsersService(deps: UsersDeps) {
       let updated: User | undefined;
       try {
         updated = await deps.transaction(async (r) => {
-          await assertKeepsAnAdmin(r, target, { role: changes.role ?? target.role, isActive: changes.is_active ?? target.isActive });
+          await assertKeepsAnAdmin(r, id, (current) => ({
+            role: changes.role ?? current.role,
+            isActive: changes.is_active ?? current.isActive,
+          }));
           const result = await r.users.update(
             id,
             {
@@ -163,7 +179,7 @@ export function createUsersService(deps: UsersDeps) {
       if (id === actor.user.id) throw new ForbiddenError('You cannot delete your own account', 'self_delete');
       const target = await requireUser(id);
       await deps.transaction(async (r) => {
-        await assertKeepsAnAdmin(r, target, null);
+        await assertKeepsAnAdmin(r, id, null);
         await r.users.delete(id);
       });
       await removeHome(id);
