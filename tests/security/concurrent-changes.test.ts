@@ -22,8 +22,8 @@ describe.each(DIALECTS)('concurrent changes [%s]', (dialect) => {
       await e.database.db.updateTable('users').set({ is_active: false }).where('role', '=', 'admin').execute();
       const [a, b] = await Promise.all([createLoggedInUser(e, { role: 'admin' }), createLoggedInUser(e, { role: 'admin' })]);
       const results = await Promise.all([
-        e.app.inject({ method: 'PUT', url: `/api/users/${b!.user.id}`, headers: a!.headers, payload: { is_active: false } }),
-        e.app.inject({ method: 'PUT', url: `/api/users/${a!.user.id}`, headers: b!.headers, payload: { is_active: false } }),
+        e.app.inject({ method: 'PUT', url: `/api/users/${b.user.id}`, headers: a.headers, payload: { is_active: false } }),
+        e.app.inject({ method: 'PUT', url: `/api/users/${a.user.id}`, headers: b.headers, payload: { is_active: false } }),
       ]);
       const statuses = results.map((r) => r.statusCode);
       // One wins; the other is refused for the rule (or finds itself signed out by the winner).
