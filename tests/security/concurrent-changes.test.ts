@@ -5,6 +5,7 @@
  */
 import { createTestEnv, DIALECTS, type TestEnv } from '../helpers/test-app.js';
 import { createLoggedInUser } from '../helpers/factories.js';
+import { upload } from '../helpers/files.js';
 import { afterEach, describe, expect, it } from 'vitest';
 
 describe.each(DIALECTS)('concurrent changes [%s]', (dialect) => {
@@ -41,5 +42,21 @@ describe.each(DIALECTS)('concurrent changes [%s]', (dialect) => {
         .execute();
       expect(active).toHaveLength(1);
     }
+  });
+
+  it('deletes a file once when ten deletes arrive together: the others are told it is gone, and usage is credited once', async () => {
+    env = await createTestEnv(dialect, { env: { BALUHOST_DB_POOL_MAX: '8' } });
+    const e = env;
+    const u = await createLoggedInUser(e);
+    expect((await upload(e, u.headers, '', [{ filename: 'once.bin', content: 'x'.repeat(5000) }])).statusCode).toBe(200);
+    await upload(e, u.headers, '', [{ filename: 'stays.bin', content: 'y'.repeat(700) }]);
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => e.app.inject({ method: 'DELETE', url: '/api/files/once.bin', headers: u.headers })),
+    );
+    expect(results.map((r) => r.statusCode).sort()).toEqual([200, ...Array<number>(9).fill(404)]);
+    for (const gone of results.filter((r) => r.statusCode === 404))
+      expect(gone.json()).toEqual({ detail: 'File not found: path=once.bin', code: 'not_found' });
+    const used = await e.database.db.selectFrom('users').select('used_bytes').where('id', '=', u.user.id).executeTakeFirstOrThrow();
+    expect(Number(used.used_bytes)).toBe(700);
   });
 });

@@ -246,7 +246,12 @@ export function createFilesService(deps: FilesDeps & { access: FileAccess }) {
     async remove(principal: Principal, ownerId: number | undefined, segments: string[]): Promise<Located & { bytes: number }> {
       const located = await access.locate(principal, ownerId, segments, 'can_delete');
       refuseHome(located, ['path', 'path']);
-      const trashed = await storage.moveToTrash(located.disk);
+      // The move to the trash is the claim: of several deletes at once, the first takes the file and
+      // the others find it gone, which is a 404 for them, not a failure.
+      const trashed = await storage.moveToTrash(located.disk).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') throw new NotFoundError(`File not found: path=${formatStoragePath(segments)}`);
+        throw err;
+      });
       let bytes: number;
       try {
         bytes = await deps.transaction(async (r) => {
