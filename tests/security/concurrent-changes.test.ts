@@ -59,4 +59,22 @@ describe.each(DIALECTS)('concurrent changes [%s]', (dialect) => {
     const used = await e.database.db.selectFrom('users').select('used_bytes').where('id', '=', u.user.id).executeTakeFirstOrThrow();
     expect(Number(used.used_bytes)).toBe(700);
   });
+
+  it('charges 30 simultaneous re-uploads of one file exactly what is stored, and holds the quota', async () => {
+    env = await createTestEnv(dialect, { env: { BALUHOST_DB_POOL_MAX: '8', BALUHOST_DEFAULT_QUOTA_BYTES: '100000' } });
+    const e = env;
+    const u = await createLoggedInUser(e);
+    expect((await upload(e, u.headers, '', [{ filename: 'same.bin', content: 'a'.repeat(10_000) }])).statusCode).toBe(200);
+    const sizes = Array.from({ length: 30 }, (_, i) => 5_000 + ((i * 7919) % 20_000));
+    const results = await Promise.all(sizes.map((size) => upload(e, u.headers, '', [{ filename: 'same.bin', content: 'b'.repeat(size) }])));
+    expect(results.every((r) => r.statusCode === 200)).toBe(true);
+    const stored = (await e.app.inject({ method: 'GET', url: '/api/files/list?path=', headers: u.headers })).json().files as {
+      size: number;
+    }[];
+    const used = await e.database.db.selectFrom('users').select('used_bytes').where('id', '=', u.user.id).executeTakeFirstOrThrow();
+    expect(Number(used.used_bytes)).toBe(stored[0]?.size);
+    // Usage is right, so the quota still holds: 100,000 B in all.
+    const over = await upload(e, u.headers, '', [{ filename: 'big.bin', content: 'c'.repeat(100_001 - Number(used.used_bytes)) }]);
+    expect([over.statusCode, over.json().code]).toEqual([507, 'quota_exceeded']);
+  });
 });

@@ -1,6 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import type { FilesTable } from '../db/index.js';
-import type { Executor } from './users.repository.js';
+import { onPostgres, type Executor } from './users.repository.js';
 
 export interface FileRecord {
   id: number;
@@ -66,6 +66,14 @@ export function createFilesRepository(db: Executor) {
     async rootNameTaken(name: string): Promise<boolean> {
       const row = await db.selectFrom('files').select('id').where('parent_id', 'is', null).where('name', '=', name).executeTakeFirst();
       return row !== undefined;
+    },
+
+    /**
+     * Locks a folder's row until the transaction ends (PostgreSQL; SQLite runs one write transaction
+     * at a time): writes into that folder are then taken in turn, each reading what the last wrote.
+     */
+    async lockFolder(id: number): Promise<void> {
+      if (onPostgres(db)) await db.selectFrom('files').select('id').where('id', '=', id).forUpdate().execute();
     },
 
     async findChild(parentId: number, name: string): Promise<FileRecord | undefined> {

@@ -43,6 +43,9 @@ export function createUploadsService(deps: FilesDeps & { access: FileAccess; upl
   ): Promise<{ rows: FileRecord[]; previous: (FileRecord | undefined)[]; delta: number }> {
     const now = clock.now();
     return deps.transaction(async (r) => {
+      // The charge is the new size less the old: the old must be the latest, not one another upload
+      // of the same file is replacing right now (30 re-uploads at once once drove usage below zero).
+      await r.files.lockFolder(folder.node.id);
       const previous: (FileRecord | undefined)[] = [];
       let delta = 0;
       for (const file of files) {
