@@ -32,6 +32,12 @@ for (const dialect of DIALECTS) {
         await client.end();
       }
     };
+    /** The host's operations log, one record a line. */
+    const operations = async () =>
+      (await readFile(join(dir, 'operations.log'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { action: string; outcome: string; details?: Record<string, unknown> });
     const backups = async (sub = 'backups') => (await readdir(join(dir, sub))).filter((f) => /\.tar\.gz(\.enc)?$/.test(f)).sort();
 
     beforeAll(async () => {
@@ -73,10 +79,7 @@ for (const dialect of DIALECTS) {
       const after = await digests();
       for (const table of ['users', 'audit_log', 'files', 'share_links', 'user_shares', 'sessions'])
         expect(after[table], table).toEqual(before[table]);
-      const log = (await readFile(join(dir, 'operations.log'), 'utf8'))
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l));
+      const log = await operations();
       expect(log.map((l) => `${l.action}:${l.outcome}`)).toEqual([
         'backup-database:succeeded',
         'restore-database:started',
@@ -114,10 +117,7 @@ for (const dialect of DIALECTS) {
       const [failedRecord] = await repos.backups.list();
       expect(failedRecord).toMatchObject({ status: 'failed', errorMessage: expect.stringMatching(/ENOTDIR/) });
       expect(await gauge('baluhost_backup_last_result')).toBe(0);
-      const log = (await readFile(join(dir, 'operations.log'), 'utf8'))
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l));
+      const log = await operations();
       expect(log.at(-1)).toMatchObject({
         action: 'backup-database',
         outcome: 'failed',
@@ -151,10 +151,7 @@ for (const dialect of DIALECTS) {
       );
       expect(run.code).not.toBe(0);
       expect(run.stderr).toMatch(/LockHeldError/);
-      const log = (await readFile(join(dir, 'operations.log'), 'utf8'))
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l));
+      const log = await operations();
       expect(log.at(-1)).toMatchObject({
         action: 'backup-database',
         outcome: 'failed',

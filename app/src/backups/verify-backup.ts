@@ -52,10 +52,10 @@ export async function verifyByScratchRestore(
     const admin = new pg.Client({ connectionString: postgresUrl });
     await admin.connect();
     try {
-      await admin.query(`create database "${name}"`).catch((err: unknown) => {
+      await admin.query(`create database "${name}"`).catch(async (err: unknown) => {
         // 42501: the role may not create databases; say what verification needs and the two ways out.
         if ((err as { code?: unknown }).code !== '42501') throw err;
-        const role = decodeURIComponent(new URL(postgresUrl).username) || 'this role';
+        const role = ((await admin.query<{ role: string }>('select current_user as role')).rows[0] as { role: string }).role;
         throw new BackupVerificationError(
           `Verification restores the backup into a scratch database, and ${role} may not create one (${(err as Error).message}). ` +
             `Allow it once with: ALTER ROLE "${role}" CREATEDB; (as a PostgreSQL superuser), or back up with --no-verify`,
