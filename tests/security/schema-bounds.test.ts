@@ -137,3 +137,16 @@ describeEachDialect('values no database can store', (env) => {
     expect(issue(res)).toContainEqual({ loc: [...loc], msg: `must be <= ${Number.MAX_SAFE_INTEGER}`, type: 'maximum' });
   });
 });
+
+describeEachDialect('authentication before validation', (env) => {
+  it.each([
+    ['a body that fails its schema', 'POST', '/api/shares/links', { file_id: 'not-a-number', surprise: true }],
+    ['path parameters of the wrong type', 'PUT', '/api/users/not-an-id', { email: 'x' }],
+    ['a query of the wrong type', 'GET', '/api/files/list?owner_id=abc', undefined],
+    ['an admin route with a bad body', 'PUT', '/api/admin/rate-limits', { lockout_threshold: -1 }],
+  ] as const)('answers 401, not 422, to an unauthenticated request with %s', async (_what, method, url, payload) => {
+    const res = await env().app.inject({ method, url, ...(payload ? { payload } : {}) });
+    expect(res.statusCode).toBe(401);
+    expect(res.json().detail).not.toContain('file_id');
+  });
+});

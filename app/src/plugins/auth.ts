@@ -11,11 +11,11 @@ declare module 'fastify' {
     principal: Principal | null;
   }
   interface FastifyInstance {
-    /** preHandler: any active user with a live session. */
+    /** preValidation hook: any active user with a live session. Authentication runs before input validation, so an unauthenticated client learns nothing about a route from its 422s. */
     authenticate: (request: FastifyRequest) => Promise<void>;
-    /** preHandler: an authenticated admin. */
+    /** preValidation hook: an authenticated admin. */
     requireAdmin: (request: FastifyRequest) => Promise<void>;
-    /** preHandler: an admin who proved the password within 5 minutes (or signed the request with an API key). */
+    /** preValidation hook: an admin who proved the password within 5 minutes (or signed the request with an API key). */
     requireFreshAdmin: (request: FastifyRequest) => Promise<void>;
   }
   interface FastifyRequest {
@@ -31,7 +31,7 @@ export function bearerToken(request: FastifyRequest): string | null {
   return match?.[1] ?? null;
 }
 
-/** The authenticated principal; only call after the authenticate preHandler ran. */
+/** The authenticated principal; only call after the authenticate hook ran. */
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw new UnauthorizedError();
   return request.principal;
@@ -64,7 +64,7 @@ export const authPlugin = fp(async function auth(app: FastifyInstance) {
   });
 
   app.decorate('authenticate', async function authenticate(request: FastifyRequest) {
-    // Chained preHandlers (authenticate, then requireAdmin) must not verify twice: a signed request's nonce is single-use.
+    // Chained hooks (authenticate, then requireAdmin) must not verify twice: a signed request's nonce is single-use.
     if (request.principal) return;
     if (request.headers['x-baluhost-key'] !== undefined) {
       request.principal = await app.services.apiKeys.authenticate({

@@ -44,7 +44,7 @@ export async function authRoutes(app: FastifyInstance) {
   app.post(
     '/api/auth/logout',
     {
-      preHandler: app.authenticate,
+      preValidation: app.authenticate,
       schema: { tags, security: [{ bearer: [] }], response: { 200: MessageResponse, ...authErrorResponses } },
     },
     async (request) => {
@@ -55,14 +55,14 @@ export async function authRoutes(app: FastifyInstance) {
 
   app.get(
     '/api/auth/me',
-    { preHandler: app.authenticate, schema: { tags, security: [{ bearer: [] }], response: { 200: UserDto, ...authErrorResponses } } },
+    { preValidation: app.authenticate, schema: { tags, security: [{ bearer: [] }], response: { 200: UserDto, ...authErrorResponses } } },
     async (request) => toUserDto(principalOf(request).user),
   );
 
   app.post<{ Body: ChangePasswordBody }>(
     '/api/auth/change-password',
     {
-      preHandler: app.authenticate,
+      preValidation: app.authenticate,
       bodyLimit: AUTH_BODY_LIMIT,
       schema: { tags, security: [{ bearer: [] }], body: ChangePasswordBody, response: { 200: MessageResponse, ...authErrorResponses } },
     },
@@ -78,7 +78,7 @@ export async function authRoutes(app: FastifyInstance) {
   app.get(
     '/api/auth/sessions',
     {
-      preHandler: app.authenticate,
+      preValidation: app.authenticate,
       schema: {
         tags,
         summary: 'Your signed-in sessions (devices).',
@@ -105,7 +105,7 @@ export async function authRoutes(app: FastifyInstance) {
   app.delete<{ Params: SessionParams }>(
     '/api/auth/sessions/:id',
     {
-      preHandler: app.authenticate,
+      preValidation: app.authenticate,
       schema: {
         tags,
         summary: 'Sign out one of your sessions.',

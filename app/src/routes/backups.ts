@@ -81,7 +81,7 @@ export async function backupsRoutes(app: FastifyInstance) {
   app.post<{ Body: CreateBody }>(
     '/api/backups/',
     {
-      preHandler: app.requireAdmin,
+      preValidation: app.requireAdmin,
       schema: {
         tags,
         security,
@@ -105,7 +105,7 @@ export async function backupsRoutes(app: FastifyInstance) {
   app.get(
     '/api/backups/',
     {
-      preHandler: app.requireAdmin,
+      preValidation: app.requireAdmin,
       schema: {
         tags,
         security,
@@ -124,13 +124,13 @@ export async function backupsRoutes(app: FastifyInstance) {
 
   app.get<{ Params: IdParams }>(
     '/api/backups/:id',
-    { preHandler: app.requireAdmin, schema: { tags, security, params: IdParams, response: { 200: BackupDto, ...errors } } },
+    { preValidation: app.requireAdmin, schema: { tags, security, params: IdParams, response: { 200: BackupDto, ...errors } } },
     async (request) => backupDto(await backups.get(request.params.id)),
   );
 
   app.delete<{ Params: IdParams }>(
     '/api/backups/:id',
-    { preHandler: app.requireAdmin, schema: { tags, security, params: IdParams, response: { 200: MessageResponse, ...errors } } },
+    { preValidation: app.requireAdmin, schema: { tags, security, params: IdParams, response: { 200: MessageResponse, ...errors } } },
     async (request) => {
       await backups.remove(requestContext(request), principalOf(request), request.params.id);
       return { message: `Backup ${request.params.id} deleted` };
@@ -140,7 +140,7 @@ export async function backupsRoutes(app: FastifyInstance) {
   app.post<{ Params: IdParams; Body: RestoreBody }>(
     '/api/backups/:id/restore',
     {
-      preHandler: app.requireFreshAdmin,
+      preValidation: app.requireFreshAdmin,
       schema: {
         tags,
         security,
@@ -168,7 +168,7 @@ export async function backupsRoutes(app: FastifyInstance) {
 
   app.get<{ Params: IdParams }>(
     '/api/backups/:id/download',
-    { preHandler: app.requireAdmin, schema: { tags, security, params: IdParams, response: errors } },
+    { preValidation: app.requireAdmin, schema: { tags, security, params: IdParams, response: errors } },
     async (request, reply) => {
       const { backup, size, stream } = await backups.openDownload(request.params.id);
       return reply

@@ -37,7 +37,7 @@ export async function filesRoutes(app: FastifyInstance) {
   app.get<{ Querystring: ListQuery }>(
     '/api/files/list',
     {
-      preHandler: app.authenticate,
+      preValidation: app.authenticate,
       schema: { tags, security, querystring: ListQuery, response: { 200: ListResponse, ...authErrorResponses } },
     },
     async (request) => ({
@@ -47,7 +47,7 @@ export async function filesRoutes(app: FastifyInstance) {
 
   app.get<{ Params: WildcardPath; Querystring: OwnerQuery }>(
     '/api/files/download/*',
-    { preHandler: app.authenticate, schema: { tags, security, params: WildcardPath, querystring: OwnerQuery } },
+    { preValidation: app.authenticate, schema: { tags, security, params: WildcardPath, querystring: OwnerQuery } },
     async (request, reply) => {
       const principal = principalOf(request);
       const located = await files.download(principal, request.query.owner_id, parseStoragePath(request.params['*'], ['path', 'path']));
@@ -68,7 +68,7 @@ export async function filesRoutes(app: FastifyInstance) {
   app.post<{ Querystring: OwnerQuery }>(
     '/api/files/upload',
     {
-      preHandler: app.authenticate,
+      preValidation: app.authenticate,
       schema: {
         tags,
         security,
@@ -105,7 +105,7 @@ export async function filesRoutes(app: FastifyInstance) {
   app.post<{ Body: CreateFolderBody; Querystring: OwnerQuery }>(
     '/api/files/folder',
     {
-      preHandler: app.authenticate,
+      preValidation: app.authenticate,
       schema: {
         tags,
         security,
@@ -135,7 +135,7 @@ export async function filesRoutes(app: FastifyInstance) {
   app.put<{ Body: RenameBody; Querystring: OwnerQuery }>(
     '/api/files/rename',
     {
-      preHandler: app.authenticate,
+      preValidation: app.authenticate,
       schema: { tags, security, querystring: OwnerQuery, body: RenameBody, response: { 200: MessageResponse, ...authErrorResponses } },
     },
     async (request) => {
@@ -156,7 +156,7 @@ export async function filesRoutes(app: FastifyInstance) {
   app.put<{ Body: MoveBody; Querystring: OwnerQuery }>(
     '/api/files/move',
     {
-      preHandler: app.authenticate,
+      preValidation: app.authenticate,
       schema: { tags, security, querystring: OwnerQuery, body: MoveBody, response: { 200: MessageResponse, ...authErrorResponses } },
     },
     async (request) => {
@@ -178,7 +178,7 @@ export async function filesRoutes(app: FastifyInstance) {
   app.delete<{ Params: WildcardPath; Querystring: OwnerQuery }>(
     '/api/files/*',
     {
-      preHandler: app.authenticate,
+      preValidation: app.authenticate,
       schema: { tags, security, params: WildcardPath, querystring: OwnerQuery, response: { 200: MessageResponse, ...authErrorResponses } },
     },
     async (request) => {
@@ -197,20 +197,20 @@ export async function filesRoutes(app: FastifyInstance) {
 
   app.get(
     '/api/files/storage/available',
-    { preHandler: app.authenticate, schema: { tags, security, response: { 200: AvailableResponse, ...authErrorResponses } } },
+    { preValidation: app.authenticate, schema: { tags, security, response: { 200: AvailableResponse, ...authErrorResponses } } },
     async (request) => files.available(principalOf(request)),
   );
 
   app.get(
     '/api/files/mountpoints',
-    { preHandler: app.authenticate, schema: { tags, security, response: { 200: MountpointsResponse, ...authErrorResponses } } },
+    { preValidation: app.authenticate, schema: { tags, security, response: { 200: MountpointsResponse, ...authErrorResponses } } },
     async () => system.mountpoints(),
   );
 
   app.get<{ Querystring: PermissionsQuery & OwnerQuery }>(
     '/api/files/permissions',
     {
-      preHandler: app.authenticate,
+      preValidation: app.authenticate,
       schema: {
         tags,
         security,
@@ -224,7 +224,7 @@ export async function filesRoutes(app: FastifyInstance) {
   app.put<{ Body: PermissionsBody }>(
     '/api/files/permissions',
     {
-      preHandler: app.authenticate,
+      preValidation: app.authenticate,
       schema: { tags, security, body: PermissionsBody, response: { 200: PermissionsResponse, ...authErrorResponses } },
     },
     async (request) => {

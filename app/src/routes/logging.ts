@@ -42,7 +42,7 @@ export async function loggingRoutes(app: FastifyInstance) {
   app.get<{ Querystring: AuditQuery }>(
     '/api/logging/audit',
     {
-      preHandler: app.authenticate,
+      preValidation: app.authenticate,
       schema: {
         tags,
         security,
@@ -95,7 +95,7 @@ export async function loggingRoutes(app: FastifyInstance) {
   app.get<{ Querystring: StatsQuery }>(
     '/api/logging/stats',
     {
-      preHandler: app.requireAdmin,
+      preValidation: app.requireAdmin,
       schema: {
         tags,
         security,

@@ -17,7 +17,7 @@ import { UserIdParams } from '../schemas/users.js';
 /** Admin controls of brute-force protection and sessions. */
 export async function securityRoutes(app: FastifyInstance) {
   const tags = ['security'];
-  const admin = { preHandler: [app.authenticate, app.requireAdmin] };
+  const admin = { preValidation: [app.authenticate, app.requireAdmin] };
   const security = [{ bearer: [] }];
 
   app.get(
@@ -92,7 +92,7 @@ export async function securityRoutes(app: FastifyInstance) {
   app.post<{ Body: ReauthenticateBody }>(
     '/api/auth/reauthenticate',
     {
-      preHandler: app.authenticate,
+      preValidation: app.authenticate,
       schema: {
         tags,
         summary: 'Prove your password again; restore, user deletion and role changes need it within 5 minutes.',
@@ -111,7 +111,7 @@ export async function securityRoutes(app: FastifyInstance) {
     '/api/admin/api-keys',
     {
       ...admin,
-      preHandler: app.requireFreshAdmin,
+      preValidation: app.requireFreshAdmin,
       schema: {
         tags,
         summary: 'An HMAC API key for automation, acting as you. The secret is shown once.',

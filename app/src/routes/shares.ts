@@ -69,7 +69,7 @@ export async function sharesRoutes(app: FastifyInstance) {
 
   app.post<{ Body: CreateLinkBody }>(
     '/api/shares/links',
-    { preHandler: app.authenticate, schema: { tags, security, body: CreateLinkBody, response: { 201: ShareLinkDto, ...errors } } },
+    { preValidation: app.authenticate, schema: { tags, security, body: CreateLinkBody, response: { 201: ShareLinkDto, ...errors } } },
     async (request, reply) => {
       const b = request.body;
       const view = await shares.createLink(requestContext(request), principalOf(request), {
@@ -87,20 +87,20 @@ export async function sharesRoutes(app: FastifyInstance) {
 
   app.get(
     '/api/shares/links',
-    { preHandler: app.authenticate, schema: { tags, security, response: { 200: { type: 'array', items: ShareLinkDto }, ...errors } } },
+    { preValidation: app.authenticate, schema: { tags, security, response: { 200: { type: 'array', items: ShareLinkDto }, ...errors } } },
     async (request) => (await shares.listLinks(principalOf(request))).map(linkDto),
   );
 
   app.get<{ Params: IdParams }>(
     '/api/shares/links/:id',
-    { preHandler: app.authenticate, schema: { tags, security, params: IdParams, response: { 200: ShareLinkDto, ...errors } } },
+    { preValidation: app.authenticate, schema: { tags, security, params: IdParams, response: { 200: ShareLinkDto, ...errors } } },
     async (request) => linkDto(await shares.getLink(principalOf(request), request.params.id)),
   );
 
   app.patch<{ Params: IdParams; Body: UpdateLinkBody }>(
     '/api/shares/links/:id',
     {
-      preHandler: app.authenticate,
+      preValidation: app.authenticate,
       schema: { tags, security, params: IdParams, body: UpdateLinkBody, response: { 200: ShareLinkDto, ...errors } },
     },
     async (request) => {
@@ -119,7 +119,7 @@ export async function sharesRoutes(app: FastifyInstance) {
 
   app.delete<{ Params: IdParams }>(
     '/api/shares/links/:id',
-    { preHandler: app.authenticate, schema: { tags, security, params: IdParams, response: errors } },
+    { preValidation: app.authenticate, schema: { tags, security, params: IdParams, response: errors } },
     async (request, reply) => {
       await shares.deleteLink(principalOf(request), request.params.id);
       return reply.status(204).send();
@@ -172,7 +172,7 @@ export async function sharesRoutes(app: FastifyInstance) {
   app.post<{ Body: CreateUserShareBody }>(
     '/api/shares/user-shares',
     {
-      preHandler: app.authenticate,
+      preValidation: app.authenticate,
       schema: { tags, security, body: CreateUserShareBody, response: { 201: UserShareDto, ...errors, 409: ErrorResponse } },
     },
     async (request, reply) => {
@@ -192,14 +192,14 @@ export async function sharesRoutes(app: FastifyInstance) {
 
   app.get(
     '/api/shares/user-shares',
-    { preHandler: app.authenticate, schema: { tags, security, response: { 200: { type: 'array', items: UserShareDto }, ...errors } } },
+    { preValidation: app.authenticate, schema: { tags, security, response: { 200: { type: 'array', items: UserShareDto }, ...errors } } },
     async (request) => (await shares.listUserShares(principalOf(request))).map(userShareDto),
   );
 
   app.patch<{ Params: IdParams; Body: UpdateUserShareBody }>(
     '/api/shares/user-shares/:id',
     {
-      preHandler: app.authenticate,
+      preValidation: app.authenticate,
       schema: { tags, security, params: IdParams, body: UpdateUserShareBody, response: { 200: UserShareDto, ...errors } },
     },
     async (request) => {
@@ -217,7 +217,7 @@ export async function sharesRoutes(app: FastifyInstance) {
 
   app.delete<{ Params: IdParams }>(
     '/api/shares/user-shares/:id',
-    { preHandler: app.authenticate, schema: { tags, security, params: IdParams, response: errors } },
+    { preValidation: app.authenticate, schema: { tags, security, params: IdParams, response: errors } },
     async (request, reply) => {
       await shares.deleteUserShare(principalOf(request), request.params.id);
       return reply.status(204).send();
@@ -226,7 +226,7 @@ export async function sharesRoutes(app: FastifyInstance) {
 
   app.get(
     '/api/shares/shared-with-me',
-    { preHandler: app.authenticate, schema: { tags, security, response: { 200: { type: 'array', items: UserShareDto }, ...errors } } },
+    { preValidation: app.authenticate, schema: { tags, security, response: { 200: { type: 'array', items: UserShareDto }, ...errors } } },
     async (request) => (await shares.sharedWithMe(principalOf(request))).map(userShareDto),
   );
 }

@@ -8,7 +8,7 @@ export async function systemRoutes(app: FastifyInstance) {
   const security = [{ bearer: [] }];
   const { system } = app.services;
   const opts = (response: unknown) => ({
-    preHandler: app.authenticate,
+    preValidation: app.authenticate,
     schema: { tags, security, response: { 200: response, ...authErrorResponses } },
   });
 

@@ -22,7 +22,7 @@ export async function usersRoutes(app: FastifyInstance) {
   app.get<{ Querystring: UserListQuery }>(
     '/api/users/',
     {
-      preHandler: app.requireAdmin,
+      preValidation: app.requireAdmin,
       schema: { tags, security, querystring: UserListQuery, response: { 200: UserListResponse, ...errors } },
     },
     async (request) => {
@@ -41,7 +41,7 @@ export async function usersRoutes(app: FastifyInstance) {
   app.post<{ Body: CreateUserBody }>(
     '/api/users/',
     {
-      preHandler: app.requireAdmin,
+      preValidation: app.requireAdmin,
       schema: { tags, security, body: CreateUserBody, response: { 201: UserDto, ...errors, 409: ErrorResponse } },
     },
     async (request, reply) => {
@@ -59,7 +59,7 @@ export async function usersRoutes(app: FastifyInstance) {
   app.put<{ Params: UserIdParams; Body: UpdateUserBody }>(
     '/api/users/:id',
     {
-      preHandler: app.requireAdmin,
+      preValidation: app.requireAdmin,
       schema: {
         tags,
         security,
@@ -76,7 +76,7 @@ export async function usersRoutes(app: FastifyInstance) {
   app.delete<{ Params: UserIdParams }>(
     '/api/users/:id',
     {
-      preHandler: app.requireFreshAdmin,
+      preValidation: app.requireFreshAdmin,
       schema: { tags, security, params: UserIdParams, response: { ...errors, 404: ErrorResponse, 409: ErrorResponse } },
     },
     async (request, reply) => {
@@ -88,7 +88,7 @@ export async function usersRoutes(app: FastifyInstance) {
   app.post<{ Body: BulkDeleteBody }>(
     '/api/users/bulk-delete',
     {
-      preHandler: app.requireFreshAdmin,
+      preValidation: app.requireFreshAdmin,
       schema: { tags, security, body: BulkDeleteBody, response: { 200: BulkDeleteResponse, ...errors } },
     },
     async (request) => users.bulkRemove(requestContext(request), principalOf(request), request.body),
@@ -97,7 +97,7 @@ export async function usersRoutes(app: FastifyInstance) {
   app.patch<{ Params: UserIdParams }>(
     '/api/users/:id/toggle-active',
     {
-      preHandler: app.requireAdmin,
+      preValidation: app.requireAdmin,
       schema: { tags, security, params: UserIdParams, response: { 200: UserDto, ...errors, 404: ErrorResponse, 409: ErrorResponse } },
     },
     async (request) => toUserDto(await users.toggleActive(requestContext(request), principalOf(request), request.params.id)),
