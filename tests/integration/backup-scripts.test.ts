@@ -90,7 +90,7 @@ for (const dialect of DIALECTS) {
 
     it('records every run, the nightly one included, in the catalogue the API lists and the backup metrics read', async () => {
       const repos = createRepositories(database.db);
-      const metrics = createMetrics({ database, repos, storage: {} as Storage, release: 'test', databaseTimeoutMs: 5000 });
+      const metrics = createMetrics({ database, repos, storage: {} as Storage, release: 'test' });
       const gauge = async (name: string) => {
         const text = await metrics.registry.getSingleMetricAsString(name);
         return Number(/ (-?[\d.e+]+)$/m.exec(text)?.[1]);

@@ -7,8 +7,6 @@ export interface MetricsSources {
   storage: Storage;
   repos: Repositories;
   release: string;
-  /** How long a scrape waits for the database before it reports it down. */
-  databaseTimeoutMs: number;
   /** Told once when the database stops answering scrapes, and once when it answers again. */
   onDatabaseStateChange?: (up: boolean, err?: unknown) => void;
 }
@@ -98,10 +96,11 @@ export function createMetrics(sources: MetricsSources) {
 
   async function readDatabase(): Promise<void> {
     try {
-      const [users, catalogue] = await withTimeout(
-        Promise.all([sources.repos.users.list({ sortBy: 'id', sortOrder: 'asc' }), sources.repos.backups.list()]),
-        sources.databaseTimeoutMs,
-      );
+      // Bounded by the database's own connect and statement timeouts, like every other query.
+      const [users, catalogue] = await Promise.all([
+        sources.repos.users.list({ sortBy: 'id', sortOrder: 'asc' }),
+        sources.repos.backups.list(),
+      ]);
       quotas = users.map((u) => ({ username: u.username, usedBytes: u.usedBytes }));
       const done = catalogue.find((b) => b.status === 'completed' && b.completedAt);
       const last = catalogue.find((b) => b.status === 'completed' || b.status === 'failed');
@@ -169,11 +168,3 @@ export function createMetrics(sources: MetricsSources) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, fail) => {
-    timer = setTimeout(() => fail(new Error(`no answer from the database within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
-}

@@ -46,13 +46,11 @@ export const observabilityPlugin = fp(async function observability(
 ) {
   const { observability: cfg } = app.config;
   const outage = createDatabaseOutage({ logger: app.log, tracker: () => app.errorTracker });
-  const db = app.config.database;
   const metrics = createMetrics({
     database: options.database,
     storage: app.services.storage,
     repos: app.services.repos,
     release: cfg.release,
-    databaseTimeoutMs: db.kind === 'postgres' ? db.statementTimeoutMs : db.busyTimeoutMs,
     onDatabaseStateChange: (up, err) =>
       up ? outage.recovered() : outage.failed(err, { reqId: currentRequestId() ?? 'scrape', route: '/metrics' }),
   });
@@ -83,8 +81,8 @@ export const observabilityPlugin = fp(async function observability(
       ...(failure ? { code: failure.mapped.code } : {}),
       ...(failure && reply.statusCode >= 500 ? { err: failure.error } : {}),
     };
-    if (reply.statusCode >= 500 && !(failure && outage.down && failure.mapped.code === 'database_unavailable'))
-      request.log.error(line, 'request completed');
+    // During a database outage every request fails alike: the outage itself is the one error line.
+    if (reply.statusCode >= 500 && failure?.mapped.code !== 'database_unavailable') request.log.error(line, 'request completed');
     else if (reply.statusCode >= 500) request.log.warn(line, 'request completed');
     else if (durationMs > cfg.slowRequestMs) request.log.warn({ ...line, slow: true }, 'request completed');
     else request.log.info(line, 'request completed');
