@@ -52,10 +52,11 @@ runCli(async () => {
   // metrics (and so the BaluHostBackupTooOld/Failed alerts) read it. Filenames are relative to the
   // API's backup folder, so the API can download a backup written there.
   const catalogued = (path: string) => relative(config.backups.dir, path);
-  let record: { id: number } | null = null;
+  // Set inside the locked work, read by the failure path: an object, so TypeScript does not assume it stayed null.
+  const run: { catalogueId: number | null } = { catalogueId: null };
   try {
     return await withHostLock(paths.lock, 'backup-database', async () => {
-      record = await catalogue.create(
+      const record = await catalogue.create(
         {
           filename: catalogued(passphrase ? `${file}.enc` : file),
           backupType: 'database_only',
@@ -66,6 +67,7 @@ runCli(async () => {
         },
         new Date(),
       );
+      run.catalogueId = record.id;
       await catalogue.markRunning(record.id);
       await mkdir(outDir, { recursive: true });
       const started = process.hrtime.bigint();
@@ -130,13 +132,12 @@ runCli(async () => {
     // A failed run is as much a part of the record as a good one: the catalogue (when the database
     // answers) and the operations log (always) say what failed and why.
     const message = err instanceof Error ? `${err.constructor.name}: ${err.message}` : String(err);
-    const failedRecord = record as { id: number } | null;
-    if (failedRecord) await catalogue.markFailed(failedRecord.id, message, new Date()).catch(() => undefined);
+    if (run.catalogueId !== null) await catalogue.markFailed(run.catalogueId, message, new Date()).catch(() => undefined);
     await appendOperation(paths.log, {
       action: 'backup-database',
       outcome: 'failed',
       release: config.version,
-      details: { file, error: message, ...(failedRecord ? { catalogueId: failedRecord.id } : {}) },
+      details: { file, error: message, ...(run.catalogueId !== null ? { catalogueId: run.catalogueId } : {}) },
     }).catch(() => undefined);
     throw err;
   } finally {

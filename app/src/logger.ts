@@ -1,7 +1,6 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { Config } from './config/index.js';
 
-/** Every place a secret can sit in a logged object. pino replaces them before serialising. */
 /** Request headers that carry a credential. */
 const SECRET_HEADERS = ['authorization', 'cookie', '"x-share-password"', '"x-api-key"', '"x-baluhost-key"', '"x-baluhost-signature"'];
 
@@ -13,6 +12,7 @@ const HEADER_PATHS = ['headers', '*.headers', '*.*.headers'].flatMap((at) =>
   SECRET_HEADERS.map((h) => `${at}${h.startsWith('"') ? `[${h}]` : `.${h}`}`),
 );
 
+/** Every place a secret can sit in a logged object. pino replaces them before serialising. */
 export const REDACT_PATHS = [
   ...HEADER_PATHS,
   'res.headers["set-cookie"]',

@@ -3,4 +3,4 @@ export { DATABASE_CONTAINER, DATABASE_NETWORK, Database, type DatabaseArgs } fro
 export { HostFiles, type HostFilesArgs } from './host-files.js';
 export { NasHost, sha256, type Connection, type NasHostArgs } from './nas-host.js';
 export { ReverseProxy, type ReverseProxyArgs } from './reverse-proxy.js';
-export { Monitoring, PROMETHEUS_GROUP, type MonitoringArgs } from './monitoring.js';
+export { Monitoring, type MonitoringArgs } from './monitoring.js';

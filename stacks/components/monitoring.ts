@@ -18,7 +18,7 @@ export interface MonitoringArgs {
 }
 
 /** The group Debian's Prometheus runs as: it may read the token file when it exists on the NAS. */
-export const PROMETHEUS_GROUP = 'prometheus';
+const PROMETHEUS_GROUP = 'prometheus';
 
 export class Monitoring extends pulumi.ComponentResource {
   /** `BALUHOST_METRICS_TOKEN`, a secret. */

@@ -182,22 +182,14 @@ export async function deployRelease(request: DeployRequest, deps: ReleaseDeps): 
 /** Watches readiness through nginx and the new slot's 5xx share; returns the first problem seen, or null. */
 async function watch(deps: ReleaseDeps, config: StackConfig, slot: Slot): Promise<string | null> {
   const deadline = Date.now() + deps.timings.watchSeconds * 1000;
-  const first = parseWatchSample(
-    (
-      await deps.host.run(
-        watchSampleScript(config, slot, { tokenFile: hostLayout(config, rootOf(deps)).metricsTokenFile, ...deps.host.options }),
-      )
-    ).stdout,
-  );
+  const sampleScript = watchSampleScript(config, slot, {
+    tokenFile: hostLayout(config, rootOf(deps)).metricsTokenFile,
+    ...deps.host.options,
+  });
+  const first = parseWatchSample((await deps.host.run(sampleScript)).stdout);
   while (Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, deps.timings.watchIntervalSeconds * 1000));
-    const sample = parseWatchSample(
-      (
-        await deps.host.run(
-          watchSampleScript(config, slot, { tokenFile: hostLayout(config, rootOf(deps)).metricsTokenFile, ...deps.host.options }),
-        )
-      ).stdout,
-    );
+    const sample = parseWatchSample((await deps.host.run(sampleScript)).stdout);
     if (sample.readyStatus !== 200) return `/api/ready through nginx answered ${sample.readyStatus || 'nothing'} during the watch window`;
     const ratio = serverErrorRatio(first, sample);
     if (ratio > deps.timings.maxServerErrorRatio)

@@ -19,15 +19,15 @@ export interface ArchiveMember {
   size: number;
 }
 
-/**
- * Lists every member and throws on the first unsafe one, before anything is extracted: links,
- * devices, absolute paths and ".." are refused outright rather than silently rewritten.
- */
 /** The archive cannot be read at all (a damaged gzip stream or tar block), as opposed to unsafe. */
 export class DamagedArchiveError extends Error {
   override readonly name = 'DamagedArchiveError';
 }
 
+/**
+ * Lists every member and throws on the first unsafe one, before anything is extracted: links,
+ * devices, absolute paths and ".." are refused outright rather than silently rewritten.
+ */
 export async function inspectArchive(file: string): Promise<ArchiveMember[]> {
   const members: ArchiveMember[] = [];
   const problems: string[] = [];

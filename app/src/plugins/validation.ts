@@ -31,15 +31,9 @@ export function hardenInputSchema(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(hardenInputSchema);
   if (schema === null || typeof schema !== 'object') return schema;
   const out: JsonSchema = {};
-  for (const [key, value] of Object.entries(schema as JsonSchema)) {
-    // `properties` maps names to schemas; every other object-valued keyword is a schema or a list of them.
-    out[key] =
-      key === 'properties' && value && typeof value === 'object'
-        ? Object.fromEntries(Object.entries(value as JsonSchema).map(([name, child]) => [name, hardenInputSchema(child)]))
-        : typeof value === 'object'
-          ? hardenInputSchema(value)
-          : value;
-  }
+  // Every object-valued keyword holds schemas (or, like `properties`, a map of them); a map has no
+  // string `type`, so the walk below leaves it as it is and only hardens what it maps to.
+  for (const [key, value] of Object.entries(schema as JsonSchema)) out[key] = hardenInputSchema(value);
   if (includesType(out, 'integer')) {
     out['maximum'] = Math.min(Number(out['maximum'] ?? Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER);
     out['minimum'] = Math.max(Number(out['minimum'] ?? Number.MIN_SAFE_INTEGER), Number.MIN_SAFE_INTEGER);

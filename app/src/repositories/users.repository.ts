@@ -162,16 +162,6 @@ export function createUsersRepository(db: Executor) {
       return (await (onPostgres(db) ? query.forUpdate() : query).execute()).length;
     },
 
-    async countActiveAdmins(): Promise<number> {
-      const row = await db
-        .selectFrom('users')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('role', '=', 'admin')
-        .where('is_active', '=', true)
-        .executeTakeFirstOrThrow();
-      return Number(row.n);
-    },
-
     async update(
       id: number,
       changes: Partial<{ username: string; email: string; passwordHash: string; role: Role; isActive: boolean; quotaBytes: number | null }>,
