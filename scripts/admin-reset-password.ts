@@ -4,6 +4,7 @@
  * Sets a new random password (printed once), signs out every session and lifts any lockout. It goes
  * through the same single-use reset token as the API and is audited as the host CLI.
  */
+import { operatorCommand } from '../app/src/lib/operator-commands.js';
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../app/src/config/index.js';
 import { createDatabase, schemaStatus } from '../app/src/db/index.js';
@@ -23,7 +24,7 @@ runCli(async () => {
   const database = createDatabase(config.database, logger);
   try {
     if (!(await schemaStatus(database.db, database.dialect)).current)
-      throw new Error('Database schema is not current; run `npm run db:migrate` first');
+      throw new Error(`Database schema is not current; run ${operatorCommand('migrate')} first`);
     const services = createServices({ config, database, logger });
     const found = await services.repos.users.findCredentials(username);
     if (!found) throw new UsageError(`no user named ${username}`);

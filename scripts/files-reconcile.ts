@@ -2,6 +2,7 @@
  * npm run files:reconcile — recomputes file metadata and every user's quota usage from what is on
  * disk. Safe to run while BaluHost serves requests; prints a summary and what it skipped.
  */
+import { operatorCommand } from '../app/src/lib/operator-commands.js';
 import { parseConfig } from '../app/src/config/index.js';
 import { createDatabase, schemaStatus } from '../app/src/db/index.js';
 import { createLogger } from '../app/src/logger.js';
@@ -16,7 +17,7 @@ async function main(): Promise<void> {
   const database = createDatabase(config.database, logger);
   try {
     const status = await schemaStatus(database.db, database.dialect);
-    if (!status.current) throw new Error('Database schema is not current; run `npm run db:migrate` first');
+    if (!status.current) throw new Error(`Database schema is not current; run ${operatorCommand('migrate')} first`);
     const repos = createRepositories(database.db);
     const storage = createStorage(config.storageRoot);
     const access = createFileAccess({ repos, storage, clock: systemClock });

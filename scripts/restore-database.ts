@@ -4,10 +4,11 @@
  * Checks the archive first (checksum, member paths and hashes, schema version), takes a safety
  * backup of the current database, then replaces it in one transaction.
  */
+import { operatorCommand } from '../app/src/lib/operator-commands.js';
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { question } from 'zx';
+import { createInterface } from 'node:readline/promises';
 import {
   decryptFile,
   DUMP_NAME,
@@ -79,7 +80,10 @@ runCli(async () => {
     if (!args.yes) {
       if (!process.stdin.isTTY)
         throw new UsageError('restore replaces the current database: pass --yes to confirm when not running interactively');
-      const answer = await question('This replaces the current database (a safety backup is taken first). Type "restore" to continue: ');
+      const prompt = createInterface({ input: process.stdin, output: process.stdout });
+      const answer = await prompt
+        .question('This replaces the current database (a safety backup is taken first). Type "restore" to continue: ')
+        .finally(() => prompt.close());
       if (answer.trim() !== 'restore') throw new RestoreRefusedError('Not confirmed; nothing was changed');
     }
 
@@ -108,7 +112,9 @@ runCli(async () => {
           release: config.version,
           details: { backup, safety_backup: safety.file },
         });
-        console.log(`Restored ${rows} rows from ${basename(backup)}. To undo: npm run restore:database -- --backup ${safety.file} --yes`);
+        console.log(
+          `Restored ${rows} rows from ${basename(backup)}. To undo: ${operatorCommand('restore', `--backup ${safety.file} --yes`)}`,
+        );
         return 0;
       } catch (err) {
         await appendOperation(paths.log, {

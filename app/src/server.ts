@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './app.js';
@@ -7,10 +8,12 @@ import { createLogger } from './logger.js';
 import { createArgon2Hasher, createTransactionRunner, systemClock } from './repositories/index.js';
 import { ensureFirstAdmin } from './services/index.js';
 import { createErrorTracker } from './observability/error-tracking.js';
+import { assertWritableFolders } from './lib/writable-folders.js';
 
 /** loadConfig → database → schema → first admin → listen; SIGTERM/SIGINT drain and close. */
 async function main(): Promise<void> {
   const config = await loadConfig(process.env);
+  await assertWritableFolders(writableFolders(config));
   const logger = createLogger(config);
   const database = createDatabase(config.database, logger);
   try {
@@ -30,6 +33,16 @@ async function main(): Promise<void> {
     await database.destroy().catch(() => undefined);
     throw err;
   }
+}
+
+/** The folders the server writes to, by the setting that chooses each. */
+function writableFolders(config: Config): { setting: string; path: string }[] {
+  return [
+    { setting: 'BALUHOST_DATA_DIR', path: config.dataDir },
+    { setting: 'BALUHOST_STORAGE_ROOT', path: config.storageRoot },
+    { setting: 'BALUHOST_BACKUP_DIR', path: config.backups.dir },
+    ...(config.observability.logFile ? [{ setting: 'BALUHOST_LOG_FILE', path: dirname(config.observability.logFile.path) }] : []),
+  ];
 }
 
 function printBanner(config: Config, app: FastifyInstance, admin: Awaited<ReturnType<typeof ensureFirstAdmin>>): void {

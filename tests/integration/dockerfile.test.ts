@@ -29,8 +29,9 @@ describe('Dockerfile', () => {
     expect(text).toContain(`--uid ${APP_UID}`);
     expect(text).toMatch(/^USER baluhost$/m);
     expect(text).toMatch(new RegExp(`^WORKDIR ${CONTAINER_APP_DIR}$`, 'm'));
-    expect(text).toContain(`CMD ["node", "${APP_ENTRY}"]`);
-    expect(text).toMatch(/HEALTHCHECK[\s\S]*\/api\/health/);
+    expect(text).toContain('CMD ["baluhost", "serve"]');
+    expect(text).toContain('ln -s /app/dist/scripts/baluhost.js /usr/local/bin/baluhost');
+    expect(text).toMatch(/HEALTHCHECK .*CMD \["baluhost", "health"\]/);
     expect(text).not.toMatch(/^(ARG|ENV) .*(SECRET|PASSWORD|TOKEN|DATABASE_URL)/m);
   });
 

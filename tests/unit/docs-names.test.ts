@@ -26,8 +26,14 @@ describe('container names the docs quote', () => {
     expect(DOCS.flatMap((f) => dockerTargets(readFileSync(f, 'utf8'))).length).toBeGreaterThan(3);
   });
 
-  it.each(DOCS.map((f) => [f.slice(ROOT.length + 1), f]))('%s names only containers the stack creates', (_name, file) => {
-    const unknown = dockerTargets(readFileSync(file, 'utf8')).filter((name) => !CONTAINERS.has(name));
-    expect(unknown).toEqual([]);
-  });
+  it.each(DOCS.map((f) => [f.slice(ROOT.length + 1), f]))(
+    '%s names only containers the stack (or the doc itself) creates',
+    (_name, file) => {
+      const text = readFileSync(file, 'utf8');
+      // A guide that starts a container by hand (`docker run … --name NAME`) may then name it.
+      const created = new Set([...text.matchAll(/docker run [^\n]*--name (\S+)/g)].map((m) => m[1] as string));
+      const unknown = dockerTargets(text).filter((name) => !CONTAINERS.has(name) && !created.has(name));
+      expect(unknown).toEqual([]);
+    },
+  );
 });

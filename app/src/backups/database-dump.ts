@@ -71,13 +71,21 @@ async function runStreaming(argv: string[], env: Record<string, string>, io: { s
   const child = spawn(argv[0] as string, argv.slice(1), { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((done) => child.once('close', done));
+  // A missing binary (no docker client where BALUHOST_PG_TOOLS_CONTAINER points) is an 'error'
+  // event, not an exit: without this listener it would end the server.
+  const exited = new Promise<number | null>((done, fail) => {
+    child.once('close', done);
+    child.once('error', (err) => fail(new DumpToolError(argv[0] as string, err)));
+  });
   const pumps: Promise<void>[] = [];
   if (io.stdinFile) pumps.push(pipeline(createReadStream(io.stdinFile), child.stdin));
   else child.stdin.end();
   if (io.stdoutFile) pumps.push(pipeline(child.stdout, createWriteStream(io.stdoutFile)));
   else child.stdout.resume();
-  const [code] = await Promise.all([exited, ...pumps.map((p) => p.catch(() => undefined))]);
+  const [code] = await Promise.all([exited, ...pumps.map((p) => p.catch(() => undefined))]).catch((err: unknown) => {
+    child.stdin.destroy();
+    throw err;
+  });
   if (code !== 0) throw new DumpToolError(argv.slice(0, 2).join(' '), { code, stderr });
 }
 
@@ -99,6 +107,15 @@ export function pgRestoreArgs(dumpFile: string, database: string): string[] {
 export class DumpToolError extends Error {
   constructor(tool: string, err: unknown) {
     const e = err as { code?: number | string; stderr?: string; message?: string };
+    if (e.code === 'ENOENT') {
+      super(
+        tool === 'docker'
+          ? 'BALUHOST_PG_TOOLS_CONTAINER is set, but there is no docker client where this server runs: unset it to use the pg_dump and pg_restore installed here (the image ships version 15)'
+          : `${tool} is not installed where this server runs (not found on PATH): install the PostgreSQL client tools of the server's major version, or set BALUHOST_PG_TOOLS_CONTAINER to run them in the database container`,
+      );
+      this.name = 'DumpToolError';
+      return;
+    }
     const tail = (e.stderr ?? e.message ?? '').trim().split('\n').slice(-5).join('\n');
     super(`${tool} failed (exit ${e.code ?? '?'}): ${tail}`);
     this.name = 'DumpToolError';

@@ -72,7 +72,7 @@ export const envSpec = {
   BALUHOST_AUTO_MIGRATE: {
     type: 'boolean',
     description:
-      'Apply pending migrations at start-up. Default: on for SQLite outside production, off for PostgreSQL (run `npm run db:migrate`).',
+      'Apply pending migrations at start-up. Default: on for SQLite outside production, off for PostgreSQL (run `npm run db:migrate`; in the image `baluhost migrate`).',
   },
   BALUHOST_SECRET_KEY: {
     type: 'string',

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, link, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { ConfigError } from '../errors/index.js';
+import { assertWritableFolders } from '../lib/writable-folders.js';
 import { envJsonSchema, envSpec, type EnvVarName } from './config.schema.js';
 import type { Config, DatabaseConfig, LogLevel, RunMode } from './config.types.js';
 
@@ -185,7 +186,7 @@ export async function loadConfig(env: Env): Promise<Config> {
     key = (await readFile(file, 'utf8')).trim();
   } catch {
     // Missing (or unreadable: then linking fails with EEXIST and the read below reports why).
-    await mkdir(config.dataDir, { recursive: true });
+    await assertWritableFolders([{ setting: 'BALUHOST_DATA_DIR', path: config.dataDir }]);
     key = randomBytes(48).toString('base64url');
     // Written whole under a private name, then linked into place: link() fails if the file exists,
     // so when two processes start at once one key wins, both use it, and nobody reads a half-written file.

@@ -1,3 +1,4 @@
+import { operatorCommand } from '../lib/operator-commands.js';
 import SqliteDriver from 'better-sqlite3';
 import { migrationDefinitions } from '../db/migrations/index.js';
 import { canonicalField, DigestAccumulator, md5Hex, type CanonicalValue, type TableDigest } from './canonical-hash.js';
@@ -34,7 +35,7 @@ export function openBaluhostSqlite(file: string): SqliteDriver.Database {
     throw new SourceError(
       unknown.length > 0
         ? `${file} was migrated by a newer BaluHost (${unknown.join(', ')}); use that version to migrate it`
-        : `${file} is at an older schema (missing ${missing.join(', ')}); start BaluHost on it once (or run npm run db:migrate) first`,
+        : `${file} is at an older schema (missing ${missing.join(', ')}); start BaluHost on it once (or run ${operatorCommand('migrate')}) first`,
     );
   }
   return db;

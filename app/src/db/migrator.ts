@@ -1,4 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- the migrator works on any schema, including one newer than this build */
+import { operatorCommand } from '../lib/operator-commands.js';
 import { inspect } from 'node:util';
 import { Migrator, type Kysely, type MigrationResult } from 'kysely';
 import { SchemaVersionError } from '../errors/index.js';
@@ -81,7 +82,7 @@ export async function prepareSchema(db: Kysely<any>, dialect: Dialect, autoMigra
   if (status.pending.length === 0) return [];
   if (!autoMigrate) {
     throw new SchemaVersionError(
-      `Database has ${status.pending.length} pending migration(s) (${status.pending.join(', ')}). Run \`npm run db:migrate\` or set BALUHOST_AUTO_MIGRATE=true.`,
+      `Database has ${status.pending.length} pending migration(s) (${status.pending.join(', ')}). Run \`${operatorCommand('migrate')}\` or set BALUHOST_AUTO_MIGRATE=true.`,
     );
   }
   return migrateToLatest(db, dialect);

@@ -102,6 +102,14 @@ export class ConfigError extends Error {
   }
 }
 
+/** A folder the server must write to is not writable by the user it runs as: it refuses to start, naming folder and owner. */
+export class FolderAccessError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FolderAccessError';
+  }
+}
+
 /** The database schema is not one this build can run against. */
 export class SchemaVersionError extends Error {
   constructor(message: string) {

@@ -9,6 +9,7 @@ export {
   InsufficientStorageError,
   NotFoundError,
   PayloadTooLargeError,
+  FolderAccessError,
   SchemaVersionError,
   ServiceUnavailableError,
   TooManyRequestsError,

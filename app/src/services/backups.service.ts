@@ -1,3 +1,4 @@
+import { operatorCommand } from '../lib/operator-commands.js';
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
@@ -193,7 +194,7 @@ export function createBackupsService(deps: BackupsDeps) {
         throw ValidationError.field(['body'], 'choose restore_database, restore_files, or both');
       if (backup.filename.endsWith('.enc'))
         throw new ConflictError(
-          `Backup ${backup.filename} is encrypted with a passphrase the server does not hold; restore it with npm run restore:database -- --from <file> --passphrase-file <file>`,
+          `Backup ${backup.filename} is encrypted with a passphrase the server does not hold; restore it with ${operatorCommand('restore', '--backup <file> --passphrase-file <file>')}`,
           'backup_encrypted',
         );
       return exclusive(async () => {
