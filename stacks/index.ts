@@ -6,9 +6,10 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as pulumi from '@pulumi/pulumi';
-import { AppRelease, DATABASE_CONTAINER, Database, HostFiles, Monitoring, NasHost, ReverseProxy } from './components/index.js';
+import { AppRelease, DATABASE_CONTAINER, Database, FirstAdmin, HostFiles, Monitoring, NasHost, ReverseProxy } from './components/index.js';
 import { readPulumiStackConfig } from './config/pulumi-config.js';
 import { knownHostsLine, writeKnownHostsFile } from './remote/index.js';
+import { envFileLines } from '../templates/app/app.view.js';
 import { hostLayout, manifestHash as hashOfManifest, manifestOf, renderHostFiles } from '../templates/index.js';
 
 const REPOSITORY = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -20,6 +21,8 @@ const knownHostsFile = writeKnownHostsFile(
   pulumi.getStack(),
   knownHostsLine(config.host.address, config.host.sshPort, config.host.hostKey),
 );
+
+const adminPassword = new FirstAdmin('first-admin', { configured: secrets.adminPassword }).password;
 
 const host = new NasHost('nas', { config, layout, privateKey: secrets.sshPrivateKey, knownHostsFile });
 const monitoring = new Monitoring('monitoring', { layout, connection: host.connection, remote: host.remote, dependsOn: [host.ready] });
@@ -38,6 +41,7 @@ if (config.app.runtime === 'docker' && host.docker) {
     secretKey: secrets.secretKey,
     sentryDsn: secrets.sentryDsn,
     metricsToken: monitoring.metricsToken,
+    adminPassword,
     buildContext: REPOSITORY,
     dependsOn: [host.ready, database.container],
   });
@@ -47,10 +51,16 @@ const secretEnv =
   config.app.runtime === 'baremetal'
     ? pulumi.secret(
         pulumi
-          .all([secrets.secretKey, secrets.sentryDsn ?? pulumi.output(''), monitoring.metricsToken])
-          .apply(
-            ([key, dsn, metricsToken]) =>
-              `BALUHOST_SECRET_KEY="${key}"\nBALUHOST_METRICS_TOKEN="${metricsToken}"\n${dsn ? `SENTRY_DSN="${dsn}"\n` : ''}`,
+          .all([secrets.secretKey, secrets.sentryDsn ?? pulumi.output(''), monitoring.metricsToken, adminPassword])
+          .apply(([key, dsn, metricsToken, admin]) =>
+            envFileLines({
+              BALUHOST_SECRET_KEY: key,
+              BALUHOST_METRICS_TOKEN: metricsToken,
+              BALUHOST_ADMIN_PASSWORD: admin,
+              ...(dsn ? { SENTRY_DSN: dsn } : {}),
+            })
+              .map(({ line }) => `${line}\n`)
+              .join(''),
           ),
       )
     : undefined;
@@ -77,6 +87,8 @@ export const url = `https://${config.domains[0]}${httpsPort}`;
 export const activeSlot = config.app.activeSlot;
 export const release = config.app.release;
 export const slotImages = app ? app.images : undefined;
+/** `pulumi stack output --show-secrets firstAdminPassword`: the password of the admin the first start creates. */
+export const firstAdminPassword = pulumi.secret(adminPassword);
 export const databaseContainer = database ? DATABASE_CONTAINER : undefined;
 export const backupPath = config.backups.destination;
 export const manifestHash = hashOfManifest(manifestOf(files));

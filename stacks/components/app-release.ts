@@ -24,6 +24,8 @@ export interface AppReleaseArgs {
   databaseUrl: pulumi.Output<string>;
   secretKey: pulumi.Output<string>;
   sentryDsn?: pulumi.Output<string>;
+  /** The first admin's password (a stack secret, generated when unset); used only when the database has no admin yet. */
+  adminPassword: pulumi.Output<string>;
   /** The token Prometheus sends to /metrics (Monitoring). */
   metricsToken: pulumi.Output<string>;
   /** Build context (this repository) when a slot has no image reference. */
@@ -31,6 +33,7 @@ export interface AppReleaseArgs {
   dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
+export const EDGE_NETWORK = 'baluhost-edge';
 export const MIGRATION_NOT_NEEDED = 'echo "migration: the slot images did not change; nothing to migrate"';
 
 export class AppRelease extends pulumi.ComponentResource {
@@ -39,6 +42,8 @@ export class AppRelease extends pulumi.ComponentResource {
   readonly images: Record<Slot, pulumi.Output<string>>;
   readonly backup: command.remote.Command;
   readonly migration: command.remote.Command;
+  /** The bridge network the slots publish their loopback ports on (the database network is internal). */
+  readonly edge: docker.Network;
 
   constructor(name: string, args: AppReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super('baluhost:nas:AppRelease', name, {}, opts);
@@ -46,6 +51,7 @@ export class AppRelease extends pulumi.ComponentResource {
     const child = { parent: this, provider };
     const active = config.app.activeSlot;
     const target = inactiveSlot(active);
+    this.edge = new docker.Network(`${name}-edge`, { name: EDGE_NETWORK, driver: 'bridge' }, { ...child, dependsOn: args.dependsOn });
 
     // One image resource per distinct reference; slots without one share the build.
     const pulled = new Map<string, docker.RemoteImage>();
@@ -115,7 +121,10 @@ export class AppRelease extends pulumi.ComponentResource {
             .all([secretEnv, pulumi.output(envList(appEnvironment(config, args.layout, slot)))])
             .apply(([secrets, plain]) => [...plain, ...secrets]),
           ports: [{ internal: 8000, external: config.app.slots[slot], ip: '127.0.0.1' }],
-          networksAdvanced: [{ name: args.network }],
+          // networksAdvanced is "the equivalent to the --network option of docker run" (@pulumi/docker
+          // Container docs): it replaces the default bridge, and Docker publishes no port for a
+          // container on internal networks only. The edge network is what the published port uses.
+          networksAdvanced: [{ name: args.network }, { name: this.edge.name }],
           volumes: [
             { hostPath: args.layout.dataDir, containerPath: CONTAINER_PATHS.data },
             { hostPath: args.layout.storageDir, containerPath: CONTAINER_PATHS.storage },
@@ -125,7 +134,7 @@ export class AppRelease extends pulumi.ComponentResource {
           user: `${APP_UID}:${APP_UID}`,
           // Unauthenticated liveness; the deploy gate additionally waits for /api/ready.
           healthcheck: {
-            tests: ['CMD', 'curl', '-fsS', 'http://127.0.0.1:8000/api/health'],
+            tests: ['CMD', 'baluhost', 'health'],
             interval: '15s',
             timeout: '5s',
             retries: 4,
@@ -163,11 +172,12 @@ function envList(env: Record<string, string>): string[] {
 function secretEnvironment(args: AppReleaseArgs): pulumi.Output<string[]> {
   return pulumi.secret(
     pulumi
-      .all([args.databaseUrl, args.secretKey, args.sentryDsn ?? pulumi.output(''), args.metricsToken])
-      .apply(([url, key, dsn, metricsToken]) => [
+      .all([args.databaseUrl, args.secretKey, args.sentryDsn ?? pulumi.output(''), args.metricsToken, args.adminPassword])
+      .apply(([url, key, dsn, metricsToken, adminPassword]) => [
         `DATABASE_URL=${url}`,
         `BALUHOST_SECRET_KEY=${key}`,
         `BALUHOST_METRICS_TOKEN=${metricsToken}`,
+        `BALUHOST_ADMIN_PASSWORD=${adminPassword}`,
         `BALUHOST_RELEASE=${args.config.app.release}`,
         ...(dsn ? [`SENTRY_DSN=${dsn}`] : []),
       ]),

@@ -4,12 +4,14 @@ import { CONFIG_NAMESPACE, parseStackConfig } from './load-stack-config.js';
 import type { StackConfig } from './stack-config.schema.js';
 
 /** Secret keys, read with requireSecret and never validated as plain config. */
-export const SECRET_KEYS = ['sshPrivateKey', 'secretKey', 'sentryDsn'] as const;
+export const SECRET_KEYS = ['sshPrivateKey', 'secretKey', 'sentryDsn', 'adminPassword'] as const;
 
 export interface StackSecrets {
   sshPrivateKey: pulumi.Output<string>;
   secretKey: pulumi.Output<string>;
   sentryDsn: pulumi.Output<string> | undefined;
+  /** The first admin's password; when unset the program generates one. */
+  adminPassword: pulumi.Output<string> | undefined;
 }
 
 export function readPulumiStackConfig(): { config: StackConfig; secrets: StackSecrets } {
@@ -28,6 +30,7 @@ export function readPulumiStackConfig(): { config: StackConfig; secrets: StackSe
       sshPrivateKey: cfg.requireSecret('sshPrivateKey'),
       secretKey: cfg.requireSecret('secretKey'),
       sentryDsn: cfg.getSecret('sentryDsn'),
+      adminPassword: cfg.getSecret('adminPassword'),
     },
   };
 }

@@ -35,6 +35,7 @@ describe.each(['dev', 'prod'])('the %s stack under mocks', (stack) => {
     const r = await load();
     const components = r.resources.filter((x) => x.type.startsWith('baluhost:nas:')).map((x) => `${x.type} ${x.name}`);
     expect(components).toEqual([
+      'baluhost:nas:FirstAdmin first-admin',
       'baluhost:nas:NasHost nas',
       'baluhost:nas:Monitoring monitoring',
       'baluhost:nas:Database database',
@@ -66,7 +67,9 @@ describe.each(['dev', 'prod'])('the %s stack under mocks', (stack) => {
     expect(blue.inputs['ports']).toEqual([{ internal: 8000, external: 8001, ip: '127.0.0.1' }]);
     expect(green.inputs['ports']).toEqual([{ internal: 8000, external: 8002, ip: '127.0.0.1' }]);
     for (const slot of [blue, green]) {
-      expect(slot.inputs['healthcheck']).toMatchObject({ tests: ['CMD', 'curl', '-fsS', 'http://127.0.0.1:8000/api/health'] });
+      expect(slot.inputs['healthcheck']).toMatchObject({ tests: ['CMD', 'baluhost', 'health'] });
+      // On the database's internal network and on a bridge Docker publishes the loopback port on.
+      expect(slot.inputs['networksAdvanced']).toEqual([{ name: 'baluhost-internal' }, { name: 'baluhost-edge' }]);
       expect(slot.inputs['restart']).toBe('unless-stopped');
       expect(slot.inputs['logOpts']).toEqual({ 'max-size': '20m', 'max-file': '5' });
       expect(slot.inputs['volumes']).toContainEqual({ hostPath: '/srv/baluhost/storage', containerPath: '/srv/storage' });
@@ -82,6 +85,12 @@ describe.each(['dev', 'prod'])('the %s stack under mocks', (stack) => {
     expect(envs).toContain(`BALUHOST_SECRET_KEY=${TEST_SECRETS.secretKey}`);
     expect(envs).toContain(`DATABASE_URL=postgres://baluhost:${TEST_SECRETS.dbPassword}@baluhost-postgres:5432/baluhost`);
     expect(envs).toContain('NODE_ENV=production');
+    // No adminPassword in the stack config: a generated one, a secret output of the stack.
+    expect(r.byName('first-admin-password').type).toBe('random:index/randomPassword:RandomPassword');
+    expect(envs).toContain(`BALUHOST_ADMIN_PASSWORD=${TEST_SECRETS.dbPassword}`);
+    expect(r.outputs['firstAdminPassword']).toEqual({ value: TEST_SECRETS.dbPassword, secret: true });
+    expect(r.byName('app-edge').inputs).toMatchObject({ name: 'baluhost-edge', driver: 'bridge' });
+    expect(r.byName('app-edge').inputs['internal']).toBeUndefined();
     expect(r.byName('app-migrate').secretPaths).toContain('stdin');
     expect(String(r.byName('app-migrate').inputs['create'])).not.toContain(TEST_SECRETS.dbPassword);
     // Prometheus scrapes the slots with the generated metrics token, which reaches the NAS only on stdin.
@@ -198,6 +207,7 @@ describe('bare-metal runtime', () => {
     const run = await runProgram(sectionsWith({ app: { runtime: 'baremetal' } }));
     expect(run.resources.some((r) => r.type.startsWith('docker:') || r.type === 'pulumi:providers:docker')).toBe(false);
     expect(run.resources.filter((r) => r.type.startsWith('baluhost:nas:')).map((r) => r.name)).toEqual([
+      'first-admin',
       'nas',
       'monitoring',
       'host-files',
@@ -207,6 +217,7 @@ describe('bare-metal runtime', () => {
     expect(secrets.secretPaths).toContain('stdin');
     expect(String(secrets.inputs['stdin'])).toContain(TEST_SECRETS.secretKey);
     expect(String(secrets.inputs['stdin'])).toContain(`BALUHOST_METRICS_TOKEN="${TEST_SECRETS.metricsToken}"`);
+    expect(String(secrets.inputs['stdin'])).toContain(`BALUHOST_ADMIN_PASSWORD="${TEST_SECRETS.dbPassword}"`);
     expect(String(secrets.inputs['create'])).not.toContain(TEST_SECRETS.secretKey);
     expect(String(run.byName('host-files-install-units').inputs['create'])).toContain('systemctl enable --now baluhost.service');
     for (const resource of run.resources) assertNoPlaintextSecrets(resource);
