@@ -3,7 +3,7 @@
  * PostgreSQL database, and the real API run as two processes standing in for the blue and green
  * containers. The stack driver is the thin adapter in place of `stack.up()`: it runs the real
  * migration and (re)starts slot processes; everything else the release code does for real.
- * An image whose name contains `broken` starts with unusable storage, so its /api/ready fails.
+ * An image whose name contains `broken` asks for more free disk than any disk has, so its /api/ready fails.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -81,7 +81,8 @@ export class SimulatedNas {
       DATABASE_URL: this.db.url,
       BALUHOST_SECRET_KEY: SECRET,
       BALUHOST_DATA_DIR: join(base, 'data'),
-      BALUHOST_STORAGE_ROOT: image.includes('broken') ? join(base, 'not-a-folder', 'storage') : join(base, 'storage'),
+      BALUHOST_STORAGE_ROOT: join(base, 'storage'),
+      ...(image.includes('broken') ? { BALUHOST_READY_MIN_FREE_BYTES: String(Number.MAX_SAFE_INTEGER) } : {}),
       BALUHOST_RELEASE: image,
       BALUHOST_AUTO_MIGRATE: 'false',
       BALUHOST_SHUTDOWN_TIMEOUT_MS: '5000',
@@ -102,10 +103,8 @@ export class SimulatedNas {
     await this.stopSlot(slot);
     const env = this.env(slot, image);
     await mkdir(env['BALUHOST_DATA_DIR'] as string, { recursive: true });
-    // A new release starts from working storage, unless it is the broken one.
+    // A new release starts from working storage (breakSlot may have left a file in its place).
     await rm(join(this.host.root, 'slots', slot, 'storage'), { force: true }).catch(() => undefined);
-    if (image.includes('broken')) await writeFile(join(this.host.root, 'slots', slot, 'not-a-folder'), 'a file where a folder should be');
-    else await rm(join(this.host.root, 'slots', slot, 'not-a-folder'), { force: true });
     const child = spawn(process.execPath, ['--import', 'tsx', 'app/src/server.ts'], { cwd: ROOT, env, stdio: 'ignore' });
     this.processes.set(slot, { child, image });
     // What a container's `wait` does: return once the process answers (liveness, not readiness).

@@ -15,6 +15,10 @@ export async function assertWritableFolders(folders: { setting: string; path: st
       await access(folder.path, constants.W_OK | constants.X_OK);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOTDIR' || code === 'EEXIST')
+        throw new FolderAccessError(
+          `${folder.setting} ${folder.path} is not a folder (a file is in its way); point the setting at a folder.`,
+        );
       if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') throw err;
       throw new FolderAccessError(await describe(folder, code));
     }
