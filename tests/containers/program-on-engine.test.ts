@@ -14,7 +14,7 @@ import { hostLayout, renderHostFiles } from '../../templates/index.js';
 import { parseStackConfig } from '../../stacks/config/index.js';
 import { apiClient, waitForHttp } from '../helpers/api-client.js';
 import { containerImages } from '../helpers/container-images.js';
-import { docker, removeDockerObjects } from '../helpers/docker-engine.js';
+import { acquireMachineLock, docker, removeDockerObjects } from '../helpers/docker-engine.js';
 import { freePorts } from '../helpers/nginx.js';
 import { runProgram, TEST_SECRETS, type ProgramRun } from '../helpers/pulumi-program.js';
 import { applyOnEngine, type AppliedProgram } from '../helpers/real-engine.js';
@@ -29,8 +29,11 @@ let applied: AppliedProgram;
 let ports: { blue: number; green: number };
 let sections: Record<string, unknown>;
 
+let releaseNames: () => Promise<void>;
+
 beforeAll(async () => {
   await containerImages();
+  releaseNames = await acquireMachineLock('fixed-container-names');
   sshd = await startSshd();
   // The stack refuses NAS folders under /tmp (a system folder), as it should on a NAS.
   await mkdir('/srv', { recursive: true });
@@ -74,6 +77,7 @@ afterAll(async () => {
   await applied?.cleanup();
   await sshd?.stop();
   if (root) await rm(root, { recursive: true, force: true });
+  await releaseNames?.();
 }, 120_000);
 
 describe('the program on a real Docker Engine', () => {

@@ -91,17 +91,18 @@ export async function mirrorHostFlags(): Promise<string[]> {
 }
 
 /**
- * One image build at a time on this machine: test files in parallel workers all need the same
- * images, and the first one builds them while the others wait. A lock left by a dead process is taken over.
+ * A lock shared by the test workers of this machine, for what several files need alone: the image
+ * builds, and the container names the program fixes (baluhost-postgres, baluhost-app-blue, …).
+ * A lock left by a dead process is taken over. Returns the release.
  */
-export async function withBuildLock<T>(work: () => Promise<T>): Promise<T> {
-  const file = join(tmpdir(), 'baluhost-image-build.lock');
+export async function acquireMachineLock(name: string): Promise<() => Promise<void>> {
+  const file = join(tmpdir(), `baluhost-${name}.lock`);
   for (;;) {
     try {
       const handle = await open(file, 'wx');
       await handle.writeFile(String(process.pid));
       await handle.close();
-      break;
+      return () => rm(file, { force: true });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = Number(await readFile(file, 'utf8').catch(() => '0'));
@@ -109,10 +110,15 @@ export async function withBuildLock<T>(work: () => Promise<T>): Promise<T> {
       else await new Promise((r) => setTimeout(r, 1000));
     }
   }
+}
+
+/** One image build at a time: the first test file builds, the others wait and find the images current. */
+export async function withBuildLock<T>(work: () => Promise<T>): Promise<T> {
+  const release = await acquireMachineLock('image-build');
   try {
     return await work();
   } finally {
-    await rm(file, { force: true });
+    await release();
   }
 }
 

@@ -49,9 +49,24 @@ export class SimulatedNas {
 
   static async start(): Promise<SimulatedNas> {
     const nas = new SimulatedNas();
+    await nas.boot();
+    return nas;
+  }
+
+  /** The image each slot runs now (undefined: not running). */
+  imageOf(slot: Slot): string | undefined {
+    return this.processes.get(slot)?.image;
+  }
+
+  protected async startDatabase(): Promise<void> {
+    this.db = await createThrowawayDatabase('baluhost_e2e');
+  }
+
+  protected async boot(): Promise<void> {
+    const nas = this as SimulatedNas;
     const [http, https, blue, green] = await freePorts(4);
     nas.sshd = await startSshd();
-    nas.db = await createThrowawayDatabase('baluhost_e2e');
+    await nas.startDatabase();
     nas.config = stackConfig({
       host: { address: '127.0.0.1', sshPort: nas.sshd.target.port, sshUser: 'root', hostKey: nas.sshd.target.hostKey },
       domains: ['nas.test'],
@@ -64,7 +79,6 @@ export class SimulatedNas {
     await nas.startSlot('blue', 'baluhost:v1');
     await nas.startSlot('green', 'baluhost:v1');
     nas.nginx = await startNginx(nas.host.layout);
-    return nas;
   }
 
   get httpsPort(): number {
@@ -143,7 +157,7 @@ export class SimulatedNas {
     const apply = async (next: StackConfig) => {
       for (const slot of ['blue', 'green'] as const) {
         const image = next.app.slotImages[slot] ?? next.app.image ?? 'baluhost:built';
-        if (this.processes.get(slot)?.image !== image) {
+        if (this.imageOf(slot) !== image) {
           await this.migrate();
           await this.startSlot(slot, image);
           this.applied.push({ slot, image });
