@@ -136,6 +136,14 @@ describe('the image', () => {
     expect(result.stderr).toContain('chown -R 10001:10001');
   });
 
+  it('refuses to start on an unmigrated production database, naming the command that works in the image', async () => {
+    const result = await docker(['run', '--rm', '--name', names.denied, '-e', `BALUHOST_SECRET_KEY=${key()}`, APP_IMAGE], {
+      allowFailure: true,
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/ERROR \(SchemaVersionError\): Database has \d+ pending migration\(s\).*Run `baluhost migrate`/);
+  });
+
   it('finishes an upload in flight when stopped, within the stop grace, and exits 0', async () => {
     const [port] = (await freePorts(1)) as [number];
     const env = [
@@ -260,5 +268,10 @@ describe('the image', () => {
     const restored = await oneOff('restore', '--backup', file, '--yes');
     expect(restored.stdout, restored.stderr).toMatch(/Restored \d+ rows from/);
     expect(restored.stdout).toContain('To undo: baluhost restore --backup');
+
+    // The stand-in keeps the official image's stop contract: SIGINT, a fast shutdown, exit 0.
+    await docker(['stop', names.db]);
+    expect((await docker(['inspect', '--format', '{{.State.ExitCode}}', names.db])).stdout.trim()).toBe('0');
+    expect((await docker(['logs', names.db])).stderr).toContain('received fast shutdown request');
   }, 240_000);
 });
