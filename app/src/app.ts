@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import multipart from '@fastify/multipart';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config/index.js';
 import type { Database } from './db/index.js';
@@ -9,7 +9,7 @@ import { errorHandlerPlugin } from './plugins/error-handler.js';
 import { observabilityPlugin } from './plugins/observability.js';
 import type { ErrorTracker } from './observability/error-tracking.js';
 import { openApiPlugin } from './plugins/openapi.js';
-import { securityPlugin } from './plugins/security.js';
+import { securityPlugin, setBaselineHeaders } from './plugins/security.js';
 import { createValidatorCompiler } from './plugins/validation.js';
 import type { Clock, PasswordHasher } from './repositories/index.js';
 import { authRoutes } from './routes/auth.js';
@@ -59,6 +59,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     ajv: { customOptions: { allErrors: true } },
     return503OnClosing: true,
+    // The router refuses a malformed %-escape before any hook runs: same error shape and headers as any 4xx.
+    frameworkErrors: (error, _request, reply) => {
+      const answer = reply as unknown as FastifyReply;
+      setBaselineHeaders(answer);
+      void answer.code(400).send({ detail: `Malformed URL: ${error.message}`, code: 'bad_url' });
+    },
     // The observability plugin writes one line per request, with the route pattern instead of the URL.
     logController: new LogController({ disableRequestLogging: true }),
   });

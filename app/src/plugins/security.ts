@@ -5,7 +5,7 @@
  */
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import { requestContext } from './auth.js';
 
@@ -15,6 +15,21 @@ const UNLIMITED = ['/api/health', '/api/ready', '/metrics'];
 const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 const DOCS_CSP =
   "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/**
+ * The headers helmet and the hook below give every answer, for the one answer sent before any hook
+ * runs: the router's refusal of a malformed URL (see frameworkErrors in app.ts).
+ */
+export function setBaselineHeaders(reply: FastifyReply): void {
+  reply.headers({
+    'content-security-policy': API_CSP,
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+    'referrer-policy': 'no-referrer',
+    'cross-origin-resource-policy': 'same-origin',
+    'cross-origin-opener-policy': 'same-origin',
+  });
+}
 
 async function security(app: FastifyInstance) {
   await app.register(helmet, {
