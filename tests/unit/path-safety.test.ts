@@ -184,6 +184,13 @@ describe('resolveInside', () => {
     await symlink(outside, join(root, 'home', 'escape'));
     await symlink(join(outside, 'secret.txt'), join(root, 'home', 'secret-link'));
     await symlink(join(root, 'home', 'inner'), join(root, 'home', 'inner-link'));
+    // Links into another user's home, and links that point nowhere (inside the home and outside the root).
+    await mkdir(join(root, 'other', 'private'), { recursive: true });
+    await writeFile(join(root, 'other', 'private', 'diary.txt'), 'dear diary');
+    await symlink(join(root, 'other', 'private'), join(root, 'home', 'neighbour'));
+    await symlink(join(root, 'other'), join(root, 'home-alias'));
+    await symlink(join(root, 'home', 'gone'), join(root, 'home', 'dangling'));
+    await symlink(join(outside, 'planted.txt'), join(root, 'home', 'dangling-out'));
   });
   afterAll(async () => {
     await rm(root, { recursive: true, force: true });
@@ -198,8 +205,30 @@ describe('resolveInside', () => {
     await expect(resolveInside(root, ['..looks-like-parent'])).resolves.toBe(join(real, '..looks-like-parent'));
   });
 
-  it('allows a link that stays inside the root', async () => {
+  it("allows a link that stays inside its owner's folder", async () => {
     await expect(resolveInside(root, ['home', 'inner-link'])).resolves.toBeDefined();
+  });
+
+  it.each([
+    ['a folder link into another home', ['home', 'neighbour']],
+    ['a file below a link into another home', ['home', 'neighbour', 'diary.txt']],
+    ['a new file below a link into another home', ['home', 'neighbour', 'planted.txt']],
+    ['a home that is itself a link to another home', ['home-alias', 'private', 'diary.txt']],
+    ['a link that points nowhere outside the root', ['home', 'dangling-out']],
+  ])('refuses %s', async (_name, segments) => {
+    await expect(resolveInside(root, segments)).rejects.toMatchObject({ status: 403, code: 'path_outside_root' });
+  });
+
+  it('refuses a link that points nowhere (writing through it would create its target), with a 409 naming it', async () => {
+    for (const segments of [
+      ['home', 'dangling'],
+      ['home', 'dangling', 'below.txt'],
+    ])
+      await expect(resolveInside(root, segments)).rejects.toMatchObject({
+        status: 409,
+        code: 'broken_link',
+        message: 'dangling is a link to something that does not exist; remove or repair it',
+      });
   });
 
   it.each([
@@ -211,7 +240,7 @@ describe('resolveInside', () => {
     await expect(resolveInside(root, segments)).rejects.toMatchObject({
       status: 403,
       code: 'path_outside_root',
-      message: 'Path escapes the storage root through a link',
+      message: "Path leads through a link out of its owner's folder",
     });
   });
 

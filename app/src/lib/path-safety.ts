@@ -1,6 +1,6 @@
-import { realpath } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
-import { ForbiddenError, ValidationError } from '../errors/index.js';
+import { lstat, readlink, realpath } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { ConflictError, ForbiddenError, ValidationError } from '../errors/index.js';
 
 /**
  * The one gate between a user-supplied path and the filesystem. Every file route goes through
@@ -71,23 +71,38 @@ function isInside(root: string, candidate: string): boolean {
 
 /**
  * Joins already-parsed segments under `root` and proves, by resolving symlinks, that the real
- * location is inside `root`. Works for paths that do not exist yet (checks the deepest existing
- * ancestor), so it guards creations too.
+ * location stays inside the first segment's folder (a user's home): a link may point elsewhere in
+ * its owner's home, never into another user's home nor out of the root. Works for paths that do not
+ * exist yet (checks the deepest existing ancestor), so it guards creations too; a link on the way
+ * that points nowhere is refused, since writing through it would create its target.
  */
 export async function resolveInside(root: string, segments: readonly string[]): Promise<string> {
   const realRoot = await realpath(root);
   const target = join(realRoot, ...segments);
   if (!isInside(realRoot, target)) throw new ForbiddenError('Path escapes the storage root', 'path_outside_root');
+  const confine = segments.length > 0 ? join(realRoot, segments[0] as string) : realRoot;
   let probe = target;
   for (;;) {
     try {
       const real = await realpath(probe);
-      if (!isInside(realRoot, real)) throw new ForbiddenError('Path escapes the storage root through a link', 'path_outside_root');
+      // A home not made yet: its nearest existing ancestor is the root itself.
+      if (!isInside(isInside(confine, probe) ? confine : realRoot, real))
+        throw new ForbiddenError("Path leads through a link out of its owner's folder", 'path_outside_root');
       return target;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      await refuseBrokenLink(probe, confine);
       // Walks up to the deepest existing ancestor; it ends at "/" at the latest, which always resolves.
       probe = dirname(probe);
     }
   }
+}
+
+async function refuseBrokenLink(path: string, confine: string): Promise<void> {
+  const info = await lstat(path).catch(() => undefined);
+  if (!info?.isSymbolicLink()) return;
+  const destination = resolve(dirname(path), await readlink(path));
+  if (!isInside(confine, destination))
+    throw new ForbiddenError("Path leads through a link out of its owner's folder", 'path_outside_root');
+  throw new ConflictError(`${basename(path)} is a link to something that does not exist; remove or repair it`, 'broken_link');
 }
