@@ -37,6 +37,22 @@ describe.each(DIALECTS)('brute-force protection [%s]', (dialect) => {
     expect((await login(env, user.username, password)).headers['retry-after']).toBe('120');
   });
 
+  it('counts wrong current passwords at change-password like failed logins: a stolen session is no password oracle', async () => {
+    env = await createTestEnv(dialect, { env: { BALUHOST_LOCKOUT_THRESHOLD: '3', BALUHOST_LOCKOUT_SECONDS: '60' } });
+    const u = await createLoggedInUser(env);
+    const change = (current: string) =>
+      env!.app.inject({
+        method: 'POST',
+        url: '/api/auth/change-password',
+        headers: u.headers,
+        payload: { current_password: current, new_password: 'A-Brand-New-Passphrase-7' },
+      });
+    for (let i = 0; i < 3; i++) expect((await change(`guess-number-${i}`)).statusCode).toBe(401);
+    const locked = await change(u.password);
+    expect([locked.statusCode, locked.json()]).toEqual([429, expect.objectContaining({ code: 'account_locked' })]);
+    expect((await login(env, u.user.username, u.password)).statusCode).toBe(429);
+  });
+
   it('locks unknown usernames the same way, so a lockout does not reveal who exists', async () => {
     env = await createTestEnv(dialect, { env: { BALUHOST_LOCKOUT_THRESHOLD: '2' } });
     for (let i = 0; i < 2; i++) expect((await login(env, 'nobody-here', 'wrong-password-1')).statusCode).toBe(401);

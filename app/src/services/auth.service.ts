@@ -160,8 +160,11 @@ export function createAuthService(deps: AuthDeps) {
       input: { currentPassword: string; newPassword: string },
     ): Promise<number> {
       const { user } = principal;
+      // A stolen session must not become a password oracle: guesses here count like failed logins.
+      await throttle.assertNotLocked(user.username);
       const stored = await repos.users.passwordHash(user.id);
       if (!stored || !(await hasher.verify(stored, input.currentPassword))) {
+        await throttle.loginFailed(ctx, user.username, user.id);
         await audit.record(ctx, {
           eventType: 'auth',
           action: 'change_password',
@@ -192,6 +195,7 @@ export function createAuthService(deps: AuthDeps) {
 
     /** Proves the password again inside this session: sensitive admin actions need it within 5 minutes. */
     async reauthenticate(ctx: RequestContext, principal: Principal, password: string): Promise<void> {
+      await throttle.assertNotLocked(principal.user.username);
       const stored = await repos.users.passwordHash(principal.user.id);
       if (!stored || !(await hasher.verify(stored, password))) {
         await audit.recordBy(ctx, principal, {
