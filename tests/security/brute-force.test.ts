@@ -53,6 +53,42 @@ describe.each(DIALECTS)('brute-force protection [%s]', (dialect) => {
     expect((await login(env, u.user.username, u.password)).statusCode).toBe(429);
   });
 
+  it('locks guessing of a share-link password per link and address, on /access and on downloads', async () => {
+    env = await createTestEnv(dialect, { env: { BALUHOST_LOCKOUT_THRESHOLD: '3', BALUHOST_LOCKOUT_SECONDS: '60' } });
+    const owner = await createLoggedInUser(env);
+    const uploaded = await env.app.inject({
+      method: 'POST',
+      url: '/api/files/upload',
+      headers: { ...owner.headers, 'content-type': 'multipart/form-data; boundary=x' },
+      payload:
+        '--x\r\nContent-Disposition: form-data; name="path"\r\n\r\n\r\n--x\r\nContent-Disposition: form-data; name="files"; filename="tax.pdf"\r\nContent-Type: application/octet-stream\r\n\r\n2025 return\r\n--x--\r\n',
+    });
+    expect(uploaded.statusCode).toBe(200);
+    const fileId = uploaded.json<{ upload_ids: number[] }>().upload_ids[0];
+    const link = await env.app.inject({
+      method: 'POST',
+      url: '/api/shares/links',
+      headers: owner.headers,
+      payload: { file_id: fileId, password: 'Right-Share-Pass-1', allow_download: true },
+    });
+    expect(link.statusCode).toBe(201);
+    const token = link.json<{ token: string }>().token;
+    const access = (password: string, remoteAddress = '203.0.113.9') =>
+      env!.app.inject({ method: 'POST', url: `/api/shares/public/${token}/access`, payload: { password }, remoteAddress });
+    for (let i = 0; i < 3; i++) expect((await access(`guess-${i}`)).statusCode).toBe(403);
+    const locked = await access('Right-Share-Pass-1');
+    expect([locked.statusCode, locked.json()]).toEqual([429, expect.objectContaining({ code: 'share_locked' })]);
+    const download = await env.app.inject({
+      method: 'GET',
+      url: `/api/shares/public/${token}/download`,
+      headers: { 'x-share-password': 'Right-Share-Pass-1' },
+      remoteAddress: '203.0.113.9',
+    });
+    expect(download.statusCode).toBe(429);
+    // Another address is not locked out by the guesser.
+    expect((await access('Right-Share-Pass-1', '198.51.100.4')).statusCode).toBe(200);
+  });
+
   it('locks unknown usernames the same way, so a lockout does not reveal who exists', async () => {
     env = await createTestEnv(dialect, { env: { BALUHOST_LOCKOUT_THRESHOLD: '2' } });
     for (let i = 0; i < 2; i++) expect((await login(env, 'nobody-here', 'wrong-password-1')).statusCode).toBe(401);

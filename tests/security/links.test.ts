@@ -5,13 +5,14 @@
  */
 import { mkdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { InjectOptions } from 'fastify';
 import { expect, it } from 'vitest';
 import { createLoggedInUser } from '../helpers/factories.js';
 import { upload } from '../helpers/files.js';
-import { describeEachDialect, type TestEnv } from '../helpers/test-app.js';
+import { describeEachDialect } from '../helpers/test-app.js';
 
 describeEachDialect('links in the storage folder', (env) => {
-  const inject = (opts: Parameters<TestEnv['app']['inject']>[0]) => env().app.inject(opts);
+  const inject = (options: InjectOptions) => env().app.inject(options);
 
   /** A folder entry the index knows, so only path safety stands between the request and the disk. */
   async function indexFolder(ownerId: number, parentId: number, name: string) {

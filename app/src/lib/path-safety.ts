@@ -102,7 +102,6 @@ async function refuseBrokenLink(path: string, confine: string): Promise<void> {
   const info = await lstat(path).catch(() => undefined);
   if (!info?.isSymbolicLink()) return;
   const destination = resolve(dirname(path), await readlink(path));
-  if (!isInside(confine, destination))
-    throw new ForbiddenError("Path leads through a link out of its owner's folder", 'path_outside_root');
+  if (!isInside(confine, destination)) throw new ForbiddenError("Path leads through a link out of its owner's folder", 'path_outside_root');
   throw new ConflictError(`${basename(path)} is a link to something that does not exist; remove or repair it`, 'broken_link');
 }

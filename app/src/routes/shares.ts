@@ -162,7 +162,7 @@ export async function sharesRoutes(app: FastifyInstance) {
       // so partial requests are not offered here.
       const view =
         request.method === 'HEAD'
-          ? await shares.peekDownload(request.params.token, password)
+          ? await shares.peekDownload(requestContext(request), request.params.token, password)
           : await shares.claimDownload(requestContext(request), request.params.token, password);
       await sendStoredFile(app, request, reply, view.located, { allowRange: false });
       return reply;

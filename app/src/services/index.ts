@@ -178,7 +178,7 @@ export function createServices(deps: ServiceDeps) {
       appVersion: config.version,
       configSnapshot: configSnapshot(config),
     }),
-    shares: createSharesService({ repos, clock, hasher, tokens, access, audit }),
+    shares: createSharesService({ repos, clock, hasher, tokens, access, audit, throttle }),
     users: createUsersService({
       repos,
       transaction,

@@ -6,6 +6,7 @@ import type { AuditService } from './audit.service.js';
 import type { Principal } from './auth.service.js';
 import type { FileAccess, Located } from './files.service.js';
 import type { RequestContext } from './request-context.js';
+import type { ThrottleService } from './throttle.service.js';
 
 export interface ShareLinkView {
   link: ShareLink;
@@ -38,11 +39,12 @@ interface SharesDeps {
   tokens: TokenCrypto;
   access: FileAccess;
   audit: AuditService;
+  throttle: ThrottleService;
 }
 
 /** Public links (a token, optionally a password) and shares with named users. */
 export function createSharesService(deps: SharesDeps) {
-  const { repos, clock, hasher, access, audit } = deps;
+  const { repos, clock, hasher, access, audit, throttle } = deps;
 
   function linkState(link: ShareLink, now: Date): { isExpired: boolean; isAccessible: boolean } {
     const isExpired = link.expiresAt !== null && new Date(link.expiresAt) <= now;
@@ -85,8 +87,8 @@ export function createSharesService(deps: SharesDeps) {
 
   /** Token → link that may be used now, or the error the public sees (404 unknown, 410 gone, 403 password). */
   /** The link and what it would send, when it may be downloaded at all (the count is not touched). */
-  async function downloadable(token: string, password: string | undefined) {
-    const link = await usableLink(token, password);
+  async function downloadable(ctx: RequestContext, token: string, password: string | undefined) {
+    const link = await usableLink(ctx, token, password);
     if (!link.allowDownload) throw new ForbiddenError('Downloads are not allowed for this link', 'share_download_disabled');
     const view = await viewLink(link);
     if (view.located.node.isDirectory)
@@ -94,15 +96,20 @@ export function createSharesService(deps: SharesDeps) {
     return { link, view };
   }
 
-  async function usableLink(token: string, password: string | undefined): Promise<ShareLink> {
+  async function usableLink(ctx: RequestContext, token: string, password: string | undefined): Promise<ShareLink> {
     const link = await repos.shares.findLinkByToken(token);
     if (!link) throw new NotFoundError('Share link not found', 'share_not_found');
     const state = linkState(link, clock.now());
     if (state.isExpired) throw new GoneError('This share link has expired', 'share_expired');
     if (!state.isAccessible) throw new GoneError('This share link has reached its download limit', 'share_used_up');
-    if (link.passwordHash !== null && !(password && (await hasher.verify(link.passwordHash, password)))) {
-      throw new ForbiddenError(password ? 'Wrong share password' : 'This share link needs a password', 'share_password_required');
+    if (link.passwordHash === null) return link;
+    if (!password) throw new ForbiddenError('This share link needs a password', 'share_password_required');
+    await throttle.assertShareLinkNotLocked(ctx, link.id);
+    if (!(await hasher.verify(link.passwordHash, password))) {
+      await throttle.shareLinkPasswordFailed(ctx, link.id);
+      throw new ForbiddenError('Wrong share password', 'share_password_required');
     }
+    await throttle.shareLinkPasswordSucceeded(ctx, link.id);
     return link;
   }
 
@@ -166,7 +173,7 @@ export function createSharesService(deps: SharesDeps) {
     async accessLink(ctx: RequestContext, token: string, password: string | undefined): Promise<ShareLinkView> {
       let link: ShareLink;
       try {
-        link = await usableLink(token, password);
+        link = await usableLink(ctx, token, password);
       } catch (err) {
         await audit.record(ctx, {
           eventType: 'share',
@@ -192,12 +199,12 @@ export function createSharesService(deps: SharesDeps) {
 
     /** Checks the link and counts the download atomically; the caller then streams the file. */
     /** What a download would send, without counting it: `HEAD` asks this, and must not spend a download. */
-    async peekDownload(token: string, password: string | undefined): Promise<ShareLinkView> {
-      return (await downloadable(token, password)).view;
+    async peekDownload(ctx: RequestContext, token: string, password: string | undefined): Promise<ShareLinkView> {
+      return (await downloadable(ctx, token, password)).view;
     },
 
     async claimDownload(ctx: RequestContext, token: string, password: string | undefined): Promise<ShareLinkView> {
-      const { link, view } = await downloadable(token, password);
+      const { link, view } = await downloadable(ctx, token, password);
       if (!(await repos.shares.claimDownload(link.id, clock.now())))
         throw new GoneError('This share link has reached its download limit', 'share_used_up');
       await audit.record(ctx, {

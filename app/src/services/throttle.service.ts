@@ -29,6 +29,7 @@ interface ThrottleDeps {
 }
 
 export const lockoutSubject = (username: string) => `user:${username.trim().toLowerCase()}`;
+const shareLinkSubject = (linkId: number, ctx: RequestContext) => `share:${linkId}:${ctx.ip ?? 'unknown'}`;
 
 export function createThrottleService(deps: ThrottleDeps) {
   const { repos, clock, audit } = deps;
@@ -124,6 +125,43 @@ export function createThrottleService(deps: ThrottleDeps) {
     async loginSucceeded(username: string): Promise<void> {
       await repos.throttle.clearLockout(lockoutSubject(username));
     },
+
+    /**
+     * Wrong passwords for a share link, per link and client address (a guesser elsewhere does not
+     * lock the link for its rightful users): the login threshold and doubling, audited the same way.
+     */
+    async assertShareLinkNotLocked(ctx: RequestContext, linkId: number): Promise<void> {
+      const state = await repos.throttle.lockout(shareLinkSubject(linkId, ctx));
+      const until = state?.lockedUntil ? Date.parse(state.lockedUntil) : 0;
+      const now = clock.now().getTime();
+      if (until > now)
+        throw new TooManyRequestsError(
+          'Too many wrong passwords for this share link; try again later',
+          (until - now) / 1000,
+          'share_locked',
+        );
+    },
+
+    async shareLinkPasswordFailed(ctx: RequestContext, linkId: number): Promise<void> {
+      const subject = shareLinkSubject(linkId, ctx);
+      const now = clock.now();
+      const state = await repos.throttle.addFailure(subject, now);
+      const limits = await current();
+      if (state.failedCount < limits.lockoutThreshold) return;
+      const seconds = Math.min(MAX_LOCKOUT_SECONDS, limits.lockoutSeconds * 2 ** state.lockoutLevel);
+      await repos.throttle.lock(subject, new Date(now.getTime() + seconds * 1000), now);
+      await audit.record(ctx, {
+        eventType: 'security',
+        action: 'share_link_locked',
+        userId: null,
+        username: null,
+        success: false,
+        errorMessage: `${state.failedCount} wrong share passwords; locked for ${seconds} s`,
+        details: { share_id: linkId, seconds },
+      });
+    },
+
+    shareLinkPasswordSucceeded: (ctx: RequestContext, linkId: number) => repos.throttle.clearLockout(shareLinkSubject(linkId, ctx)),
 
     lockouts: () => repos.throttle.listLockouts(clock.now()),
     unlock: (subject: string) => repos.throttle.clearLockout(subject),
