@@ -37,6 +37,21 @@ describe.each(DIALECTS)('brute-force protection [%s]', (dialect) => {
     expect((await login(env, user.username, password)).headers['retry-after']).toBe('120');
   });
 
+  it('keeps the rightful user in: a lockout binds the addresses that failed, a clean address gets one guess at a time', async () => {
+    env = await createTestEnv(dialect, { env: { BALUHOST_LOCKOUT_THRESHOLD: '3', BALUHOST_LOCKOUT_SECONDS: '60' } });
+    const { user, password } = await createUser(env, { role: 'admin' });
+    const attacker = '203.0.113.66';
+    for (let i = 0; i < 3; i++) expect((await login(env, user.username, `guess-${i}-xx`, attacker)).statusCode).toBe(401);
+    expect((await login(env, user.username, password, attacker)).statusCode).toBe(429);
+    // The admin, from an address that never failed, gets in with the right password...
+    expect((await login(env, user.username, password, '192.168.1.10')).statusCode).toBe(200);
+    // ...which ends the lockout; a fresh lockout binds a new guessing address too, after its one wrong guess.
+    for (let i = 0; i < 3; i++) await login(env, user.username, `guess-${i}-yy`, attacker);
+    expect((await login(env, user.username, 'one-more-guess', '198.51.100.7')).statusCode).toBe(401);
+    expect((await login(env, user.username, password, '198.51.100.7')).statusCode).toBe(429);
+    expect((await login(env, user.username, password, attacker)).statusCode).toBe(429);
+  });
+
   it('counts wrong current passwords at change-password like failed logins: a stolen session is no password oracle', async () => {
     env = await createTestEnv(dialect, { env: { BALUHOST_LOCKOUT_THRESHOLD: '3', BALUHOST_LOCKOUT_SECONDS: '60' } });
     const u = await createLoggedInUser(env);

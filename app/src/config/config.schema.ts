@@ -140,7 +140,8 @@ export const envSpec = {
     default: 5,
     minimum: 1,
     maximum: 100,
-    description: 'Failed logins for one account before it is locked.',
+    description:
+      'Failed logins for one account before it is locked — for the addresses that failed; an address that never failed still gets one guess at a time.',
   },
   BALUHOST_LOCKOUT_SECONDS: {
     type: 'integer',

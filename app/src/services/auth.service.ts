@@ -64,7 +64,7 @@ export function createAuthService(deps: AuthDeps) {
 
   return {
     async login(ctx: RequestContext, input: { username: string; password: string }): Promise<AuthTokens> {
-      await throttle.assertNotLocked(input.username);
+      await throttle.assertNotLocked(ctx, input.username);
       const found = await repos.users.findCredentials(input.username);
       // The dummy check costs what a real one does, so timing does not reveal who exists.
       // Stryker disable next-line BooleanLiteral: equivalent: an unknown user is refused by !found whatever this says
@@ -84,7 +84,7 @@ export function createAuthService(deps: AuthDeps) {
         throw new UnauthorizedError(BAD_CREDENTIALS, 'invalid_credentials');
       }
       const user = found.user;
-      await throttle.loginSucceeded(input.username);
+      await throttle.loginSucceeded(ctx, input.username);
       const now = clock.now();
       const sessionId = tokens.newSessionId();
       const result = await deps.transaction(async (r) => {
@@ -161,7 +161,7 @@ export function createAuthService(deps: AuthDeps) {
     ): Promise<number> {
       const { user } = principal;
       // A stolen session must not become a password oracle: guesses here count like failed logins.
-      await throttle.assertNotLocked(user.username);
+      await throttle.assertNotLocked(ctx, user.username);
       const stored = await repos.users.passwordHash(user.id);
       if (!stored || !(await hasher.verify(stored, input.currentPassword))) {
         await throttle.loginFailed(ctx, user.username, user.id);
@@ -195,7 +195,7 @@ export function createAuthService(deps: AuthDeps) {
 
     /** Proves the password again inside this session: sensitive admin actions need it within 5 minutes. */
     async reauthenticate(ctx: RequestContext, principal: Principal, password: string): Promise<void> {
-      await throttle.assertNotLocked(principal.user.username);
+      await throttle.assertNotLocked(ctx, principal.user.username);
       const stored = await repos.users.passwordHash(principal.user.id);
       if (!stored || !(await hasher.verify(stored, password))) {
         await audit.recordBy(ctx, principal, {
@@ -295,7 +295,7 @@ export function createAuthService(deps: AuthDeps) {
         await r.sessions.spendResetTokensOf(user.id, now);
         return r.sessions.revokeAllForUser(user.id, 'password_reset', now);
       });
-      await throttle.loginSucceeded(user.username);
+      await throttle.loginSucceeded(ctx, user.username);
       await audit.record(ctx, {
         eventType: 'security',
         action: 'password_reset',

@@ -29,6 +29,8 @@ interface ThrottleDeps {
 }
 
 export const lockoutSubject = (username: string) => `user:${username.trim().toLowerCase()}`;
+/** Marks an address that failed for an account; it never locks by itself (see assertNotLocked). */
+const addressSubject = (ctx: RequestContext, username: string) => `failed-from:${ctx.ip ?? 'unknown'}:${lockoutSubject(username)}`;
 const shareLinkSubject = (linkId: number, ctx: RequestContext) => `share:${linkId}:${ctx.ip ?? 'unknown'}`;
 
 export function createThrottleService(deps: ThrottleDeps) {
@@ -92,19 +94,26 @@ export function createThrottleService(deps: ThrottleDeps) {
     /** Per-address limit on the rest of the API. */
     limitApi: async (ctx: RequestContext) => limit(ctx, 'api', (await current()).apiPerMinute),
 
-    /** Refuses a login for a locked account before the password is even checked. */
-    async assertNotLocked(username: string): Promise<void> {
+    /**
+     * Refuses a login for a locked account before the password is even checked — from the addresses
+     * that failed for it. An address with no failure for this account keeps a chance, one guess at a
+     * time (a failure marks it too), so a guesser cannot lock the rightful user out of their account.
+     */
+    async assertNotLocked(ctx: RequestContext, username: string): Promise<void> {
       const state = await repos.throttle.lockout(lockoutSubject(username));
       const until = state?.lockedUntil ? Date.parse(state.lockedUntil) : 0;
       const now = clock.now().getTime();
-      if (until > now)
-        throw new TooManyRequestsError('Too many failed logins; this account is locked for now', (until - now) / 1000, 'account_locked');
+      if (until <= now) return;
+      const fromHere = await repos.throttle.lockout(addressSubject(ctx, username));
+      if (!fromHere || fromHere.failedCount === 0) return;
+      throw new TooManyRequestsError('Too many failed logins; this account is locked for now', (until - now) / 1000, 'account_locked');
     },
 
     /** Counts a failure (unknown names too, so a lockout reveals nothing); locks at the threshold, each lockout twice as long. */
     async loginFailed(ctx: RequestContext, username: string, userId: number | null): Promise<void> {
       const subject = lockoutSubject(username);
       const now = clock.now();
+      await repos.throttle.addFailure(addressSubject(ctx, username), now);
       const state = await repos.throttle.addFailure(subject, now);
       const limits = await current();
       if (state.failedCount < limits.lockoutThreshold) return;
@@ -122,8 +131,9 @@ export function createThrottleService(deps: ThrottleDeps) {
       });
     },
 
-    async loginSucceeded(username: string): Promise<void> {
+    async loginSucceeded(ctx: RequestContext, username: string): Promise<void> {
       await repos.throttle.clearLockout(lockoutSubject(username));
+      await repos.throttle.clearLockout(addressSubject(ctx, username));
     },
 
     /**
