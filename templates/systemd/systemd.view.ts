@@ -18,6 +18,7 @@ export interface SystemdView {
   backupReadWritePaths: string;
   certbotSchedule: string;
   letsencryptDir: string;
+  acmeWebroot: string;
   nft: string;
   firewallRules: string;
 }
@@ -38,6 +39,7 @@ export function systemdView(config: StackConfig, layout: HostLayout): SystemdVie
     backupReadWritePaths: [layout.backupDir, layout.logDir, layout.dataDir].join(' '),
     certbotSchedule: '*-*-* 00/12:00:00',
     letsencryptDir: layout.letsencryptDir,
+    acmeWebroot: layout.acmeWebroot,
     nft: '/usr/sbin/nft',
     firewallRules: layout.firewallRules,
   };
