@@ -86,6 +86,30 @@ describeEachDialect(
       expect(await usedBytes(env(), u.user.id)).toBe(0);
     });
 
+    it('answers 507 as soon as the bytes pass the quota, before the rest of the body arrives', async () => {
+      const u = await createLoggedInUser(env());
+      await env().database.db.updateTable('users').set({ quota_bytes: 1500 }).where('id', '=', u.user.id).execute();
+      const port = Number(new URL(await baseUrl(env())).port);
+      const body = multipart({ path: '' }, [{ filename: 'too-big.bin', content: Buffer.alloc(4000, 7) }]);
+      const socket = connect(port, '127.0.0.1');
+      await new Promise((r) => socket.once('connect', r));
+      let answer = '';
+      socket.on('data', (d: Buffer) => (answer += d.toString()));
+      const headers = Object.entries({ ...u.headers, ...body.headers, host: 'x' })
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('\r\n');
+      socket.write(`POST /api/files/upload HTTP/1.1\r\n${headers}\r\n\r\n`);
+      // 3,000 of the body's bytes: past the quota, and the rest never comes.
+      socket.write(body.payload.subarray(0, 3000));
+      for (let i = 0; i < 150 && !answer.includes('\r\n\r\n'); i += 1) await new Promise((r) => setTimeout(r, 20));
+      socket.destroy();
+      expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 507 Insufficient Storage');
+      expect(answer).toContain('quota_exceeded');
+      for (let i = 0; i < 100 && (await tempFiles(env())).length > 0; i += 1) await new Promise((r) => setTimeout(r, 20));
+      expect(await tempFiles(env())).toEqual([]);
+      expect(await usedBytes(env(), u.user.id)).toBe(0);
+    });
+
     it('replaces a file of the same name and charges only the difference', async () => {
       const u = await createLoggedInUser(env());
       expect((await upload(env(), u.headers, '', [{ filename: 'report.pdf', content: Buffer.alloc(1000) }])).statusCode).toBe(200);

@@ -102,11 +102,43 @@ export function createUploadsService(deps: FilesDeps & { access: FileAccess; upl
     });
   }
 
+  async function writableFolder(principal: Principal, ownerId: number | undefined, path: string | undefined): Promise<Located> {
+    const segments = parseStoragePath(path ?? '', ['body', 'path']);
+    const folder = await access.locate(principal, ownerId, segments, 'can_write');
+    if (!folder.node.isDirectory) throw ValidationError.field(['body', 'path'], 'is a file, not a folder');
+    return folder;
+  }
+
+  /**
+   * What a request may still stream, checked as bytes arrive so nobody fills the temp folder past a
+   * full quota or disk (the exact charge is made at the end, under the folder's lock). New bytes may
+   * exceed the room by what they replace: once the target folder is known that is the files of the
+   * same names; before, at most everything the owner stores.
+   */
+  async function byteBudget(ownerId: number) {
+    const owner = await deps.repos.users.findById(ownerId);
+    const quota = owner?.quotaBytes ?? deps.defaultQuotaBytes;
+    const used = owner?.usedBytes ?? 0;
+    const disk = await roomOnDisk();
+    let replaced = 0;
+    return {
+      credit(bytes: number) {
+        replaced += bytes;
+      },
+      check(totalBytes: number, folderKnown: boolean) {
+        const freed = folderKnown ? replaced : used;
+        if (totalBytes > disk + freed) throw new InsufficientStorageError('Not enough free disk space for this upload', 'disk_full');
+        if (quota !== null && quota !== undefined && totalBytes > quota - used + freed)
+          throw new InsufficientStorageError('Storage quota exceeded', 'quota_exceeded');
+      },
+    };
+  }
+
   return {
     /**
-     * Streams every file part to a temp file (never into memory), enforcing the size cap as bytes
-     * arrive, then reserves quota and renames the files into place. Whatever fails, no temp file
-     * and no reserved byte is left behind.
+     * Streams every file part to a temp file (never into memory), enforcing the size cap, the quota
+     * and the free disk as bytes arrive, then reserves quota and renames the files into place.
+     * Whatever fails, no temp file and no reserved byte is left behind.
      */
     async upload(
       principal: Principal,
@@ -115,14 +147,19 @@ export function createUploadsService(deps: FilesDeps & { access: FileAccess; upl
     ): Promise<FileRecord[]> {
       const received: Received[] = [];
       let targetPath: string | undefined;
+      // Located as soon as the `path` field arrives (clients send it first), so a refusal comes before the bytes.
+      let early: Located | undefined;
       try {
         if (options.declaredLength !== undefined && options.declaredLength > (await roomOnDisk())) {
           throw new InsufficientStorageError('Not enough free disk space for this upload', 'disk_full');
         }
+        const budget = await byteBudget(options.ownerId ?? principal.user.id);
+        let streamed = 0;
         for await (const part of parts) {
           if (part.kind === 'field') {
             if (part.name !== 'path') throw ValidationError.field(['body', part.name], 'unknown field');
             targetPath = part.value;
+            if (received.length === 0) early = await writableFolder(principal, options.ownerId, targetPath);
             continue;
           }
           if (!(UPLOAD_FILE_FIELDS as readonly string[]).includes(part.field)) {
@@ -132,18 +169,19 @@ export function createUploadsService(deps: FilesDeps & { access: FileAccess; upl
           const name = parseName(part.filename, ['body', part.field, received.length]);
           if (received.some((f) => f.name === name))
             throw ValidationError.field(['body', part.field, received.length], `duplicate file name "${name}"`);
+          if (early) budget.credit((await deps.repos.files.findChild(early.node.id, name))?.sizeBytes ?? 0);
           const temp = await storage.writeTemp(part.stream, (size) => {
             if (size > deps.uploadMaxBytes)
               throw new PayloadTooLargeError(`File "${name}" is larger than the ${deps.uploadMaxBytes}-byte limit`, 'file_too_large');
+            budget.check(streamed + size, early !== undefined);
           });
+          streamed += temp.size;
           received.push({ name, tempPath: temp.path, size: temp.size });
           // Refused or infected: the `finally` below discards it with the rest; nothing is stored.
           await deps.inspector?.inspect({ name, tempPath: temp.path, field: ['body', part.field, received.length - 1] });
         }
         if (received.length === 0) throw ValidationError.field(['body', 'files'], 'field required');
-        const segments = parseStoragePath(targetPath ?? '', ['body', 'path']);
-        const folder = await access.locate(principal, options.ownerId, segments, 'can_write');
-        if (!folder.node.isDirectory) throw ValidationError.field(['body', 'path'], 'is a file, not a folder');
+        const folder = early ?? (await writableFolder(principal, options.ownerId, targetPath));
 
         const { rows, previous } = await reserveAndRecord(folder, received);
         for (const [i, file] of received.entries()) {
