@@ -43,6 +43,8 @@ export async function startServer(env: Record<string, string>): Promise<BenchSer
       BALUHOST_TELEMETRY_INTERVAL_MS: '0',
       BALUHOST_API_RATE_LIMIT_PER_MINUTE: '0',
       BALUHOST_AUTH_RATE_LIMIT_PER_MINUTE: '0',
+      // A benchmark measures throughput: shedding load (503) would turn a busy machine into a failed run.
+      BALUHOST_MAX_EVENT_LOOP_DELAY_MS: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
