@@ -139,19 +139,19 @@ export async function imageRecipe(image: string): Promise<string | undefined> {
   return run.code === 0 ? run.stdout.trim() : undefined;
 }
 
-/** Waits until `docker inspect` reports the container healthy; fails early when it exits. */
-export async function waitHealthy(container: string, timeoutMs = 120_000): Promise<void> {
+/** Waits until `docker inspect` reports the container healthy; fails early when it exits. `env` picks the engine (DOCKER_HOST). */
+export async function waitHealthy(container: string, timeoutMs = 120_000, env: Record<string, string> = {}): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let state = '';
   while (Date.now() < deadline) {
     state = (
-      await docker(['inspect', '--format', '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}', container])
+      await docker(['inspect', '--format', '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}', container], { env })
     ).stdout.trim();
     if (state === 'running healthy') return;
     if (state.startsWith('exited') || state.startsWith('dead')) break;
     await new Promise((r) => setTimeout(r, 500));
   }
-  const logs = await docker(['logs', '--tail', '40', container], { allowFailure: true });
+  const logs = await docker(['logs', '--tail', '40', container], { allowFailure: true, env });
   throw new Error(`${container} is not healthy (${state}):\n${logs.stdout}${logs.stderr}`);
 }
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { ProgramRun, Registered } from './pulumi-program.js';
-import { docker, mirrorHostFlags } from './docker-engine.js';
+import { docker, mirrorHostFlags, waitHealthy } from './docker-engine.js';
 
 const run = promisify(execFile);
 
@@ -198,22 +198,7 @@ export async function applyOnEngine(program: ProgramRun, target: EngineTarget, c
       await engine(['network', 'connect', ...(n.aliases ?? []).flatMap((a) => ['--alias', a]), n.name, name]);
     await engine(['start', name]);
     // wait / waitTimeout: "If true, then the Docker container is waited for being healthy state after creation".
-    if (i['wait'] === true) await waitHealthy(name, Number(i['waitTimeout'] ?? 60) * 1000);
-  }
-
-  async function waitHealthy(name: string, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let state = '';
-    while (Date.now() < deadline) {
-      state = (
-        await engine(['inspect', '--format', '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}', name])
-      ).stdout.trim();
-      if (state === 'running healthy') return;
-      if (state.startsWith('exited')) break;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    const logs = await engine(['logs', '--tail', '30', name], { allowFailure: true });
-    throw new Error(`${name} did not become healthy within its waitTimeout (${state}):\n${logs.stdout}${logs.stderr}`);
+    if (i['wait'] === true) await waitHealthy(name, Number(i['waitTimeout'] ?? 60) * 1000, env);
   }
 }
 
