@@ -12,6 +12,7 @@ import type {
   User,
 } from '../repositories/index.js';
 import type { Principal } from './auth.service.js';
+import { assertNameAllowed } from './upload-inspection.js';
 
 /** A file or folder found by path, with everything the operations need. */
 export interface Located {
@@ -160,7 +161,7 @@ export function toFileEntry(file: FileSummary, parentSegments: string[]): FileEn
   };
 }
 
-export function createFilesService(deps: FilesDeps & { access: FileAccess }) {
+export function createFilesService(deps: FilesDeps & { access: FileAccess; denyTypes: readonly string[] }) {
   const { repos, storage, clock, access } = deps;
 
   function refuseHome(located: Located, field: (string | number)[]): void {
@@ -202,6 +203,8 @@ export function createFilesService(deps: FilesDeps & { access: FileAccess }) {
       refuseHome(located, ['body', 'old_path']);
       const name = parseName(rawName, ['body', 'new_name']);
       if (name === located.node.name) return located;
+      // The deny-list holds for names, not only uploads: `setup.doc` must not become `setup.msi`.
+      if (!located.node.isDirectory) assertNameAllowed(deps.denyTypes, name, ['body', 'new_name']);
       const parent = located.chain[located.chain.length - 2] as FileRecord;
       const targetSegments = [...segments.slice(0, -1), name];
       await requireFreeName(parent, name, formatStoragePath(targetSegments));

@@ -151,7 +151,7 @@ export function createServices(deps: ServiceDeps) {
     }),
     storage,
     access,
-    files: createFilesService({ ...filesDeps, access }),
+    files: createFilesService({ ...filesDeps, access, denyTypes: config.files.denyTypes }),
     uploads: createUploadsService({
       ...filesDeps,
       access,
