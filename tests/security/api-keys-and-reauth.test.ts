@@ -4,6 +4,8 @@ import { createSecretBox } from '../../app/src/repositories/index.js';
 import { signRequest } from '../../app/src/services/api-keys.service.js';
 import { createLoggedInUser, createUser, login } from '../helpers/factories.js';
 import { fakeClock } from '../helpers/fake-clock.js';
+import { tempFiles } from '../helpers/files.js';
+import { multipart } from '../helpers/multipart.js';
 import { rememberSecret } from '../helpers/secrets.js';
 import { createTestEnv, DIALECTS, type TestEnv } from '../helpers/test-app.js';
 
@@ -74,6 +76,32 @@ describe.each(DIALECTS)('API keys and re-authentication [%s]', (dialect) => {
       { method: 'GET', url: '/api/admin/lockouts', now: clock.now() },
     );
     expect((await env.app.inject({ method: 'GET', url: '/api/admin/lockouts', headers: forged })).statusCode).toBe(401);
+  });
+
+  it("covers an upload's bytes: a signature over another body (or none) stores nothing", async () => {
+    env = await createTestEnv(dialect);
+    const admin = await createLoggedInUser(env, { role: 'admin' });
+    const key = await newKey(env, admin.headers);
+    const url = '/api/files/upload';
+    const body = multipart({ path: '' }, [{ filename: 'signed.txt', content: 'exactly these bytes' }]);
+    const send = (headers: Record<string, string>, payload: Buffer) =>
+      env!.app.inject({ method: 'POST', url, headers: { ...headers, ...body.headers }, payload });
+
+    // Signed over the empty body (what a client that hashes nothing sends), then sent with a file.
+    const overEmpty = signRequest(key, { method: 'POST', url });
+    const first = await send(overEmpty, body.payload);
+    expect(first.json(), first.body).toMatchObject({ code: 'invalid_signature' });
+    const { 'x-baluhost-content-sha256': _declared, ...undeclared } = signRequest(key, { method: 'POST', url });
+    expect((await send(undeclared, body.payload)).json()).toMatchObject({ code: 'unsigned_body' });
+    // Signed over one file, sent with another of the same length.
+    const other = Buffer.from(body.payload.toString('latin1').replace('exactly these bytes', 'EXACTLY THESE BYTES'), 'latin1');
+    const swapped = await send(signRequest(key, { method: 'POST', url, body: body.payload }), other);
+    expect(swapped.statusCode).toBe(401);
+    const listed = await env.app.inject({ method: 'GET', url: '/api/files/list?path=', headers: admin.headers });
+    expect(listed.json().files).toEqual([]);
+    expect(await tempFiles(env)).toEqual([]);
+
+    expect((await send(signRequest(key, { method: 'POST', url, body: body.payload }), body.payload)).statusCode).toBe(200);
   });
 
   it('stops working once revoked', async () => {

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { PassThrough } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ForbiddenError, UnauthorizedError } from '../errors/index.js';
@@ -21,6 +20,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** SHA-256 of the raw body, computed while it streams in (signed requests only). */
     bodySha256: string | null;
+    /** Resolves with bodySha256 once the whole body has arrived (signed requests only). */
+    bodyDigest: Promise<string> | null;
   }
 }
 
@@ -47,20 +48,63 @@ const header = (request: FastifyRequest, name: string) => {
   return typeof value === 'string' ? value : '';
 };
 
+/** Where a client declares the SHA-256 of a body the server reads only after authenticating (uploads). */
+export const CONTENT_SHA256_HEADER = 'x-baluhost-content-sha256';
+
+/**
+ * The body hash a signature must cover: the declared one when given (checked against the bytes as
+ * they end), else the bytes already read. A body not read yet and not declared cannot be covered.
+ */
+function signedBodyHash(request: FastifyRequest): string {
+  const declared = header(request, CONTENT_SHA256_HEADER);
+  if (declared) {
+    if (request.bodySha256 !== null && request.bodySha256 !== declared)
+      throw new UnauthorizedError('The body does not match its signed SHA-256', 'invalid_signature');
+    return declared;
+  }
+  if (request.bodySha256 !== null) return request.bodySha256;
+  const hasBody = Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
+  if (hasBody)
+    throw new UnauthorizedError(
+      `A signed request whose body is streamed (an upload) must declare its SHA-256 in ${CONTENT_SHA256_HEADER}`,
+      'unsigned_body',
+    );
+  return EMPTY_BODY_SHA256;
+}
+
+/**
+ * For a body read after authentication: once it has all arrived, it must be the body whose hash the
+ * request declared and signed. A request that was not signed has nothing to check.
+ */
+export async function signedBodyMatches(request: FastifyRequest): Promise<void> {
+  const declared = header(request, CONTENT_SHA256_HEADER);
+  if (!request.bodyDigest || !declared) return;
+  if ((await request.bodyDigest) !== declared)
+    throw new UnauthorizedError('The body does not match its signed SHA-256', 'invalid_signature');
+}
+
 export const authPlugin = fp(async function auth(app: FastifyInstance) {
   app.decorateRequest('principal', null);
   app.decorateRequest('bodySha256', null);
+  app.decorateRequest('bodyDigest', null);
 
   // A signed request covers the exact body bytes: hash them as they stream in, before any parsing.
+  // A body read only after authentication (a multipart upload) is signed through the hash the client
+  // declares; the upload checks the bytes against it before it stores anything (signedBodyMatches).
   app.addHook('preParsing', async (request, _reply, payload) => {
     if (!request.headers['x-baluhost-signature']) return payload;
+    // A listener on the body stream itself, paused until a reader comes: the JSON parser reads this
+    // stream, @fastify/multipart reads the raw request later, and both must see every byte.
     const hash = createHash('sha256');
-    const tee = new PassThrough();
-    tee.on('data', (chunk: Buffer) => hash.update(chunk));
-    tee.on('end', () => {
-      request.bodySha256 = hash.digest('hex');
-    });
-    return payload.pipe(tee);
+    payload.on('data', (chunk: Buffer) => hash.update(chunk));
+    payload.pause();
+    request.bodyDigest = new Promise((resolve) =>
+      payload.once('end', () => {
+        request.bodySha256 = hash.digest('hex');
+        resolve(request.bodySha256);
+      }),
+    );
+    return payload;
   });
 
   app.decorate('authenticate', async function authenticate(request: FastifyRequest) {
@@ -74,7 +118,7 @@ export const authPlugin = fp(async function auth(app: FastifyInstance) {
         timestamp: header(request, 'x-baluhost-timestamp'),
         nonce: header(request, 'x-baluhost-nonce'),
         signature: header(request, 'x-baluhost-signature'),
-        bodySha256: request.bodySha256 ?? EMPTY_BODY_SHA256,
+        bodySha256: signedBodyHash(request),
       });
       request.log = request.log.child({ userId: request.principal.user.id, apiKey: header(request, 'x-baluhost-key') });
       return;

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseStoragePath } from '../lib/path-safety.js';
-import { principalOf, requestContext } from '../plugins/auth.js';
+import { principalOf, requestContext, signedBodyMatches } from '../plugins/auth.js';
 import { authErrorResponses, ErrorResponse, MessageResponse } from '../schemas/common.js';
 import {
   AvailableResponse,
@@ -86,6 +86,7 @@ export async function filesRoutes(app: FastifyInstance) {
       const stored = await uploads.upload(principal, uploadParts(request), {
         ownerId: request.query.owner_id,
         declaredLength: Number.isFinite(declared) ? declared : undefined,
+        beforeStoring: () => signedBodyMatches(request),
       });
       app.metrics.uploadBytes.inc(stored.reduce((n, f) => n + f.sizeBytes, 0));
       await audit.recordBy(requestContext(request), principal, {

@@ -43,7 +43,14 @@ export function signRequest(
   const signature = createHmac('sha256', key.secret)
     .update(signingString({ method: request.method, url: request.url, timestamp, nonce, bodySha256 }))
     .digest('hex');
-  return { 'x-baluhost-key': key.keyId, 'x-baluhost-timestamp': timestamp, 'x-baluhost-nonce': nonce, 'x-baluhost-signature': signature };
+  return {
+    'x-baluhost-key': key.keyId,
+    'x-baluhost-timestamp': timestamp,
+    'x-baluhost-nonce': nonce,
+    'x-baluhost-signature': signature,
+    // Declared, so a body the server reads only after authenticating (an upload) is covered too.
+    'x-baluhost-content-sha256': bodySha256,
+  };
 }
 
 export function createApiKeysService(deps: { repos: Repositories; clock: Clock; box: SecretBox; audit: AuditService }) {

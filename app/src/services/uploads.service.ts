@@ -143,7 +143,7 @@ export function createUploadsService(deps: FilesDeps & { access: FileAccess; upl
     async upload(
       principal: Principal,
       parts: AsyncIterable<UploadPart>,
-      options: { ownerId?: number; declaredLength?: number },
+      options: { ownerId?: number; declaredLength?: number; beforeStoring?: () => Promise<void> },
     ): Promise<FileRecord[]> {
       const received: Received[] = [];
       let targetPath: string | undefined;
@@ -181,6 +181,8 @@ export function createUploadsService(deps: FilesDeps & { access: FileAccess; upl
           await deps.inspector?.inspect({ name, tempPath: temp.path, field: ['body', part.field, received.length - 1] });
         }
         if (received.length === 0) throw ValidationError.field(['body', 'files'], 'field required');
+        // The last check on the whole request (a signed upload's bytes) before anything is stored.
+        await options.beforeStoring?.();
         const folder = early ?? (await writableFolder(principal, options.ownerId, targetPath));
 
         const { rows, previous } = await reserveAndRecord(folder, received);
