@@ -231,6 +231,46 @@ describeEachDialect(
       });
     });
 
+    it("lets a grantee pass on at most what it holds, never to itself, and never the right to delete the owner's file", async () => {
+      const { owner, fileId } = await ownerWithFile(env());
+      const [reader, third] = [await createLoggedInUser(env()), await createLoggedInUser(env())];
+      const share = (headers: Record<string, string>, to: number, rights: Record<string, boolean>) =>
+        inject({
+          method: 'POST',
+          url: '/api/shares/user-shares',
+          headers,
+          payload: {
+            file_id: fileId,
+            shared_with_user_id: to,
+            can_read: true,
+            can_write: false,
+            can_delete: false,
+            can_share: false,
+            ...rights,
+          },
+        });
+      expect((await share(owner.headers, reader.user.id, { can_share: true })).statusCode).toBe(201);
+      const escalations: Record<string, boolean>[] = [
+        { can_write: true },
+        { can_delete: true },
+        { can_write: true, can_delete: true, can_share: true },
+      ];
+      for (const rights of escalations) {
+        const escalated = await share(reader.headers, third.user.id, rights);
+        expect([escalated.statusCode, escalated.json().code], JSON.stringify(rights)).toEqual([403, 'share_exceeds_rights']);
+      }
+      const toSelf = await share(reader.headers, reader.user.id, { can_write: true, can_delete: true });
+      expect(toSelf.json().detail).toEqual([
+        expect.objectContaining({ loc: ['body', 'shared_with_user_id'], msg: 'is you: a share gives rights to someone else' }),
+      ]);
+      expect(
+        (await inject({ method: 'DELETE', url: `/api/files/Trips/map.txt?owner_id=${owner.user.id}`, headers: reader.headers })).statusCode,
+      ).toBe(403);
+      // What it holds, it may pass on.
+      expect((await share(reader.headers, third.user.id, {})).statusCode).toBe(201);
+      expect((await inject({ method: 'GET', url: '/api/files/list?path=Trips', headers: owner.headers })).json().files).toHaveLength(1);
+    });
+
     it('shares with a named user: not with the owner, not with nobody, not twice', async () => {
       const { owner, fileId } = await ownerWithFile(env());
       const friend = await createLoggedInUser(env());

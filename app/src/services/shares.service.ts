@@ -52,6 +52,23 @@ export function createSharesService(deps: SharesDeps) {
     return { isExpired, isAccessible: !isExpired && !usedUp };
   }
 
+  /** A grantee may pass on at most the rights it holds itself (owners and admins hold them all). */
+  async function assertHoldsWhatItGrants(principal: Principal, located: Located, grant: Omit<ShareGrant, 'expiresAt'>): Promise<void> {
+    if (located.owner.id === principal.user.id || principal.user.role === 'admin') return;
+    const ids = located.chain.map((f) => f.id);
+    const wanted = [
+      ['can_write', grant.canWrite],
+      ['can_delete', grant.canDelete],
+    ] as const;
+    for (const [right, asked] of wanted) {
+      if (asked && !(await repos.shares.hasGrant(principal.user.id, ids, right, clock.now())))
+        throw new ForbiddenError(
+          `You may share at most the rights you hold: you may not ${right.replace('can_', '')} this file`,
+          'share_exceeds_rights',
+        );
+    }
+  }
+
   async function viewLink(link: ShareLink): Promise<ShareLinkView> {
     return { link, located: await access.locateForShareLink(link.fileId), ...linkState(link, clock.now()) };
   }
@@ -227,6 +244,9 @@ export function createSharesService(deps: SharesDeps) {
       const located = await access.locateById(principal, input.fileId, 'can_share');
       if (input.sharedWithUserId === located.owner.id)
         throw ValidationError.field(['body', 'shared_with_user_id'], 'is the owner, who always has every right');
+      if (input.sharedWithUserId === principal.user.id)
+        throw ValidationError.field(['body', 'shared_with_user_id'], 'is you: a share gives rights to someone else');
+      await assertHoldsWhatItGrants(principal, located, input);
       if (!(await repos.users.findById(input.sharedWithUserId)))
         throw ValidationError.field(['body', 'shared_with_user_id'], `no user with id ${input.sharedWithUserId}`);
       assertFuture(input.expiresAt, 'expires_at');
