@@ -271,6 +271,43 @@ describeEachDialect(
       expect((await inject({ method: 'GET', url: '/api/files/list?path=Trips', headers: owner.headers })).json().files).toHaveLength(1);
     });
 
+    it("ends a grantee's links when its grant goes, and a disabled account's links; the file's owner sees and deletes them", async () => {
+      const { owner, fileId } = await ownerWithFile(env());
+      const grantee = await createLoggedInUser(env());
+      const grant = await inject({
+        method: 'POST',
+        url: '/api/shares/user-shares',
+        headers: owner.headers,
+        payload: {
+          file_id: fileId,
+          shared_with_user_id: grantee.user.id,
+          can_read: true,
+          can_write: false,
+          can_delete: false,
+          can_share: true,
+        },
+      });
+      expect(grant.statusCode).toBe(201);
+      const link = (await createLink(grantee.headers, { file_id: fileId, allow_download: true })).json();
+      expect((await access(link.token)).statusCode).toBe(200);
+      const ownersView = (await inject({ method: 'GET', url: '/api/shares/links', headers: owner.headers })).json<{ id: number }[]>();
+      expect(ownersView.map((l) => l.id)).toContain(link.id);
+
+      expect(
+        (await inject({ method: 'DELETE', url: `/api/shares/user-shares/${grant.json().id}`, headers: owner.headers })).statusCode,
+      ).toBe(204);
+      for (const res of [await access(link.token), await download(link.token)])
+        expect([res.statusCode, res.json().code]).toEqual([410, 'share_revoked']);
+      expect((await inject({ method: 'DELETE', url: `/api/shares/links/${link.id}`, headers: owner.headers })).statusCode).toBe(204);
+
+      // The owner's own link stops too while the owner's account is disabled.
+      const own = (await createLink(owner.headers, { file_id: fileId, allow_download: true })).json();
+      await env().app.services.repos.users.update(owner.user.id, { isActive: false }, new Date());
+      expect((await access(own.token)).statusCode).toBe(410);
+      await env().app.services.repos.users.update(owner.user.id, { isActive: true }, new Date());
+      expect((await access(own.token)).statusCode).toBe(200);
+    });
+
     it('shares with a named user: not with the owner, not with nobody, not twice', async () => {
       const { owner, fileId } = await ownerWithFile(env());
       const friend = await createLoggedInUser(env());

@@ -119,9 +119,13 @@ export function createSharesRepository(db: Executor) {
     },
 
     /** Links of one owner, or every link when ownerId is null (admins). */
+    /** Links a user made, and links others made on that user's files (null: every link). */
     async listLinks(ownerId: number | null): Promise<ShareLink[]> {
       let query = db.selectFrom('share_links').selectAll();
-      if (ownerId !== null) query = query.where('owner_id', '=', ownerId);
+      if (ownerId !== null)
+        query = query.where((eb) =>
+          eb.or([eb('owner_id', '=', ownerId), eb('file_id', 'in', eb.selectFrom('files').select('id').where('owner_id', '=', ownerId))]),
+        );
       return (await query.orderBy('id', 'desc').execute()).map(toLink);
     },
 

@@ -69,6 +69,28 @@ export function createSharesService(deps: SharesDeps) {
     }
   }
 
+  /**
+   * A link works only while whoever made it could make it now: an active account that owns the file,
+   * is an admin, or still holds a grant to share it. Revoking a grant or disabling an account ends
+   * the links made through it.
+   */
+  async function assertCreatorMayStillShare(link: ShareLink): Promise<void> {
+    const creator = await repos.users.findById(link.ownerId);
+    const located = await access.locateForShareLink(link.fileId);
+    const allowed =
+      creator !== undefined &&
+      creator.isActive &&
+      (creator.id === located.owner.id ||
+        creator.role === 'admin' ||
+        (await repos.shares.hasGrant(
+          creator.id,
+          located.chain.map((f) => f.id),
+          'can_share',
+          clock.now(),
+        )));
+    if (!allowed) throw new GoneError('This share link no longer works: whoever made it may no longer share the file', 'share_revoked');
+  }
+
   async function viewLink(link: ShareLink): Promise<ShareLinkView> {
     return { link, located: await access.locateForShareLink(link.fileId), ...linkState(link, clock.now()) };
   }
@@ -77,10 +99,15 @@ export function createSharesService(deps: SharesDeps) {
     if (expiresAt && new Date(expiresAt) <= clock.now()) throw ValidationError.field(['body', field], 'must be in the future');
   }
 
+  /** A link its creator, the file's owner or an admin may see, change and delete. */
   async function ownLink(principal: Principal, id: number): Promise<ShareLink> {
     const link = await repos.shares.findLink(id);
-    if (!link || (link.ownerId !== principal.user.id && principal.user.role !== 'admin'))
-      throw new NotFoundError(`Share link not found: id=${id}`, 'share_not_found');
+    const mine =
+      link !== undefined &&
+      (link.ownerId === principal.user.id ||
+        principal.user.role === 'admin' ||
+        (await access.locateForShareLink(link.fileId)).owner.id === principal.user.id);
+    if (!link || !mine) throw new NotFoundError(`Share link not found: id=${id}`, 'share_not_found');
     return link;
   }
 
@@ -119,7 +146,10 @@ export function createSharesService(deps: SharesDeps) {
     const state = linkState(link, clock.now());
     if (state.isExpired) throw new GoneError('This share link has expired', 'share_expired');
     if (!state.isAccessible) throw new GoneError('This share link has reached its download limit', 'share_used_up');
-    if (link.passwordHash === null) return link;
+    if (link.passwordHash === null) {
+      await assertCreatorMayStillShare(link);
+      return link;
+    }
     if (!password) throw new ForbiddenError('This share link needs a password', 'share_password_required');
     await throttle.assertShareLinkNotLocked(ctx, link.id);
     if (!(await hasher.verify(link.passwordHash, password))) {
@@ -127,6 +157,7 @@ export function createSharesService(deps: SharesDeps) {
       throw new ForbiddenError('Wrong share password', 'share_password_required');
     }
     await throttle.shareLinkPasswordSucceeded(ctx, link.id);
+    await assertCreatorMayStillShare(link);
     return link;
   }
 
