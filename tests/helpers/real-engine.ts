@@ -93,45 +93,51 @@ export async function applyOnEngine(program: ProgramRun, target: EngineTarget, c
   };
 
   const images = new Map<string, string>();
-  for (const r of program.resources) {
-    if (r.type === NETWORK) {
-      const name = String(r.inputs['name']);
-      // Network: `internal` "Whether the network is internal"; `driver` "The driver of the Docker network".
-      await engine([
-        'network',
-        'create',
-        '--driver',
-        text(r.inputs['driver'] ?? 'bridge'),
-        ...(r.inputs['internal'] ? ['--internal'] : []),
-        name,
-      ]);
-      applied.networks.push(name);
-    } else if (r.type === REMOTE_IMAGE) {
-      // RemoteImage: `name` "The name of the Docker image, including any tags or SHA256 repo digests";
-      // no registry answers here, so the image must already be on the engine (keepLocally).
-      const name = String(r.inputs['name']);
-      await engine(['image', 'inspect', '--format', '{{.Id}}', name]);
-      // The mocks answered imageId and repoDigest with stand-in digests: they stand for this image.
-      for (const ref of mockedImageRefs(name)) images.set(ref, name);
-    } else if (r.type === IMAGE) {
-      // Image: `imageName` "The image name, of the format repository[:tag]"; `build.context`/`dockerfile` as docker build.
-      const name = String(r.inputs['imageName']);
-      const build = r.inputs['build'] as { context: string; dockerfile: string };
-      if (r.inputs['skipPush'] !== true) throw new Error(`${r.name}: only skipPush images are mapped (no registry)`);
-      await engine(['build', ...(await mirrorHostFlags()), '--quiet', '-t', name, '-f', build.dockerfile, build.context]);
-      images.set(name, name);
+  // Whatever was created before a failure is removed with it: the caller never gets `applied` then.
+  try {
+    for (const r of program.resources) {
+      if (r.type === NETWORK) {
+        const name = String(r.inputs['name']);
+        // Network: `internal` "Whether the network is internal"; `driver` "The driver of the Docker network".
+        await engine([
+          'network',
+          'create',
+          '--driver',
+          text(r.inputs['driver'] ?? 'bridge'),
+          ...(r.inputs['internal'] ? ['--internal'] : []),
+          name,
+        ]);
+        applied.networks.push(name);
+      } else if (r.type === REMOTE_IMAGE) {
+        // RemoteImage: `name` "The name of the Docker image, including any tags or SHA256 repo digests";
+        // no registry answers here, so the image must already be on the engine (keepLocally).
+        const name = String(r.inputs['name']);
+        await engine(['image', 'inspect', '--format', '{{.Id}}', name]);
+        // The mocks answered imageId and repoDigest with stand-in digests: they stand for this image.
+        for (const ref of mockedImageRefs(name)) images.set(ref, name);
+      } else if (r.type === IMAGE) {
+        // Image: `imageName` "The image name, of the format repository[:tag]"; `build.context`/`dockerfile` as docker build.
+        const name = String(r.inputs['imageName']);
+        const build = r.inputs['build'] as { context: string; dockerfile: string };
+        if (r.inputs['skipPush'] !== true) throw new Error(`${r.name}: only skipPush images are mapped (no registry)`);
+        await engine(['build', ...(await mirrorHostFlags()), '--quiet', '-t', name, '-f', build.dockerfile, build.context]);
+        images.set(name, name);
+      }
     }
+    const containers = program.resources.filter((r) => r.type === CONTAINER);
+    const database = containers.filter((c) => !isSlot(c));
+    const slots = containers.filter(isSlot);
+    for (const c of database) await createContainer(c);
+    for (const name of commands) {
+      const command = program.byName(name);
+      if (command.type !== COMMAND) throw new Error(`${name} is not a remote command`);
+      applied.commandOutput[name] = await runRemote(target, work, command);
+    }
+    for (const c of slots) await createContainer(c);
+  } catch (err) {
+    await applied.cleanup();
+    throw err;
   }
-  const containers = program.resources.filter((r) => r.type === CONTAINER);
-  const database = containers.filter((c) => !isSlot(c));
-  const slots = containers.filter(isSlot);
-  for (const c of database) await createContainer(c);
-  for (const name of commands) {
-    const command = program.byName(name);
-    if (command.type !== COMMAND) throw new Error(`${name} is not a remote command`);
-    applied.commandOutput[name] = await runRemote(target, work, command);
-  }
-  for (const c of slots) await createContainer(c);
   return applied;
 
   function resolveImage(ref: string): string {
