@@ -74,9 +74,8 @@ export function createSharesService(deps: SharesDeps) {
    * is an admin, or still holds a grant to share it. Revoking a grant or disabling an account ends
    * the links made through it.
    */
-  async function assertCreatorMayStillShare(link: ShareLink): Promise<void> {
+  async function assertCreatorMayStillShare(link: ShareLink, located: Located): Promise<void> {
     const creator = await repos.users.findById(link.ownerId);
-    const located = await access.locateForShareLink(link.fileId);
     const allowed =
       creator !== undefined &&
       creator.isActive &&
@@ -129,36 +128,34 @@ export function createSharesService(deps: SharesDeps) {
     };
   }
 
-  /** Token → link that may be used now, or the error the public sees (404 unknown, 410 gone, 403 password). */
   /** The link and what it would send, when it may be downloaded at all (the count is not touched). */
   async function downloadable(ctx: RequestContext, token: string, password: string | undefined) {
-    const link = await usableLink(ctx, token, password);
-    if (!link.allowDownload) throw new ForbiddenError('Downloads are not allowed for this link', 'share_download_disabled');
-    const view = await viewLink(link);
+    const view = await usableLink(ctx, token, password);
+    if (!view.link.allowDownload) throw new ForbiddenError('Downloads are not allowed for this link', 'share_download_disabled');
     if (view.located.node.isDirectory)
       throw ValidationError.field(['path', 'token'], 'links to a folder; folders cannot be downloaded as one file');
-    return { link, view };
+    return { link: view.link, view };
   }
 
-  async function usableLink(ctx: RequestContext, token: string, password: string | undefined): Promise<ShareLink> {
+  /** Token → the link that may be used now, or the error the public sees (404 unknown, 410 gone or revoked, 403 password, 429 locked). */
+  async function usableLink(ctx: RequestContext, token: string, password: string | undefined): Promise<ShareLinkView> {
     const link = await repos.shares.findLinkByToken(token);
     if (!link) throw new NotFoundError('Share link not found', 'share_not_found');
     const state = linkState(link, clock.now());
     if (state.isExpired) throw new GoneError('This share link has expired', 'share_expired');
     if (!state.isAccessible) throw new GoneError('This share link has reached its download limit', 'share_used_up');
-    if (link.passwordHash === null) {
-      await assertCreatorMayStillShare(link);
-      return link;
+    if (link.passwordHash !== null) {
+      if (!password) throw new ForbiddenError('This share link needs a password', 'share_password_required');
+      await throttle.assertShareLinkNotLocked(ctx, link.id);
+      if (!(await hasher.verify(link.passwordHash, password))) {
+        await throttle.shareLinkPasswordFailed(ctx, link.id);
+        throw new ForbiddenError('Wrong share password', 'share_password_required');
+      }
+      await throttle.shareLinkPasswordSucceeded(ctx, link.id);
     }
-    if (!password) throw new ForbiddenError('This share link needs a password', 'share_password_required');
-    await throttle.assertShareLinkNotLocked(ctx, link.id);
-    if (!(await hasher.verify(link.passwordHash, password))) {
-      await throttle.shareLinkPasswordFailed(ctx, link.id);
-      throw new ForbiddenError('Wrong share password', 'share_password_required');
-    }
-    await throttle.shareLinkPasswordSucceeded(ctx, link.id);
-    await assertCreatorMayStillShare(link);
-    return link;
+    const view = await viewLink(link);
+    await assertCreatorMayStillShare(link, view.located);
+    return view;
   }
 
   return {
@@ -219,9 +216,9 @@ export function createSharesService(deps: SharesDeps) {
     },
 
     async accessLink(ctx: RequestContext, token: string, password: string | undefined): Promise<ShareLinkView> {
-      let link: ShareLink;
+      let view: ShareLinkView;
       try {
-        link = await usableLink(ctx, token, password);
+        view = await usableLink(ctx, token, password);
       } catch (err) {
         await audit.record(ctx, {
           eventType: 'share',
@@ -233,16 +230,16 @@ export function createSharesService(deps: SharesDeps) {
         });
         throw err;
       }
-      await repos.shares.touchLink(link.id, clock.now());
+      await repos.shares.touchLink(view.link.id, clock.now());
       await audit.record(ctx, {
         eventType: 'share',
         action: 'access_link',
         userId: null,
         username: null,
-        resource: `link:${link.id}`,
+        resource: `link:${view.link.id}`,
         success: true,
       });
-      return viewLink(link);
+      return view;
     },
 
     /** Checks the link and counts the download atomically; the caller then streams the file. */

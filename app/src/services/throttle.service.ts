@@ -73,6 +73,24 @@ export function createThrottleService(deps: ThrottleDeps) {
     );
   }
 
+  /** Seconds a subject stays locked (0: not locked). */
+  async function lockedSeconds(subject: string): Promise<number> {
+    const state = await repos.throttle.lockout(subject);
+    const until = state?.lockedUntil ? Date.parse(state.lockedUntil) : 0;
+    return Math.max(0, (until - clock.now().getTime()) / 1000);
+  }
+
+  /** Counts one failure of a subject; at the threshold locks it, each lockout twice as long. Returns the lockout, if one began. */
+  async function countFailure(subject: string): Promise<{ failures: number; seconds: number; level: number } | null> {
+    const now = clock.now();
+    const state = await repos.throttle.addFailure(subject, now);
+    const limits = await current();
+    if (state.failedCount < limits.lockoutThreshold) return null;
+    const seconds = Math.min(MAX_LOCKOUT_SECONDS, limits.lockoutSeconds * 2 ** state.lockoutLevel);
+    await repos.throttle.lock(subject, new Date(now.getTime() + seconds * 1000), now);
+    return { failures: state.failedCount, seconds, level: state.lockoutLevel + 1 };
+  }
+
   return {
     limits: current,
     async setLimits(ctx: RequestContext, next: ThrottleLimits): Promise<ThrottleLimits> {
@@ -100,25 +118,18 @@ export function createThrottleService(deps: ThrottleDeps) {
      * time (a failure marks it too), so a guesser cannot lock the rightful user out of their account.
      */
     async assertNotLocked(ctx: RequestContext, username: string): Promise<void> {
-      const state = await repos.throttle.lockout(lockoutSubject(username));
-      const until = state?.lockedUntil ? Date.parse(state.lockedUntil) : 0;
-      const now = clock.now().getTime();
-      if (until <= now) return;
+      const seconds = await lockedSeconds(lockoutSubject(username));
+      if (seconds === 0) return;
       const fromHere = await repos.throttle.lockout(addressSubject(ctx, username));
       if (!fromHere || fromHere.failedCount === 0) return;
-      throw new TooManyRequestsError('Too many failed logins; this account is locked for now', (until - now) / 1000, 'account_locked');
+      throw new TooManyRequestsError('Too many failed logins; this account is locked for now', seconds, 'account_locked');
     },
 
     /** Counts a failure (unknown names too, so a lockout reveals nothing); locks at the threshold, each lockout twice as long. */
     async loginFailed(ctx: RequestContext, username: string, userId: number | null): Promise<void> {
-      const subject = lockoutSubject(username);
-      const now = clock.now();
-      await repos.throttle.addFailure(addressSubject(ctx, username), now);
-      const state = await repos.throttle.addFailure(subject, now);
-      const limits = await current();
-      if (state.failedCount < limits.lockoutThreshold) return;
-      const seconds = Math.min(MAX_LOCKOUT_SECONDS, limits.lockoutSeconds * 2 ** state.lockoutLevel);
-      await repos.throttle.lock(subject, new Date(now.getTime() + seconds * 1000), now);
+      await repos.throttle.addFailure(addressSubject(ctx, username), clock.now());
+      const lockout = await countFailure(lockoutSubject(username));
+      if (!lockout) return;
       deps.onLockout();
       await audit.record(ctx, {
         eventType: 'security',
@@ -126,8 +137,8 @@ export function createThrottleService(deps: ThrottleDeps) {
         userId,
         username,
         success: false,
-        errorMessage: `${state.failedCount} failed logins; locked for ${seconds} s`,
-        details: { seconds, level: state.lockoutLevel + 1 },
+        errorMessage: `${lockout.failures} failed logins; locked for ${lockout.seconds} s`,
+        details: { seconds: lockout.seconds, level: lockout.level },
       });
     },
 
@@ -141,33 +152,22 @@ export function createThrottleService(deps: ThrottleDeps) {
      * lock the link for its rightful users): the login threshold and doubling, audited the same way.
      */
     async assertShareLinkNotLocked(ctx: RequestContext, linkId: number): Promise<void> {
-      const state = await repos.throttle.lockout(shareLinkSubject(linkId, ctx));
-      const until = state?.lockedUntil ? Date.parse(state.lockedUntil) : 0;
-      const now = clock.now().getTime();
-      if (until > now)
-        throw new TooManyRequestsError(
-          'Too many wrong passwords for this share link; try again later',
-          (until - now) / 1000,
-          'share_locked',
-        );
+      const seconds = await lockedSeconds(shareLinkSubject(linkId, ctx));
+      if (seconds > 0)
+        throw new TooManyRequestsError('Too many wrong passwords for this share link; try again later', seconds, 'share_locked');
     },
 
     async shareLinkPasswordFailed(ctx: RequestContext, linkId: number): Promise<void> {
-      const subject = shareLinkSubject(linkId, ctx);
-      const now = clock.now();
-      const state = await repos.throttle.addFailure(subject, now);
-      const limits = await current();
-      if (state.failedCount < limits.lockoutThreshold) return;
-      const seconds = Math.min(MAX_LOCKOUT_SECONDS, limits.lockoutSeconds * 2 ** state.lockoutLevel);
-      await repos.throttle.lock(subject, new Date(now.getTime() + seconds * 1000), now);
+      const lockout = await countFailure(shareLinkSubject(linkId, ctx));
+      if (!lockout) return;
       await audit.record(ctx, {
         eventType: 'security',
         action: 'share_link_locked',
         userId: null,
         username: null,
         success: false,
-        errorMessage: `${state.failedCount} wrong share passwords; locked for ${seconds} s`,
-        details: { share_id: linkId, seconds },
+        errorMessage: `${lockout.failures} wrong share passwords; locked for ${lockout.seconds} s`,
+        details: { share_id: linkId, seconds: lockout.seconds },
       });
     },
 
