@@ -3,7 +3,7 @@ import multipart from '@fastify/multipart';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config/index.js';
-import type { Database } from './db/index.js';
+import { schemaStatus, type Database } from './db/index.js';
 import { authPlugin } from './plugins/auth.js';
 import { errorHandlerPlugin } from './plugins/error-handler.js';
 import { observabilityPlugin } from './plugins/observability.js';
@@ -88,7 +88,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Hand us the client's filename as sent: path safety refuses "../x" instead of busboy quietly trimming it.
     preservePath: true,
   });
-  app.addHook('onReady', async () => app.services.telemetry.start());
+  app.addHook('onReady', async () => {
+    // server.ts migrates before building the app; an app on an older schema only answers /api/ready with 503.
+    if ((await schemaStatus(deps.database.db, deps.database.dialect)).current) {
+      const sealed = await app.services.shares.sealStoredTokens();
+      if (sealed > 0) app.log.info({ sealed }, 'share link tokens stored before sealing are now sealed');
+    }
+    app.services.telemetry.start();
+  });
   app.addHook('onClose', async () => {
     app.services.telemetry.stop();
     // A backup job writes to the database: let it finish before the pool closes.

@@ -308,6 +308,79 @@ describeEachDialect(
       expect((await access(own.token)).statusCode).toBe(200);
     });
 
+    it('records who granted a share, and a re-share counts only while its granter could still grant it; the owner sees and ends it', async () => {
+      const { owner, fileId } = await ownerWithFile(env());
+      const [middle, last] = [await createLoggedInUser(env()), await createLoggedInUser(env())];
+      const share = (headers: Record<string, string>, to: number, rights: Record<string, boolean>) =>
+        inject({
+          method: 'POST',
+          url: '/api/shares/user-shares',
+          headers,
+          payload: {
+            file_id: fileId,
+            shared_with_user_id: to,
+            can_read: true,
+            can_write: false,
+            can_delete: false,
+            can_share: false,
+            ...rights,
+          },
+        });
+      const lastReads = async () =>
+        (await inject({ method: 'GET', url: `/api/files/download/Trips/map.txt?owner_id=${owner.user.id}`, headers: last.headers }))
+          .statusCode;
+      const lastRenames = async (from: string, to: string) =>
+        (
+          await inject({
+            method: 'PUT',
+            url: `/api/files/rename?owner_id=${owner.user.id}`,
+            headers: last.headers,
+            payload: { old_path: `Trips/${from}`, new_name: to },
+          })
+        ).statusCode;
+      const sharedWithLast = async () =>
+        (await inject({ method: 'GET', url: '/api/shares/shared-with-me', headers: last.headers })).json<{ file_id: number }[]>();
+
+      const toMiddle = (await share(owner.headers, middle.user.id, { can_write: true, can_share: true })).json();
+      expect(toMiddle.owner_id).toBe(owner.user.id);
+      const toLast = (await share(middle.headers, last.user.id, { can_write: true })).json();
+      expect([toLast.owner_id, toLast.owner_username]).toEqual([middle.user.id, middle.user.username]);
+      expect(await lastReads()).toBe(200);
+      expect([await lastRenames('map.txt', 'map-2.txt'), await lastRenames('map-2.txt', 'map.txt')]).toEqual([200, 200]);
+      const ownersList = (await inject({ method: 'GET', url: '/api/shares/user-shares', headers: owner.headers })).json<{ id: number }[]>();
+      expect(ownersList.map((s) => s.id)).toEqual(expect.arrayContaining([toMiddle.id, toLast.id]));
+
+      // The granter loses the right it passed on: the re-share keeps reading, stops writing.
+      const narrowed = await inject({
+        method: 'PATCH',
+        url: `/api/shares/user-shares/${toMiddle.id}`,
+        headers: owner.headers,
+        payload: { can_write: false },
+      });
+      expect(narrowed.statusCode).toBe(200);
+      expect(await lastReads()).toBe(200);
+      expect(await lastRenames('map.txt', 'map-2.txt')).toBe(403);
+
+      // The granter's account is disabled: the re-share gives nothing and is not listed.
+      await env().app.services.repos.users.update(middle.user.id, { isActive: false }, new Date());
+      expect(await lastReads()).toBe(404);
+      expect(await sharedWithLast()).toEqual([]);
+      await env().app.services.repos.users.update(middle.user.id, { isActive: true }, new Date());
+      expect((await sharedWithLast()).map((s) => s.file_id)).toEqual([fileId]);
+
+      // The granter's own share goes: so does everything made through it.
+      expect((await inject({ method: 'DELETE', url: `/api/shares/user-shares/${toMiddle.id}`, headers: owner.headers })).statusCode).toBe(
+        204,
+      );
+      expect(await lastReads()).toBe(404);
+      expect(await sharedWithLast()).toEqual([]);
+      // The owner still sees the dead re-share and may delete it; the last user may not.
+      expect((await inject({ method: 'DELETE', url: `/api/shares/user-shares/${toLast.id}`, headers: last.headers })).statusCode).toBe(404);
+      expect((await inject({ method: 'DELETE', url: `/api/shares/user-shares/${toLast.id}`, headers: owner.headers })).statusCode).toBe(
+        204,
+      );
+    });
+
     it('shares with a named user: not with the owner, not with nobody, not twice', async () => {
       const { owner, fileId } = await ownerWithFile(env());
       const friend = await createLoggedInUser(env());

@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { InjectOptions } from 'fastify';
+import { buildApp } from '../../app/src/app.js';
+import { createLogger } from '../../app/src/logger.js';
 import { describe, expect, it } from 'vitest';
 import { createLoggedInUser } from '../helpers/factories.js';
 import { upload } from '../helpers/files.js';
@@ -40,6 +43,39 @@ describeEachDialect('shares API', (env) => {
         file_size: 12,
       });
       expect(link.token).toMatch(/^[A-Za-z0-9_-]{43,}$/);
+    });
+
+    it('stores no usable token: a copy of the database opens no link, the list still shows it', async () => {
+      const { owner, fileId } = await ownerWithFile(env());
+      const link = (await createLink(owner.headers, { file_id: fileId })).json();
+      const row = await env().database.db.selectFrom('share_links').selectAll().where('id', '=', link.id).executeTakeFirstOrThrow();
+      expect(row.token_hash).toBe(createHash('sha256').update(link.token).digest('hex'));
+      expect(JSON.stringify(row)).not.toContain(link.token);
+      const stored = await inject({ method: 'POST', url: `/api/shares/public/${row.token_hash}/access`, payload: {} });
+      expect(stored.statusCode).toBe(404);
+      const listed = (await inject({ method: 'GET', url: '/api/shares/links', headers: owner.headers })).json();
+      expect(listed.find((l: { id: number }) => l.id === link.id).token).toBe(link.token);
+      expect((await inject({ method: 'POST', url: `/api/shares/public/${link.token}/access`, payload: {} })).statusCode).toBe(200);
+    });
+
+    it('seals, at start-up, a token stored in plain by an earlier build, and the link keeps working', async () => {
+      const { owner, fileId } = await ownerWithFile(env());
+      const link = (await createLink(owner.headers, { file_id: fileId })).json();
+      const { db } = env().database;
+      await db.updateTable('share_links').set({ token_sealed: link.token }).where('id', '=', link.id).execute();
+      const restarted = await buildApp({ config: env().config, database: env().database, logger: createLogger(env().config, env().logs) });
+      try {
+        await restarted.ready();
+        const row = await db.selectFrom('share_links').select('token_sealed').where('id', '=', link.id).executeTakeFirstOrThrow();
+        expect(row.token_sealed).not.toContain(link.token);
+        expect((await restarted.inject({ method: 'POST', url: `/api/shares/public/${link.token}/access`, payload: {} })).statusCode).toBe(
+          200,
+        );
+        const listed = (await restarted.inject({ method: 'GET', url: `/api/shares/links/${link.id}`, headers: owner.headers })).json();
+        expect(listed.token).toBe(link.token);
+      } finally {
+        await restarted.close();
+      }
     });
 
     it('serves the file to anyone with the token, revealing no other path', async () => {

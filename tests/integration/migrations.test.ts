@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { migrateDown, migrateToLatest, prepareSchema, schemaStatus } from '../../app/src/db/index.js';
@@ -89,6 +90,29 @@ describeEachDialect(
       });
       await env().database.db.deleteFrom('users').where('id', '=', user.id).execute();
       expect(await env().database.db.selectFrom('sessions').selectAll().where('user_id', '=', user.id).execute()).toEqual([]);
+    });
+
+    it('hash the share-link tokens stored before 0005, so links made then keep working (the server seals them at start)', async () => {
+      const { db } = env().database;
+      await migrateToLatest(db, env().dialect);
+      expect(await migrateDown(db, env().dialect)).toEqual(['0005-share-link-token-hash']);
+      const { user } = await createUser(env());
+      const now = new Date().toISOString();
+      const file = await sql<{
+        id: number;
+      }>`insert into files (owner_id, parent_id, name, is_directory, size_bytes, created_at, modified_at)
+        values (${user.id}, null, ${`home-${user.id}`}, ${env().dialect === 'postgres' ? sql`true` : sql`1`}, 0, ${now}, ${now}) returning id`.execute(
+        db,
+      );
+      const token = 'LegacyPlainToken_0123456789abcdefghijklmnopq';
+      await sql`insert into share_links (token, file_id, owner_id, created_at) values (${token}, ${file.rows[0]!.id}, ${user.id}, ${now})`.execute(
+        db,
+      );
+      expect(await migrateToLatest(db, env().dialect)).toEqual(['0005-share-link-token-hash']);
+      const row = await sql<{ token_hash: string; token_sealed: string }>`select token_hash, token_sealed from share_links`.execute(db);
+      expect(row.rows).toEqual([{ token_hash: createHash('sha256').update(token).digest('hex'), token_sealed: token }]);
+      await sql`delete from share_links`.execute(db);
+      await sql`delete from files`.execute(db);
     });
 
     it('refuse a schema newer than this build, at start-up and for migrate/rollback', async () => {

@@ -44,8 +44,8 @@ describe('hot queries use indexes [postgres]', () => {
     await sql`insert into audit_log (timestamp, event_type, user_id, username, action, success)
       select now() - (g || ' seconds')::interval, 'file', 1 + (g % 5000), 'user' || (1 + g % 5000), case when g % 7 = 0 then 'login' else 'download' end, g % 11 <> 0
       from generate_series(1, 100000) g`.execute(db);
-    await sql`insert into share_links (token, file_id, owner_id, allow_download, allow_preview, created_at)
-      select 'tok' || g, 5000 + g, 1 + (g % 5000), true, true, now() from generate_series(1, 20000) g`.execute(db);
+    await sql`insert into share_links (token_hash, token_sealed, file_id, owner_id, allow_download, allow_preview, created_at)
+      select 'hash' || g, 'sealed' || g, 5000 + g, 1 + (g % 5000), true, true, now() from generate_series(1, 20000) g`.execute(db);
     await sql`insert into user_shares (file_id, owner_id, shared_with_user_id, created_at)
       select 5000 + g, 1 + (g % 5000), 1 + ((g * 7) % 5000), now() from generate_series(1, 20000) g`.execute(db);
     await sql`analyze`.execute(db);
@@ -75,9 +75,12 @@ describe('hot queries use indexes [postgres]', () => {
     ['finding a child by name', (r: ReturnType<typeof createRepositories>) => r.files.findChild(42, 'file4242')],
     ['finding a home folder', (r: ReturnType<typeof createRepositories>) => r.files.findHome(42)],
     ['summing a folder tree', (r: ReturnType<typeof createRepositories>) => r.files.subtreeBytes(42)],
-    ['share-token lookup', (r: ReturnType<typeof createRepositories>) => r.shares.findLinkByToken('tok777')],
+    ['share-token lookup', (r: ReturnType<typeof createRepositories>) => r.shares.findLinkByTokenHash('hash777')],
     ['counting a share download', (r: ReturnType<typeof createRepositories>) => r.shares.claimDownload(777, new Date())],
-    ['checking a share grant', (r: ReturnType<typeof createRepositories>) => r.shares.hasGrant(42, [5042, 42], 'can_read', new Date())],
+    [
+      'finding who granted a share',
+      (r: ReturnType<typeof createRepositories>) => r.shares.grantersOf(42, [5042, 42], 'can_read', new Date()),
+    ],
     ['shared-with-me', (r: ReturnType<typeof createRepositories>) => r.shares.listSharedWith(42, new Date())],
     ['reserving quota', (r: ReturnType<typeof createRepositories>) => r.users.reserveBytes(42, 1000, 10_000_000)],
     ["a user's audit page", (r: ReturnType<typeof createRepositories>) => r.audit.page({ userId: 42 }, 1, 50)],

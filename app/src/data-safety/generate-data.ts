@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { TransactionRunner } from '../repositories/index.js';
+
+const plainToken = (token: string) => ({ tokenHash: createHash('sha256').update(token).digest('hex'), tokenSealed: token });
 
 export interface DatasetSize {
   users: number;
@@ -120,7 +123,8 @@ export async function generateDataset(transaction: TransactionRunner, size: Data
       for (let l = 0; l < size.linksPerUser && fileIds.length; l += 1) {
         await r.shares.createLink(
           {
-            token: `tok-${ownerId}-${l}-${Math.floor(random() * 1e9).toString(36)}`,
+            // Stored as a build before sealing left it (the server seals it at start-up): keeps datasets deterministic.
+            ...plainToken(`tok-${ownerId}-${l}-${Math.floor(random() * 1e9).toString(36)}`),
             fileId: pick(fileIds),
             ownerId,
             passwordHash: l % 2 ? FAKE_HASH : null,

@@ -60,7 +60,10 @@ export interface FilesTable {
 
 export interface ShareLinksTable {
   id: Id;
-  token: string;
+  /** SHA-256 of the token: what a request is matched against. */
+  token_hash: string;
+  /** The token sealed with the encryption key (SecretBox), shown again to who may manage the link. */
+  token_sealed: string;
   file_id: number;
   owner_id: number;
   password_hash: string | null;

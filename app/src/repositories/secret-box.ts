@@ -8,6 +8,8 @@ import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } f
 export interface SecretBox {
   seal(plaintext: string): string;
   open(sealed: string): string;
+  /** Whether a stored value is sealed at all (values written before sealing was introduced are not). */
+  isSealed(value: string): boolean;
 }
 
 const VERSION = 'v1';
@@ -39,5 +41,6 @@ export function createSecretBox(current: string, previous: readonly string[] = [
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
       return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
     },
+    isSealed: (value) => value.startsWith(`${VERSION}:`),
   };
 }

@@ -4,7 +4,8 @@ import type { Executor } from './users.repository.js';
 
 export interface ShareLink {
   id: number;
-  token: string;
+  tokenHash: string;
+  tokenSealed: string;
   fileId: number;
   ownerId: number;
   passwordHash: string | null;
@@ -36,7 +37,8 @@ export type SharePermission = 'can_read' | 'can_write' | 'can_delete' | 'can_sha
 function toLink(row: Selectable<ShareLinksTable>): ShareLink {
   return {
     id: row.id,
-    token: row.token,
+    tokenHash: row.token_hash,
+    tokenSealed: row.token_sealed,
     fileId: row.file_id,
     ownerId: row.owner_id,
     passwordHash: row.password_hash,
@@ -67,7 +69,8 @@ function toUserShare(row: Selectable<UserSharesTable>): UserShare {
 }
 
 export interface NewShareLink {
-  token: string;
+  tokenHash: string;
+  tokenSealed: string;
   fileId: number;
   ownerId: number;
   passwordHash: string | null;
@@ -92,7 +95,8 @@ export function createSharesRepository(db: Executor) {
       const row = await db
         .insertInto('share_links')
         .values({
-          token: link.token,
+          token_hash: link.tokenHash,
+          token_sealed: link.tokenSealed,
           file_id: link.fileId,
           owner_id: link.ownerId,
           password_hash: link.passwordHash,
@@ -113,12 +117,20 @@ export function createSharesRepository(db: Executor) {
       return row && toLink(row);
     },
 
-    async findLinkByToken(token: string): Promise<ShareLink | undefined> {
-      const row = await db.selectFrom('share_links').selectAll().where('token', '=', token).executeTakeFirst();
+    async findLinkByTokenHash(tokenHash: string): Promise<ShareLink | undefined> {
+      const row = await db.selectFrom('share_links').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
       return row && toLink(row);
     },
 
-    /** Links of one owner, or every link when ownerId is null (admins). */
+    async linkTokens(): Promise<{ id: number; tokenSealed: string }[]> {
+      const rows = await db.selectFrom('share_links').select(['id', 'token_sealed']).orderBy('id').execute();
+      return rows.map((r) => ({ id: r.id, tokenSealed: r.token_sealed }));
+    },
+
+    async setLinkTokenSealed(id: number, tokenSealed: string): Promise<void> {
+      await db.updateTable('share_links').set({ token_sealed: tokenSealed }).where('id', '=', id).execute();
+    },
+
     /** Links a user made, and links others made on that user's files (null: every link). */
     async listLinks(ownerId: number | null): Promise<ShareLink[]> {
       let query = db.selectFrom('share_links').selectAll();
@@ -129,7 +141,10 @@ export function createSharesRepository(db: Executor) {
       return (await query.orderBy('id', 'desc').execute()).map(toLink);
     },
 
-    async updateLink(id: number, changes: Partial<Omit<NewShareLink, 'token' | 'fileId' | 'ownerId'>>): Promise<ShareLink | undefined> {
+    async updateLink(
+      id: number,
+      changes: Partial<Omit<NewShareLink, 'tokenHash' | 'tokenSealed' | 'fileId' | 'ownerId'>>,
+    ): Promise<ShareLink | undefined> {
       const row = await db
         .updateTable('share_links')
         .set({
@@ -197,9 +212,13 @@ export function createSharesRepository(db: Executor) {
       return row && toUserShare(row);
     },
 
+    /** Shares a user granted, and shares others granted on that user's files (null: every share). */
     async listUserSharesByOwner(ownerId: number | null): Promise<UserShare[]> {
       let query = db.selectFrom('user_shares').selectAll();
-      if (ownerId !== null) query = query.where('owner_id', '=', ownerId);
+      if (ownerId !== null)
+        query = query.where((eb) =>
+          eb.or([eb('owner_id', '=', ownerId), eb('file_id', 'in', eb.selectFrom('files').select('id').where('owner_id', '=', ownerId))]),
+        );
       return (await query.orderBy('id', 'desc').execute()).map(toUserShare);
     },
 
@@ -244,18 +263,19 @@ export function createSharesRepository(db: Executor) {
       await db.deleteFrom('user_shares').where('file_id', '=', fileId).execute();
     },
 
-    /** Does `userId` hold `permission` on any of `fileIds` (a file and its ancestors) right now? */
-    async hasGrant(userId: number, fileIds: number[], permission: SharePermission, now: Date): Promise<boolean> {
-      if (fileIds.length === 0) return false;
-      const row = await db
+    /** Who granted `userId` `permission` on any of `fileIds` (a file and its folders) by a share that has not expired. */
+    async grantersOf(userId: number, fileIds: number[], permission: SharePermission, now: Date): Promise<number[]> {
+      if (fileIds.length === 0) return [];
+      const rows = await db
         .selectFrom('user_shares')
-        .select('id')
+        .select('owner_id')
+        .distinct()
         .where('shared_with_user_id', '=', userId)
         .where('file_id', 'in', fileIds)
         .where(permission, '=', true)
         .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now.toISOString())]))
-        .executeTakeFirst();
-      return row !== undefined;
+        .execute();
+      return rows.map((r) => r.owner_id);
     },
   };
 }

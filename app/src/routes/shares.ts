@@ -17,10 +17,10 @@ import {
 import type { ShareLinkView, UserShareView } from '../services/index.js';
 import { sendStoredFile } from './file-responses.js';
 
-function linkDto({ link, located, isExpired, isAccessible }: ShareLinkView) {
+function linkDto({ link, token, located, isExpired, isAccessible }: ShareLinkView) {
   return {
     id: link.id,
-    token: link.token,
+    token,
     file_id: link.fileId,
     owner_id: link.ownerId,
     has_password: link.passwordHash !== null,

@@ -74,7 +74,7 @@ export function createFilePermissionsService(deps: {
           await r.shares.createUserShare(
             {
               fileId: located.node.id,
-              ownerId: located.owner.id,
+              ownerId: principal.user.id,
               sharedWithUserId: rule.user_id,
               canRead: rule.can_view || rule.can_edit || rule.can_delete,
               canWrite: rule.can_edit,

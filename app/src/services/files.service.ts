@@ -12,6 +12,7 @@ import type {
   User,
 } from '../repositories/index.js';
 import type { Principal } from './auth.service.js';
+import { createShareGrants } from './share-grants.js';
 import { assertNameAllowed } from './upload-inspection.js';
 
 /** A file or folder found by path, with everything the operations need. */
@@ -49,6 +50,7 @@ function isAdmin(principal: Principal): boolean {
  */
 export function createFileAccess(deps: Pick<FilesDeps, 'repos' | 'storage' | 'clock'>) {
   const { repos, storage, clock } = deps;
+  const grants = createShareGrants({ repos, clock });
 
   async function ensureHome(owner: User): Promise<FileRecord> {
     const existing = await repos.files.findHome(owner.id);
@@ -76,13 +78,12 @@ export function createFileAccess(deps: Pick<FilesDeps, 'repos' | 'storage' | 'cl
     path: string,
   ): Promise<void> {
     if (principal.user.id === owner.id || isAdmin(principal)) return;
-    const ids = chain.map((f) => f.id);
-    const now = clock.now();
-    if (!(await repos.shares.hasGrant(principal.user.id, ids, 'can_read', now))) {
+    const target = { ownerId: owner.id, fileIds: chain.map((f) => f.id) };
+    if (!(await grants.holds(principal.user.id, target, 'can_read'))) {
       // Indistinguishable from a missing file: other users' trees are not enumerable.
       throw new NotFoundError(`File not found: path=${path}`);
     }
-    if (permission !== 'can_read' && !(await repos.shares.hasGrant(principal.user.id, ids, permission, now))) {
+    if (permission !== 'can_read' && !(await grants.holds(principal.user.id, target, permission))) {
       throw new ForbiddenError(`Not allowed to ${permission.replace('can_', '')} ${path}`, 'share_permission_denied');
     }
   }

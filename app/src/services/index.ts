@@ -93,6 +93,7 @@ export function createServices(deps: ServiceDeps) {
     reserveBytes: config.files.reserveBytes,
   };
   const access = createFileAccess(filesDeps);
+  const box = createSecretBox(config.auth.encryptionKey ?? config.auth.secretKey, config.auth.previousEncryptionKeys);
   const proc = createProcReader(config.system.procRoot);
   const startedAt = clock.now().getTime();
   const telemetry = createTelemetryService({
@@ -125,7 +126,7 @@ export function createServices(deps: ServiceDeps) {
       repos,
       clock,
       audit,
-      box: createSecretBox(config.auth.encryptionKey ?? config.auth.secretKey, config.auth.previousEncryptionKeys),
+      box,
     }),
     readiness: createReadinessService({
       database,
@@ -178,7 +179,7 @@ export function createServices(deps: ServiceDeps) {
       appVersion: config.version,
       configSnapshot: configSnapshot(config),
     }),
-    shares: createSharesService({ repos, clock, hasher, tokens, access, audit, throttle }),
+    shares: createSharesService({ repos, clock, hasher, tokens, box, access, audit, throttle }),
     users: createUsersService({
       repos,
       transaction,

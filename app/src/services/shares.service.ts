@@ -1,15 +1,27 @@
 import { isUniqueViolation } from '../db/index.js';
 import { ConflictError, ForbiddenError, GoneError, NotFoundError, ValidationError } from '../errors/index.js';
 import { formatStoragePath } from '../lib/path-safety.js';
-import type { Clock, PasswordHasher, Repositories, ShareGrant, ShareLink, TokenCrypto, UserShare } from '../repositories/index.js';
+import type {
+  Clock,
+  PasswordHasher,
+  Repositories,
+  SecretBox,
+  ShareGrant,
+  ShareLink,
+  TokenCrypto,
+  UserShare,
+} from '../repositories/index.js';
 import type { AuditService } from './audit.service.js';
 import type { Principal } from './auth.service.js';
 import type { FileAccess, Located } from './files.service.js';
 import type { RequestContext } from './request-context.js';
+import { createShareGrants } from './share-grants.js';
 import type { ThrottleService } from './throttle.service.js';
 
 export interface ShareLinkView {
   link: ShareLink;
+  /** The link's token, opened from its sealed form for whoever may manage the link. */
+  token: string;
   located: Located;
   isExpired: boolean;
   isAccessible: boolean;
@@ -37,6 +49,8 @@ interface SharesDeps {
   clock: Clock;
   hasher: PasswordHasher;
   tokens: TokenCrypto;
+  /** Seals link tokens at rest; lookups go by the token's hash, so the box is needed only to show one again. */
+  box: SecretBox;
   access: FileAccess;
   audit: AuditService;
   throttle: ThrottleService;
@@ -44,7 +58,7 @@ interface SharesDeps {
 
 /** Public links (a token, optionally a password) and shares with named users. */
 export function createSharesService(deps: SharesDeps) {
-  const { repos, clock, hasher, access, audit, throttle } = deps;
+  const { repos, clock, hasher, tokens, box, access, audit, throttle } = deps;
 
   function linkState(link: ShareLink, now: Date): { isExpired: boolean; isAccessible: boolean } {
     const isExpired = link.expiresAt !== null && new Date(link.expiresAt) <= now;
@@ -52,16 +66,18 @@ export function createSharesService(deps: SharesDeps) {
     return { isExpired, isAccessible: !isExpired && !usedUp };
   }
 
+  const grants = createShareGrants({ repos, clock });
+  const targetOf = (located: Located) => ({ ownerId: located.owner.id, fileIds: located.chain.map((f) => f.id) });
+
   /** A grantee may pass on at most the rights it holds itself (owners and admins hold them all). */
   async function assertHoldsWhatItGrants(principal: Principal, located: Located, grant: Omit<ShareGrant, 'expiresAt'>): Promise<void> {
     if (located.owner.id === principal.user.id || principal.user.role === 'admin') return;
-    const ids = located.chain.map((f) => f.id);
     const wanted = [
       ['can_write', grant.canWrite],
       ['can_delete', grant.canDelete],
     ] as const;
     for (const [right, asked] of wanted) {
-      if (asked && !(await repos.shares.hasGrant(principal.user.id, ids, right, clock.now())))
+      if (asked && !(await grants.holds(principal.user.id, targetOf(located), right)))
         throw new ForbiddenError(
           `You may share at most the rights you hold: you may not ${right.replace('can_', '')} this file`,
           'share_exceeds_rights',
@@ -70,28 +86,21 @@ export function createSharesService(deps: SharesDeps) {
   }
 
   /**
-   * A link works only while whoever made it could make it now: an active account that owns the file,
-   * is an admin, or still holds a grant to share it. Revoking a grant or disabling an account ends
-   * the links made through it.
+   * A link works only while whoever made it could make it now (share-grants.ts): revoking a grant
+   * or disabling an account ends the links made through it.
    */
   async function assertCreatorMayStillShare(link: ShareLink, located: Located): Promise<void> {
-    const creator = await repos.users.findById(link.ownerId);
-    const allowed =
-      creator !== undefined &&
-      creator.isActive &&
-      (creator.id === located.owner.id ||
-        creator.role === 'admin' ||
-        (await repos.shares.hasGrant(
-          creator.id,
-          located.chain.map((f) => f.id),
-          'can_share',
-          clock.now(),
-        )));
-    if (!allowed) throw new GoneError('This share link no longer works: whoever made it may no longer share the file', 'share_revoked');
+    if (!(await grants.mayGive(link.ownerId, targetOf(located), 'can_share')))
+      throw new GoneError('This share link no longer works: whoever made it may no longer share the file', 'share_revoked');
   }
 
   async function viewLink(link: ShareLink): Promise<ShareLinkView> {
-    return { link, located: await access.locateForShareLink(link.fileId), ...linkState(link, clock.now()) };
+    return {
+      link,
+      token: box.open(link.tokenSealed),
+      located: await access.locateForShareLink(link.fileId),
+      ...linkState(link, clock.now()),
+    };
   }
 
   function assertFuture(expiresAt: string | null | undefined, field: string): void {
@@ -110,10 +119,15 @@ export function createSharesService(deps: SharesDeps) {
     return link;
   }
 
+  /** A share its granter, the file's owner or an admin may see, change and delete. */
   async function ownUserShare(principal: Principal, id: number): Promise<UserShare> {
     const share = await repos.shares.findUserShare(id);
-    if (!share || (share.ownerId !== principal.user.id && principal.user.role !== 'admin'))
-      throw new NotFoundError(`User share not found: id=${id}`, 'share_not_found');
+    const mine =
+      share !== undefined &&
+      (share.ownerId === principal.user.id ||
+        principal.user.role === 'admin' ||
+        (await access.locateForShareLink(share.fileId)).owner.id === principal.user.id);
+    if (!share || !mine) throw new NotFoundError(`User share not found: id=${id}`, 'share_not_found');
     return share;
   }
 
@@ -139,7 +153,7 @@ export function createSharesService(deps: SharesDeps) {
 
   /** Token → the link that may be used now, or the error the public sees (404 unknown, 410 gone or revoked, 403 password, 429 locked). */
   async function usableLink(ctx: RequestContext, token: string, password: string | undefined): Promise<ShareLinkView> {
-    const link = await repos.shares.findLinkByToken(token);
+    const link = await repos.shares.findLinkByTokenHash(tokens.hashToken(token));
     if (!link) throw new NotFoundError('Share link not found', 'share_not_found');
     const state = linkState(link, clock.now());
     if (state.isExpired) throw new GoneError('This share link has expired', 'share_expired');
@@ -159,12 +173,24 @@ export function createSharesService(deps: SharesDeps) {
   }
 
   return {
+    /**
+     * Seals the tokens stored before links were sealed (migration 0005 could hash them, but holds no
+     * key). Runs at start-up; a no-op once every token is sealed.
+     */
+    async sealStoredTokens(): Promise<number> {
+      const plain = (await repos.shares.linkTokens()).filter((l) => !box.isSealed(l.tokenSealed));
+      for (const l of plain) await repos.shares.setLinkTokenSealed(l.id, box.seal(l.tokenSealed));
+      return plain.length;
+    },
+
     async createLink(ctx: RequestContext, principal: Principal, input: LinkInput): Promise<ShareLinkView> {
       const located = await access.locateById(principal, input.fileId, 'can_share');
       assertFuture(input.expiresAt, 'expires_at');
+      const token = tokens.randomToken();
       const link = await repos.shares.createLink(
         {
-          token: deps.tokens.randomToken(),
+          tokenHash: tokens.hashToken(token),
+          tokenSealed: box.seal(token),
           fileId: located.node.id,
           ownerId: principal.user.id,
           passwordHash: input.password ? await hasher.hash(input.password) : null,
@@ -183,7 +209,7 @@ export function createSharesService(deps: SharesDeps) {
         success: true,
         details: { link_id: link.id, file_id: link.fileId },
       });
-      return { link, located, ...linkState(link, clock.now()) };
+      return { link, token, located, ...linkState(link, clock.now()) };
     },
 
     async listLinks(principal: Principal): Promise<ShareLinkView[]> {
@@ -283,7 +309,8 @@ export function createSharesService(deps: SharesDeps) {
         share = await repos.shares.createUserShare(
           {
             fileId: located.node.id,
-            ownerId: located.owner.id,
+            // A share's owner is who granted it: it counts only while they could grant it (share-grants.ts).
+            ownerId: principal.user.id,
             sharedWithUserId: input.sharedWithUserId,
             canRead: input.canRead || input.canWrite || input.canDelete || input.canShare,
             canWrite: input.canWrite,
@@ -331,7 +358,10 @@ export function createSharesService(deps: SharesDeps) {
     },
 
     async sharedWithMe(principal: Principal): Promise<UserShareView[]> {
-      return Promise.all((await repos.shares.listSharedWith(principal.user.id, clock.now())).map(viewUserShare));
+      const views = await Promise.all((await repos.shares.listSharedWith(principal.user.id, clock.now())).map(viewUserShare));
+      // A share whose granter may no longer grant it gives nothing: listing it would promise a file that cannot be opened.
+      const counting = await Promise.all(views.map((v) => grants.mayGive(v.share.ownerId, targetOf(v.located), 'can_read')));
+      return views.filter((_, i) => counting[i]);
     },
   };
 }

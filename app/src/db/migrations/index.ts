@@ -4,6 +4,7 @@ import { initialSchema } from './0001-initial-schema.js';
 import { settingsTable } from './0002-settings.js';
 import { passwordResetTokens } from './0003-password-reset-tokens.js';
 import { apiKeysAndReauth } from './0004-api-keys-and-reauth.js';
+import { shareLinkTokenHash } from './0005-share-link-token-hash.js';
 
 export type MigrationDefinition = (dialect: Dialect) => Migration;
 
@@ -16,4 +17,5 @@ export const migrationDefinitions: Readonly<Record<string, MigrationDefinition>>
   '0002-settings': settingsTable,
   '0003-password-reset-tokens': passwordResetTokens,
   '0004-api-keys-and-reauth': apiKeysAndReauth,
+  '0005-share-link-token-hash': shareLinkTokenHash,
 });
