@@ -40,13 +40,13 @@ const HOSTILE_PATHS: [string, string, string][] = [
   ['parent at the end', 'Documents/..', DOTS],
   ['current segment', './a.txt', DOTS],
   ['current in the middle', 'a/./b', DOTS],
-  ['absolute', '/etc/passwd', RELATIVE],
-  ['absolute root', '/', RELATIVE],
   ['windows drive', 'C:\\Windows', RELATIVE],
   ['windows drive with slash', 'C:/Windows', RELATIVE],
   ['backslash traversal', '..\\..\\etc', SEPARATOR],
   ['backslash inside a name', 'a\\b', SEPARATOR],
   ['leading backslash', '\\server\\share', RELATIVE],
+  ['parent after a leading slash', '/../etc/passwd', DOTS],
+  ['drive after a leading slash', '/C:/Windows', RELATIVE],
   ['NUL byte', 'a.txt\u0000.jpg', CONTROL],
   ['NUL alone', '\u0000', CONTROL],
   ['newline', 'a\nb', CONTROL],
@@ -118,6 +118,12 @@ describe('parseStoragePath', () => {
 
   it('returns names in NFC so "é" typed two ways is one file', () => {
     expect(parseStoragePath('cafe\u0301')).toEqual(['caf\u00e9']);
+  });
+
+  it('drops leading slashes as the original does: "/" is the home, "/a/b" is "a/b"', () => {
+    expect(parseStoragePath('/')).toEqual([]);
+    expect(parseStoragePath('//Documents/a.txt')).toEqual(['Documents', 'a.txt']);
+    expect(() => parseStoragePath('/../etc')).toThrow();
   });
 
   it('names the field in the error', () => {

@@ -84,6 +84,13 @@ export class InsufficientStorageError extends AppError {
   }
 }
 
+/** A request BaluHost understands and refuses by design (it changes no disk): not a bug, never reported as one. */
+export class NotImplementedError extends AppError {
+  constructor(message: string, code = 'not_implemented') {
+    super(501, code, message);
+  }
+}
+
 export class ServiceUnavailableError extends AppError {
   readonly retryAfterSeconds: number;
   constructor(message: string, code = 'service_unavailable', retryAfterSeconds = 5, details?: unknown) {

@@ -8,6 +8,7 @@ export {
   GoneError,
   InsufficientStorageError,
   NotFoundError,
+  NotImplementedError,
   PayloadTooLargeError,
   FolderAccessError,
   SchemaVersionError,

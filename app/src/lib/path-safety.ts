@@ -44,14 +44,16 @@ export function parseName(raw: string, field: (string | number)[] = ['body', 'na
 }
 
 /**
- * Parses a storage path such as "Documents/a.txt" ("" is the root) into its segments.
- * Rejects absolute paths, "." and ".." anywhere, backslashes, control characters and overlong input.
+ * Parses a storage path such as "Documents/a.txt" ("" is the root) into its segments. Leading
+ * slashes are dropped, as BaluHost's original does: its web client sends "/" for the root and
+ * "/Documents" for a folder, and every path is below the user's home anyway.
+ * Rejects drive letters, "." and ".." anywhere, backslashes, control characters and overlong input.
  */
 export function parseStoragePath(raw: string, field: (string | number)[] = ['query', 'path']): string[] {
   if (typeof raw !== 'string') reject(field, 'must be a string');
   if (Buffer.byteLength(raw) > MAX_PATH_BYTES) reject(field, `must be at most ${MAX_PATH_BYTES} bytes`);
-  if (raw.startsWith('/') || DRIVE_PREFIX.test(raw) || raw.startsWith('\\')) reject(field, 'must be relative');
-  const trimmed = raw.replace(/\/+$/, '');
+  const trimmed = raw.replace(/^\/+/, '').replace(/\/+$/, '');
+  if (DRIVE_PREFIX.test(trimmed) || trimmed.startsWith('\\')) reject(field, 'must be relative');
   if (trimmed === '') return [];
   return trimmed.split('/').map((segment) => {
     if (segment === '') reject(field, 'must not contain empty segments');

@@ -191,3 +191,62 @@ export function parseMdstat(text: string): RaidArray[] {
   }
   return arrays;
 }
+
+export interface DiskCounters {
+  name: string;
+  reads: number;
+  sectorsRead: number;
+  msReading: number;
+  writes: number;
+  sectorsWritten: number;
+  msWriting: number;
+  msDoingIo: number;
+}
+
+// Whole physical disks by kernel name; partitions, loop, ram, dm and md devices are left out.
+const WHOLE_DISK = /^(?:[shv]d[a-z]+|xvd[a-z]+|nvme\d+n\d+|mmcblk\d+)$/;
+
+export const isWholeDisk = (name: string): boolean => WHOLE_DISK.test(name);
+
+/** /proc/diskstats, whole disks only (fields per Documentation/admin-guide/iostats.rst). */
+export function parseDiskstats(text: string): DiskCounters[] {
+  const disks: DiskCounters[] = [];
+  for (const line of text.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    const name = f[2];
+    if (!name || !isWholeDisk(name) || f.length < 14) continue;
+    const n = (i: number) => Number(f[i]) || 0;
+    disks.push({
+      name,
+      reads: n(3),
+      sectorsRead: n(5),
+      msReading: n(6),
+      writes: n(7),
+      sectorsWritten: n(9),
+      msWriting: n(10),
+      msDoingIo: n(12),
+    });
+  }
+  return disks;
+}
+
+export interface BlockDevice {
+  name: string;
+  sizeBytes: number;
+}
+
+/** /proc/partitions: every block device with its size (the file counts 1 KiB blocks). */
+export function parsePartitions(text: string): BlockDevice[] {
+  return text
+    .split('\n')
+    .slice(2)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((f) => f.length === 4 && f[3])
+    .map((f) => ({ name: f[3] as string, sizeBytes: Number(f[2]) * 1024 }));
+}
+
+/** The partitions of a whole disk: `sda1` of `sda`, `nvme0n1p2` of `nvme0n1`. */
+export function partitionsOf(disk: string, devices: BlockDevice[]): string[] {
+  const pattern = new RegExp(`^${disk}${/\d$/.test(disk) ? 'p' : ''}\\d+$`);
+  return devices.filter((d) => pattern.test(d.name)).map((d) => d.name);
+}

@@ -2,7 +2,14 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { isDatabaseUnavailableError } from '../db/index.js';
 import { NO_NUL_KEYWORD } from './validation.js';
-import { AppError, ServiceUnavailableError, TooManyRequestsError, ValidationError, type FieldIssue } from '../errors/index.js';
+import {
+  AppError,
+  NotImplementedError,
+  ServiceUnavailableError,
+  TooManyRequestsError,
+  ValidationError,
+  type FieldIssue,
+} from '../errors/index.js';
 
 const LOCATION: Record<string, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' };
 
@@ -83,7 +90,7 @@ export const errorHandlerPlugin = fp(async function errorHandler(app: FastifyIns
     request.failure = { error, mapped };
     const context = { reqId: request.id, route: request.routeOptions.url ?? 'unmatched' };
     if (mapped.code === 'database_unavailable') app.databaseOutage.failed(error, context);
-    else if (mapped.status >= 500 && !(mapped instanceof ServiceUnavailableError))
+    else if (mapped.status >= 500 && !(mapped instanceof ServiceUnavailableError) && !(mapped instanceof NotImplementedError))
       app.errorTracker?.capture(error, { ...context, status: mapped.status });
     return send(reply, mapped);
   });

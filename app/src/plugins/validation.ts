@@ -6,7 +6,10 @@ import type { FastifySchemaCompiler } from 'fastify';
 export const NO_NUL_KEYWORD = 'x-no-nul';
 
 function makeAjv(options: Options): Ajv {
-  const ajv = new Ajv({ allErrors: true, removeAdditional: false, useDefaults: true, strict: false, ...options });
+  // Unknown keys are dropped, not refused, as BaluHost's original does: its clients send fields and
+  // query parameters this API has no use for (`backup_path`, `sort_order`, `_t`…). What a route reads
+  // is still only what its schema names; the schemas in the OpenAPI document stay closed.
+  const ajv = new Ajv({ allErrors: true, removeAdditional: true, useDefaults: true, strict: false, ...options });
   (addFormats as unknown as (a: Ajv) => Ajv)(ajv);
   ajv.addKeyword({
     keyword: NO_NUL_KEYWORD,

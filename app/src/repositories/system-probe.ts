@@ -22,7 +22,7 @@ export function createProcReader(procRoot: string) {
 
 export type ProcReader = ReturnType<typeof createProcReader>;
 
-export type SmartReport = { available: true; devices: unknown[] } | { available: false; reason: string };
+export type SmartReport = { available: true; devices: { name: string; json: unknown }[] } | { available: false; reason: string };
 
 /** smartctl's JSON output when smartmontools is installed; an explicit "unavailable" otherwise. */
 export function createSmartReader(binary = 'smartctl') {
@@ -44,18 +44,18 @@ export function createSmartReader(binary = 'smartctl') {
         (scan.devices ?? []).map(async (d) => {
           try {
             const { stdout } = await run(binary, ['--all', '--json', d.name], { timeout: 20_000 });
-            return JSON.parse(stdout) as unknown;
+            return { name: d.name, json: JSON.parse(stdout) as unknown };
           } catch (err) {
             // smartctl exits non-zero for disks with warnings but still prints JSON on stdout.
             const stdout = (err as { stdout?: string }).stdout;
             if (stdout) {
               try {
-                return JSON.parse(stdout) as unknown;
+                return { name: d.name, json: JSON.parse(stdout) as unknown };
               } catch {
                 // fall through
               }
             }
-            return { device: d, error: (err as Error).message };
+            return { name: d.name, json: { error: (err as Error).message } };
           }
         }),
       );

@@ -79,6 +79,14 @@ export function createThrottleRepository(db: Executor) {
       return (await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst())?.value;
     },
 
+    async settingUpdatedAt(key: string): Promise<string | null> {
+      return (await db.selectFrom('settings').select('updated_at').where('key', '=', key).executeTakeFirst())?.updated_at ?? null;
+    },
+
+    async deleteSetting(key: string): Promise<void> {
+      await db.deleteFrom('settings').where('key', '=', key).execute();
+    },
+
     async putSetting(key: string, value: string, now: Date): Promise<void> {
       await db
         .insertInto('settings')

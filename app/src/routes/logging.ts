@@ -7,8 +7,12 @@ const AuditQuery = Type.Object(
   {
     page: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 }),
     page_size: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+    limit: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 500, description: "The web client's name for page_size (wins when both are sent)." }),
+    ),
     event_type: Type.Optional(Type.String({ maxLength: 64 })),
     user: Type.Optional(Type.String({ maxLength: 64 })),
+    user_filter: Type.Optional(Type.String({ maxLength: 64, description: "The web client's name for user (admins only filter by user)." })),
     action: Type.Optional(Type.String({ maxLength: 64 })),
     success: Type.Optional(Type.Boolean()),
     days: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
@@ -33,6 +37,30 @@ const AuditEntry = Type.Object({
 
 const StatsQuery = Type.Object({ days: Type.Integer({ minimum: 1, maximum: 3650, default: 7 }) }, { additionalProperties: false });
 type StatsQuery = Static<typeof StatsQuery>;
+
+const FileAccessQuery = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+    days: Type.Integer({ minimum: 1, maximum: 3650, default: 1 }),
+    action: Type.Optional(Type.String({ maxLength: 64 })),
+    user: Type.Optional(Type.String({ maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
+type FileAccessQuery = Static<typeof FileAccessQuery>;
+
+const DiskIoQuery = Type.Object({ hours: Type.Integer({ minimum: 1, maximum: 168, default: 24 }) }, { additionalProperties: false });
+type DiskIoQuery = Static<typeof DiskIoQuery>;
+
+const DiskIoSample = Type.Object({
+  timestamp: Type.Integer(),
+  readMbps: Type.Number(),
+  writeMbps: Type.Number(),
+  readIops: Type.Number(),
+  writeIops: Type.Number(),
+  avgResponseMs: Type.Union([Type.Number(), Type.Null()]),
+  activeTimePercent: Type.Number(),
+});
 
 export async function loggingRoutes(app: FastifyInstance) {
   const tags = ['logging'];
@@ -63,9 +91,9 @@ export async function loggingRoutes(app: FastifyInstance) {
       const q = request.query;
       const result = await auditLog.list(principalOf(request), {
         page: q.page,
-        pageSize: q.page_size,
+        pageSize: q.limit ?? q.page_size,
         eventType: q.event_type,
-        user: q.user,
+        user: q.user ?? q.user_filter,
         action: q.action,
         success: q.success,
         days: q.days,
@@ -103,6 +131,14 @@ export async function loggingRoutes(app: FastifyInstance) {
         response: {
           200: Type.Object({
             days: Type.Integer(),
+            period_days: Type.Integer(),
+            dev_mode: Type.Boolean(),
+            file_access: Type.Object({
+              total_operations: Type.Integer(),
+              by_action: Type.Record(Type.String(), Type.Integer()),
+              by_user: Type.Record(Type.String(), Type.Integer()),
+              success_rate: Type.Number({ description: 'A fraction, 1 when there was nothing.' }),
+            }),
             total: Type.Integer(),
             failed: Type.Integer(),
             success_rate: Type.Union([Type.Number(), Type.Null()]),
@@ -116,5 +152,77 @@ export async function loggingRoutes(app: FastifyInstance) {
       },
     },
     async (request) => auditLog.stats(request.query.days),
+  );
+
+  app.get<{ Querystring: FileAccessQuery }>(
+    '/api/logging/file-access',
+    {
+      preValidation: app.authenticate,
+      schema: {
+        tags,
+        security,
+        querystring: FileAccessQuery,
+        response: {
+          200: Type.Object({
+            dev_mode: Type.Boolean(),
+            total: Type.Integer({ description: 'Matching events in the period; `logs` holds the newest `limit` of them.' }),
+            logs: Type.Array(
+              Type.Object({
+                timestamp: Type.String(),
+                event_type: Type.String(),
+                user: Type.Union([Type.String(), Type.Null()]),
+                action: Type.String(),
+                resource: Type.Union([Type.String(), Type.Null()]),
+                success: Type.Boolean(),
+                details: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+                error: Type.Union([Type.String(), Type.Null()]),
+              }),
+            ),
+          }),
+          ...authErrorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { rows, total } = await auditLog.fileAccess(principalOf(request), request.query);
+      return {
+        dev_mode: app.config.mode !== 'production',
+        total,
+        logs: rows.map((l) => ({
+          timestamp: l.timestamp,
+          event_type: l.eventType,
+          user: l.username,
+          action: l.action,
+          resource: l.resource,
+          success: l.success,
+          details: l.details,
+          error: l.errorMessage,
+        })),
+      };
+    },
+  );
+
+  app.get<{ Querystring: DiskIoQuery }>(
+    '/api/logging/disk-io',
+    {
+      preValidation: app.authenticate,
+      schema: {
+        tags,
+        security,
+        querystring: DiskIoQuery,
+        response: {
+          200: Type.Object({ dev_mode: Type.Boolean(), disks: Type.Record(Type.String(), Type.Array(DiskIoSample)) }),
+          ...authErrorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const cutoff = app.services.clock.now().getTime() - request.query.hours * 3_600_000;
+      const { disks } = app.services.system.diskIoHistory();
+      return {
+        dev_mode: app.config.mode !== 'production',
+        disks: Object.fromEntries(disks.map((d) => [d.diskName, d.samples.filter((s) => s.timestamp >= cutoff)])),
+      };
+    },
   );
 }

@@ -50,3 +50,36 @@ export const ApiKeyParams = Type.Object(
   { additionalProperties: false },
 );
 export type ApiKeyParams = Static<typeof ApiKeyParams>;
+
+export const RateLimitConfig = Type.Object({
+  id: Type.Integer(),
+  endpoint_type: Type.String({ description: '`auth` (every /api/auth/* request) or `api` (the rest), counted per client address.' }),
+  limit_string: Type.String({ description: '`N/minute`.' }),
+  description: Type.String(),
+  enabled: Type.Boolean(),
+  created_at: Type.String(),
+  updated_at: Type.Union([Type.String(), Type.Null()]),
+  updated_by: Type.Null({ description: 'Not recorded here: the audit log names who changed a limit.' }),
+});
+
+export const RateLimitOverview = Type.Composite([RateLimits, Type.Object({ configs: Type.Array(RateLimitConfig), total: Type.Integer() })]);
+
+export const RateLimitParams = Type.Object(
+  { endpoint_type: Type.String({ minLength: 1, maxLength: 64 }) },
+  { additionalProperties: false },
+);
+export type RateLimitParams = Static<typeof RateLimitParams>;
+
+export const RateLimitChange = Type.Object(
+  {
+    limit_string: Type.Optional(Type.String({ maxLength: 64, description: '`N/minute`; 0 switches the limit off.' })),
+    description: Type.Optional(
+      Type.Union([Type.String({ maxLength: 500 }), Type.Null()], {
+        description: 'Accepted, not stored: each limit has a fixed description.',
+      }),
+    ),
+    enabled: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type RateLimitChange = Static<typeof RateLimitChange>;

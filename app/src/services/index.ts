@@ -165,7 +165,7 @@ export function createServices(deps: ServiceDeps) {
     }),
     filePermissions: createFilePermissionsService({ repos, transaction, clock, access }),
     telemetry,
-    auditLog: createAuditLogService({ repos, clock }),
+    auditLog: createAuditLogService({ repos, clock, devMode: config.mode !== 'production' }),
     reconcile: createReconcileService({ repos, storage, access, clock, logger }),
     backups: createBackupsService({
       repos,
@@ -191,6 +191,7 @@ export function createServices(deps: ServiceDeps) {
     }),
     system: createSystemService({
       proc,
+      clock,
       smart: createSmartReader(),
       storage,
       telemetry,

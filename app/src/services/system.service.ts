@@ -1,21 +1,27 @@
+import { statfs } from 'node:fs/promises';
 import {
   cpuUsagePercent,
+  isWholeDisk,
   mountFor,
   parseCpuinfo,
   parseMdstat,
   parseMeminfo,
   parseMounts,
+  parsePartitions,
   parseProcStat,
   parseUptime,
+  partitionsOf,
   type RaidArray,
 } from '../lib/proc-parsers.js';
-import type { Repositories, Storage } from '../repositories/index.js';
-import type { ProcReader, SmartReader, SmartReport } from '../repositories/system-probe.js';
+import { toSmartDevice } from '../lib/smart-devices.js';
+import type { Clock, Repositories, Storage } from '../repositories/index.js';
+import type { ProcReader, SmartReader } from '../repositories/system-probe.js';
 import type { Principal } from './auth.service.js';
 import type { TelemetryService } from './telemetry.service.js';
 
 export function createSystemService(deps: {
   proc: ProcReader;
+  clock: Clock;
   smart: SmartReader;
   storage: Storage;
   telemetry: TelemetryService;
@@ -37,6 +43,12 @@ export function createSystemService(deps: {
   async function raid(): Promise<RaidArray[]> {
     const text = await proc.readOptional('mdstat');
     return text ? parseMdstat(text) : [];
+  }
+
+  async function speedLimit(which: 'min' | 'max'): Promise<number | null> {
+    const text = await proc.readOptional(`sys/dev/raid/speed_limit_${which}`);
+    const value = text === null ? NaN : Number(text.trim());
+    return Number.isFinite(value) ? value : null;
   }
 
   return {
@@ -86,12 +98,109 @@ export function createSystemService(deps: {
 
     telemetryHistory: () => deps.telemetry.history(),
 
+    /** Arrays from /proc/mdstat, with the fields the web client reads (`size_bytes`, `resync_progress`, `sync_action`) beside ours. */
     async raidStatus() {
-      const arrays = await raid();
-      return { available: (await proc.readOptional('mdstat')) !== null, arrays };
+      const [arrays, minimum, maximum] = await Promise.all([raid(), speedLimit('min'), speedLimit('max')]);
+      return {
+        available: (await proc.readOptional('mdstat')) !== null,
+        arrays: arrays.map((a) => ({
+          ...a,
+          level: a.level ?? 'unknown',
+          size_bytes: (a.blocks ?? 0) * 1024,
+          resync_progress: a.sync?.progress_percent ?? null,
+          sync_action: a.sync?.operation ?? null,
+          bitmap: null,
+        })),
+        speed_limits: { minimum, maximum },
+      };
     },
 
-    smartStatus: (): Promise<SmartReport> => deps.smart.report(),
+    /** Whole disks from /proc/partitions, with their partitions and whether an md array uses them (read-only). */
+    async availableDisks() {
+      const [partitionsText, arrays] = await Promise.all([proc.readOptional('partitions'), raid()]);
+      const devices = partitionsText ? parsePartitions(partitionsText) : [];
+      const members = new Set(arrays.flatMap((a) => a.devices.map((d) => d.name)));
+      return {
+        disks: devices
+          .filter((d) => isWholeDisk(d.name))
+          .map((d) => {
+            const partitions = partitionsOf(d.name, devices);
+            return {
+              name: d.name,
+              size_bytes: d.sizeBytes,
+              model: null,
+              is_partitioned: partitions.length > 0,
+              partitions,
+              in_raid: members.has(d.name) || partitions.some((p) => members.has(p)),
+            };
+          }),
+      };
+    },
+
+    /** smartctl's report in the client's shape; no disks (and the reason) when smartctl is absent. */
+    async smartStatus() {
+      const report = await deps.smart.report();
+      return {
+        checked_at: deps.clock.now().toISOString(),
+        devices: report.available ? report.devices.map((d) => toSmartDevice(d.json, d.name)) : [],
+        available: report.available,
+        ...(report.available ? {} : { reason: report.reason }),
+      };
+    },
+
+    /** BaluHost reads real SMART data only: there is no mock mode to switch to (the original has one in dev mode). */
+    smartMode: () => ({ mode: 'real' as const }),
+    toggleSmartMode: () => ({
+      mode: 'real' as const,
+      message: 'BaluHost always reads real SMART data (smartctl); there is no mock mode to switch to',
+    }),
+
+    /**
+     * Every mounted block-device filesystem, each counted once (statfs): what the NAS holds in all.
+     * Falls back to the storage root's filesystem where none is visible (a container's overlay root).
+     */
+    async aggregatedStorage() {
+      const mountsText = await proc.readOptional('mounts');
+      const seen = new Set<string>();
+      const mounts = (mountsText ? parseMounts(mountsText) : []).filter((m) => {
+        if (!m.device.startsWith('/dev/') || seen.has(m.device)) return false;
+        seen.add(m.device);
+        return true;
+      });
+      let total = 0;
+      let free = 0;
+      let available = 0;
+      for (const m of mounts) {
+        try {
+          const s = await statfs(m.mountPoint);
+          total += s.blocks * s.bsize;
+          free += s.bfree * s.bsize;
+          available += s.bavail * s.bsize;
+        } catch {
+          // A mount the server may not look into (permissions, a stale network mount) is not counted.
+          seen.delete(m.device);
+        }
+      }
+      if (seen.size === 0) return { ...(await this.storageInfo()), device_count: 1 };
+      const used = total - free;
+      return {
+        filesystem: [...seen].join(', '),
+        total,
+        used,
+        available,
+        use_percent: total ? Math.round((used / total) * 1000) / 10 : 0,
+        mount_point: mounts
+          .filter((m) => seen.has(m.device))
+          .map((m) => m.mountPoint)
+          .join(', '),
+        device_count: seen.size,
+      };
+    },
+
+    diskIoHistory: () => ({
+      disks: deps.telemetry.diskIoHistory().map((d) => ({ ...d, model: null })),
+      interval: deps.telemetry.intervalSeconds(),
+    }),
 
     /** The storage root as the one mountpoint BaluHost manages, with its RAID array when it sits on one. */
     async mountpoints() {
@@ -103,7 +212,8 @@ export function createSystemService(deps: {
             id: 'storage',
             name: 'BaluHost storage',
             type: array ? 'raid' : 'local',
-            path: info.mount_point,
+            // Relative, as the original's: the client puts it in front of every path it sends.
+            path: '',
             size_bytes: info.total,
             used_bytes: info.used,
             available_bytes: info.available,

@@ -15,6 +15,19 @@ export interface ThrottleLimits {
   apiPerMinute: number;
 }
 
+/** The two per-address limits, named as the web client's rate-limit page lists them. */
+export type LimitScope = 'auth' | 'api';
+export const LIMIT_SCOPES: readonly LimitScope[] = ['auth', 'api'];
+const PER_MINUTE: Record<LimitScope, 'authPerMinute' | 'apiPerMinute'> = { auth: 'authPerMinute', api: 'apiPerMinute' };
+
+export interface ScopeLimit {
+  scope: LimitScope;
+  perMinute: number;
+  enabled: boolean;
+  /** When an admin last changed the limits; null while the configured defaults apply. */
+  updatedAt: string | null;
+}
+
 const MAX_LOCKOUT_SECONDS = 86_400;
 const SETTINGS_KEY = 'throttle.limits';
 const SETTINGS_TTL_MS = 5_000;
@@ -37,14 +50,32 @@ export function createThrottleService(deps: ThrottleDeps) {
   const { repos, clock, audit } = deps;
   let hitsSincePrune = 0;
   // Admin changes live in the settings table (every process sees them); re-read at most every few seconds.
-  let cached: { limits: ThrottleLimits; at: number } | null = null;
-  async function current(): Promise<ThrottleLimits> {
+  let cached: { limits: ThrottleLimits; disabled: LimitScope[]; at: number } | null = null;
+  async function stored(): Promise<{ limits: ThrottleLimits; disabled: LimitScope[] }> {
     const now = clock.now().getTime();
-    if (cached && now - cached.at < SETTINGS_TTL_MS) return cached.limits;
-    const stored = await repos.throttle.setting(SETTINGS_KEY);
-    const limits = { ...deps.limits, ...(stored ? (JSON.parse(stored) as Partial<ThrottleLimits>) : {}) };
-    cached = { limits, at: now };
-    return limits;
+    if (cached && now - cached.at < SETTINGS_TTL_MS) return cached;
+    const raw = await repos.throttle.setting(SETTINGS_KEY);
+    const parsed = raw ? (JSON.parse(raw) as Partial<ThrottleLimits> & { disabled?: LimitScope[] }) : {};
+    const { disabled = [], ...limits } = parsed;
+    cached = { limits: { ...deps.limits, ...limits }, disabled, at: now };
+    return cached;
+  }
+  /** The limits in force: a scope an admin switched off counts as 0 (off), its number kept for when it is switched on again. */
+  async function current(): Promise<ThrottleLimits> {
+    const { limits, disabled } = await stored();
+    return { ...limits, ...Object.fromEntries(disabled.map((scope) => [PER_MINUTE[scope], 0])) };
+  }
+  async function save(ctx: RequestContext, limits: ThrottleLimits, disabled: LimitScope[], action: string): Promise<void> {
+    await repos.throttle.putSetting(SETTINGS_KEY, JSON.stringify({ ...limits, disabled }), clock.now());
+    cached = null;
+    await audit.record(ctx, {
+      eventType: 'security',
+      action,
+      userId: null,
+      username: null,
+      success: true,
+      details: { ...limits, disabled },
+    });
   }
 
   async function limit(ctx: RequestContext, scope: 'auth' | 'api', perMinute: number): Promise<void> {
@@ -94,17 +125,36 @@ export function createThrottleService(deps: ThrottleDeps) {
   return {
     limits: current,
     async setLimits(ctx: RequestContext, next: ThrottleLimits): Promise<ThrottleLimits> {
-      await repos.throttle.putSetting(SETTINGS_KEY, JSON.stringify(next), clock.now());
-      cached = null;
-      await audit.record(ctx, {
-        eventType: 'security',
-        action: 'rate_limits_changed',
-        userId: null,
-        username: null,
-        success: true,
-        details: { ...next },
-      });
+      await save(ctx, next, [], 'rate_limits_changed');
       return current();
+    },
+
+    /** Each per-address limit with its number and whether it is on. */
+    async scopeLimits(): Promise<ScopeLimit[]> {
+      const [{ limits, disabled }, updatedAt] = await Promise.all([stored(), repos.throttle.settingUpdatedAt(SETTINGS_KEY)]);
+      return LIMIT_SCOPES.map((scope) => ({
+        scope,
+        perMinute: limits[PER_MINUTE[scope]],
+        enabled: !disabled.includes(scope) && limits[PER_MINUTE[scope]] > 0,
+        updatedAt,
+      }));
+    },
+
+    /** Changes one limit's number or switches it on or off (an admin, audited). */
+    async setScopeLimit(ctx: RequestContext, scope: LimitScope, change: { perMinute?: number; enabled?: boolean }): Promise<ScopeLimit> {
+      const { limits, disabled } = await stored();
+      const next = { ...limits, ...(change.perMinute !== undefined && { [PER_MINUTE[scope]]: change.perMinute }) };
+      const off =
+        change.enabled === undefined ? disabled : change.enabled ? disabled.filter((s) => s !== scope) : [...new Set([...disabled, scope])];
+      await save(ctx, next, off, 'rate_limits_changed');
+      return (await this.scopeLimits()).find((l) => l.scope === scope) as ScopeLimit;
+    },
+
+    /** Back to the limits the server was configured with (BALUHOST_*_RATE_LIMIT_PER_MINUTE, lockout settings). */
+    async resetLimits(ctx: RequestContext): Promise<void> {
+      await repos.throttle.deleteSetting(SETTINGS_KEY);
+      cached = null;
+      await audit.record(ctx, { eventType: 'security', action: 'rate_limits_reset', userId: null, username: null, success: true });
     },
 
     /** Per-address limit on /api/auth/* (login, refresh, change-password, register). */
