@@ -21,6 +21,7 @@ import { loggingRoutes } from './routes/logging.js';
 import { backupsRoutes } from './routes/backups.js';
 import { healthRoutes } from './routes/health.js';
 import { securityRoutes } from './routes/security.js';
+import { adminDatabaseRoutes } from './routes/admin-database.js';
 import { createServices, type Services } from './services/index.js';
 
 declare module 'fastify' {
@@ -105,6 +106,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(authRoutes);
   await app.register(filesRoutes);
   await app.register(usersRoutes);
+  await app.register(adminDatabaseRoutes);
   await app.register(sharesRoutes);
   await app.register(systemRoutes);
   await app.register(loggingRoutes);

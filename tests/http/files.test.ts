@@ -44,7 +44,11 @@ describeEachDialect('files API', (env) => {
         { filename: 'c.pdf', content: '%PDF' },
       ]);
       expect(res.statusCode).toBe(200);
-      expect(res.json()).toMatchObject({ uploaded: 3, upload_ids: [expect.any(Number), expect.any(Number), expect.any(Number)] });
+      expect(res.json()).toMatchObject({
+        uploaded: 3,
+        upload_ids: [expect.any(String), expect.any(String), expect.any(String)],
+        file_ids: [expect.any(Number), expect.any(Number), expect.any(Number)],
+      });
       const list = (await inject({ method: 'GET', url: '/api/files/list?path=', headers: u.headers })).json().files;
       expect(list.map((f: { name: string }) => f.name)).toEqual(['Alpha', 'zeta', 'A.txt', 'b.txt', 'c.pdf']);
       expect(list[3]).toEqual({

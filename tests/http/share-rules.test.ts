@@ -21,7 +21,7 @@ async function ownerWithFile(env: TestEnv) {
   const folder = (await env.app.inject({ method: 'GET', url: '/api/files/list?path=', headers: owner.headers })).json().files[0] as {
     file_id: number;
   };
-  return { owner, fileId: res.json().upload_ids[0] as number, folderId: folder.file_id };
+  return { owner, fileId: res.json().file_ids[0] as number, folderId: folder.file_id };
 }
 
 describeEachDialect(

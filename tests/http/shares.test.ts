@@ -11,7 +11,7 @@ async function ownerWithFile(env: TestEnv, content = 'shared bytes', filename = 
   const owner = await createLoggedInUser(env);
   await env.app.inject({ method: 'POST', url: '/api/files/folder', headers: owner.headers, payload: { path: '', name: 'Private' } });
   const res = await upload(env, owner.headers, 'Private', [{ filename, content }]);
-  const fileId = res.json().upload_ids[0] as number;
+  const fileId = res.json().file_ids[0] as number;
   return { owner, fileId };
 }
 

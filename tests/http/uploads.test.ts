@@ -146,12 +146,6 @@ describeEachDialect(
 
     it.each([
       [
-        'an unknown form field',
-        { path: '', comment: 'hi' },
-        [{ filename: 'a.txt', content: Buffer.from('a') }],
-        { loc: ['body', 'comment'], msg: 'unknown field' },
-      ],
-      [
         'a file under another field name',
         { path: '' },
         [{ field: 'attachment', filename: 'a.txt', content: Buffer.from('a') }],

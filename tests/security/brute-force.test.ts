@@ -79,7 +79,7 @@ describe.each(DIALECTS)('brute-force protection [%s]', (dialect) => {
         '--x\r\nContent-Disposition: form-data; name="path"\r\n\r\n\r\n--x\r\nContent-Disposition: form-data; name="files"; filename="tax.pdf"\r\nContent-Type: application/octet-stream\r\n\r\n2025 return\r\n--x--\r\n',
     });
     expect(uploaded.statusCode).toBe(200);
-    const fileId = uploaded.json<{ upload_ids: number[] }>().upload_ids[0];
+    const fileId = uploaded.json<{ file_ids: number[] }>().file_ids[0];
     const link = await env.app.inject({
       method: 'POST',
       url: '/api/shares/links',

@@ -45,7 +45,7 @@ describe('password policy', () => {
     ['nearly one character', 'aaaaaaaaab', 'ok'],
     ['a common one in capitals', 'PASSWORD123', 'is one of the most common passwords; choose another'],
   ])('judges %s exactly', (_name, password, expected, username = 'alice') => {
-    expect(check(password, username)).toBe(expected === 'ok' ? 'ok' : `body.password: ${expected}`);
+    expect(check(password, username)).toBe(expected === 'ok' ? 'ok' : `password: ${expected}`);
     if (expected !== 'ok') {
       // Clients branch on the type: every refusal by the policy says so.
       expect(() => assertPasswordAllowed(password, username, ['body', 'password'])).toThrow(

@@ -22,6 +22,15 @@ export interface UsersTable {
   password_changed_at: Timestamp;
   created_at: Timestamp;
   updated_at: Timestamp;
+  avatar_key: Generated<string | null>;
+}
+
+export interface UserAvatarsTable {
+  user_id: number;
+  content_type: string;
+  size_bytes: number;
+  data_base64: string;
+  updated_at: Timestamp;
 }
 
 export interface SessionsTable {
@@ -169,6 +178,7 @@ export interface ApiKeyNoncesTable {
 
 export interface DB {
   users: UsersTable;
+  user_avatars: UserAvatarsTable;
   sessions: SessionsTable;
   refresh_tokens: RefreshTokensTable;
   files: FilesTable;

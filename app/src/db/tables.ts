@@ -1,6 +1,7 @@
 /** Every application table, parents before children: the order to copy in, and (reversed) to empty. */
 export const DATA_TABLES = [
   'users',
+  'user_avatars',
   'sessions',
   'refresh_tokens',
   'files',

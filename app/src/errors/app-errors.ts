@@ -24,13 +24,24 @@ export interface FieldIssue {
 
 export class ValidationError extends AppError {
   readonly issues: FieldIssue[];
-  constructor(issues: FieldIssue[], message = 'Request validation failed') {
+  /** Answered with `detail` as this message (and the issues in `errors`): for rules a person reads, such as the password policy. */
+  readonly detailAsText: boolean;
+  constructor(issues: FieldIssue[], message = 'Request validation failed', detailAsText = false) {
     super(422, 'validation_error', message);
     this.issues = issues;
+    this.detailAsText = detailAsText;
   }
 
   static field(loc: (string | number)[], msg: string, type = 'value_error'): ValidationError {
     return new ValidationError([{ loc, msg, type }], `${loc.join('.')}: ${msg}`);
+  }
+
+  /**
+   * A rule's refusal, answered with a sentence in `detail`: BaluHost's web client shows `detail` as
+   * text (an array there crashes its page); the field is still named in `errors`.
+   */
+  static rule(loc: (string | number)[], msg: string, type: string): ValidationError {
+    return new ValidationError([{ loc, msg, type }], `${String(loc.at(-1))}: ${msg}`, true);
   }
 }
 

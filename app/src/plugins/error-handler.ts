@@ -72,8 +72,9 @@ function send(reply: FastifyReply, error: AppError): FastifyReply {
       .send({ error: 'Too Many Requests', detail: error.message, retry_after: error.retryAfterSeconds, code: error.code });
   }
   if (error instanceof ServiceUnavailableError) reply.header('retry-after', String(error.retryAfterSeconds));
-  const detail = error instanceof ValidationError ? error.issues : error.message;
+  const detail = error instanceof ValidationError && !error.detailAsText ? error.issues : error.message;
   const body: Record<string, unknown> = { detail, code: error.code };
+  if (error instanceof ValidationError && error.detailAsText) body['errors'] = error.issues;
   if (error.details !== undefined) body['checks'] = error.details;
   return reply.status(error.status).send(body);
 }

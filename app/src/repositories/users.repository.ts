@@ -14,6 +14,8 @@ export interface User {
   passwordChangedAt: string;
   createdAt: string;
   updatedAt: string;
+  /** The name the profile picture is served under, null without one. */
+  avatarKey: string | null;
 }
 
 export interface NewUser {
@@ -44,11 +46,38 @@ export function toUser(row: Selectable<UsersTable>): User {
     passwordChangedAt: row.password_changed_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    avatarKey: row.avatar_key,
   };
 }
 
 export function createUsersRepository(db: Executor) {
   return {
+    /** Replaces a user's profile picture and the name it is served under (call inside a transaction). */
+    async setAvatar(userId: number, avatar: { key: string; contentType: string; bytes: Buffer }, now: Date): Promise<void> {
+      const row = {
+        content_type: avatar.contentType,
+        size_bytes: avatar.bytes.length,
+        data_base64: avatar.bytes.toString('base64'),
+        updated_at: now.toISOString(),
+      };
+      await db
+        .insertInto('user_avatars')
+        .values({ user_id: userId, ...row })
+        .onConflict((oc) => oc.column('user_id').doUpdateSet(row))
+        .execute();
+      await db.updateTable('users').set({ avatar_key: avatar.key, updated_at: now.toISOString() }).where('id', '=', userId).execute();
+    },
+
+    async findAvatar(key: string): Promise<{ contentType: string; bytes: Buffer; updatedAt: string } | undefined> {
+      const row = await db
+        .selectFrom('users')
+        .innerJoin('user_avatars', 'user_avatars.user_id', 'users.id')
+        .select(['user_avatars.content_type', 'user_avatars.data_base64', 'user_avatars.updated_at'])
+        .where('users.avatar_key', '=', key)
+        .executeTakeFirst();
+      return row && { contentType: row.content_type, bytes: Buffer.from(row.data_base64, 'base64'), updatedAt: row.updated_at };
+    },
+
     async findById(id: number): Promise<User | undefined> {
       const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
       return row && toUser(row);

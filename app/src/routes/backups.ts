@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { ValidationError } from '../errors/index.js';
@@ -14,7 +15,11 @@ const BackupDto = Type.Object({
   size_bytes: Type.Integer(),
   size_mb: Type.Number(),
   backup_type: BackupType,
-  status: Type.String(),
+  filepath: Type.String({ description: 'Where the archive is (or will be) on the server.' }),
+  status: Type.Union([Type.Literal('in_progress'), Type.Literal('completed'), Type.Literal('failed')], {
+    description: "The web client's three states; `phase` tells pending from running.",
+  }),
+  phase: Type.Union([Type.Literal('pending'), Type.Literal('running'), Type.Literal('completed'), Type.Literal('failed')]),
   created_at: Type.String(),
   completed_at: Type.Union([Type.String(), Type.Null()]),
   creator_id: Type.Union([Type.Integer(), Type.Null()]),
@@ -53,14 +58,16 @@ type IdParams = Static<typeof IdParams>;
 
 const MB = 1024 * 1024;
 
-function backupDto(b: BackupRecord) {
+function backupDto(b: BackupRecord, dir: string) {
   return {
     id: b.id,
     filename: b.filename,
+    filepath: join(dir, b.filename),
+    phase: b.status,
     size_bytes: b.sizeBytes,
     size_mb: Math.round((b.sizeBytes / MB) * 100) / 100,
     backup_type: b.backupType,
-    status: b.status,
+    status: b.status === 'pending' || b.status === 'running' ? ('in_progress' as const) : b.status,
     created_at: b.createdAt,
     completed_at: b.completedAt,
     creator_id: b.creatorId,
@@ -98,7 +105,7 @@ export async function backupsRoutes(app: FastifyInstance) {
         includesFiles: b.includes_files,
         includesConfig: b.includes_config,
       });
-      return reply.status(202).send(backupDto(backup));
+      return reply.status(202).send(backupDto(backup, app.config.backups.dir));
     },
   );
 
@@ -118,14 +125,18 @@ export async function backupsRoutes(app: FastifyInstance) {
     async () => {
       const list = await backups.list();
       const total = list.reduce((n, b) => n + b.sizeBytes, 0);
-      return { backups: list.map(backupDto), total_size_bytes: total, total_size_mb: Math.round((total / MB) * 100) / 100 };
+      return {
+        backups: list.map((b) => backupDto(b, app.config.backups.dir)),
+        total_size_bytes: total,
+        total_size_mb: Math.round((total / MB) * 100) / 100,
+      };
     },
   );
 
   app.get<{ Params: IdParams }>(
     '/api/backups/:id',
     { preValidation: app.requireAdmin, schema: { tags, security, params: IdParams, response: { 200: BackupDto, ...errors } } },
-    async (request) => backupDto(await backups.get(request.params.id)),
+    async (request) => backupDto(await backups.get(request.params.id), app.config.backups.dir),
   );
 
   app.delete<{ Params: IdParams }>(

@@ -3,6 +3,7 @@ import { parseStoragePath } from '../lib/path-safety.js';
 import { principalOf, requestContext, signedBodyMatches } from '../plugins/auth.js';
 import { authErrorResponses, ErrorResponse, MessageResponse } from '../schemas/common.js';
 import {
+  ActiveUploads,
   AvailableResponse,
   CreateFolderBody,
   ListQuery,
@@ -14,10 +15,12 @@ import {
   PermissionsQuery,
   PermissionsResponse,
   RenameBody,
+  UploadIdParams,
   UploadResponse,
   WildcardPath,
 } from '../schemas/files.js';
-import { ValidationError } from '../errors/index.js';
+import { NotFoundError, ValidationError } from '../errors/index.js';
+import type { UploadProgress } from '../services/upload-progress.js';
 import type { UploadPart } from '../services/index.js';
 import { sendStoredFile } from './file-responses.js';
 
@@ -83,7 +86,7 @@ export async function filesRoutes(app: FastifyInstance) {
         throw ValidationError.field(['body'], 'must be multipart/form-data', 'content_type');
       }
       const declared = Number(request.headers['content-length']);
-      const stored = await uploads.upload(principal, uploadParts(request), {
+      const { files: stored, uploadIds } = await uploads.upload(principal, uploadParts(request), {
         ownerId: request.query.owner_id,
         declaredLength: Number.isFinite(declared) ? declared : undefined,
         beforeStoring: () => signedBodyMatches(request),
@@ -99,7 +102,71 @@ export async function filesRoutes(app: FastifyInstance) {
         success: true,
         details: { file_ids: stored.map((f) => f.id), bytes: stored.reduce((n, f) => n + f.sizeBytes, 0) },
       });
-      return { message: `Uploaded ${stored.length} file(s)`, uploaded: stored.length, upload_ids: stored.map((f) => f.id) };
+      return {
+        message: `Uploaded ${stored.length} file(s)`,
+        uploaded: stored.length,
+        upload_ids: uploadIds,
+        file_ids: stored.map((f) => f.id),
+      };
+    },
+  );
+
+  app.get(
+    '/api/files/progress',
+    {
+      preValidation: app.authenticate,
+      schema: {
+        tags,
+        security,
+        summary: "The caller's uploads still streaming into this server.",
+        response: { 200: ActiveUploads, ...authErrorResponses },
+      },
+    },
+    async (request) => ({ uploads: app.services.uploadProgress.active(principalOf(request).user.id) }),
+  );
+
+  app.get<{ Params: UploadIdParams }>(
+    '/api/files/progress/:upload_id',
+    {
+      schema: {
+        tags,
+        summary:
+          'Server-sent events (`event: progress`) with the bytes received of one file of an upload, until it completes or fails. ' +
+          "No token: the web client's EventSource cannot send one; the id (128 random bits, from `upload_ids`) is the key.",
+        params: UploadIdParams,
+        response: { 404: ErrorResponse },
+      },
+    },
+    async (request, reply) => {
+      const registry = app.services.uploadProgress;
+      const first = registry.get(request.params.upload_id);
+      if (!first) throw new NotFoundError('Upload session not found (unknown, or finished more than ten minutes ago)', 'upload_not_found');
+      reply.hijack();
+      const out = reply.raw;
+      out.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        'x-accel-buffering': 'no',
+        'x-content-type-options': 'nosniff',
+      });
+      const send = (p: UploadProgress) => out.write(`event: progress\ndata: ${JSON.stringify(p)}\n\n`);
+      send(first);
+      if (first.status !== 'uploading') return void out.end();
+      const unsubscribe = registry.subscribe(first.upload_id, (p) => {
+        send(p);
+        if (p.status !== 'uploading') {
+          unsubscribe();
+          out.end();
+        }
+      });
+      // Finished between the first read and the subscription: the registry has the final state.
+      const now = registry.get(first.upload_id);
+      if (now && now.status !== 'uploading') {
+        unsubscribe();
+        send(now);
+        out.end();
+      }
+      request.raw.on('close', unsubscribe);
     },
   );
 

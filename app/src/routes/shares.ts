@@ -6,8 +6,12 @@ import {
   AccessBody,
   CreateLinkBody,
   CreateUserShareBody,
+  FileIdParams,
   IdParams,
   PublicFileInfo,
+  PublicLinkInfo,
+  SharedWithMeDto,
+  ShareStatistics,
   ShareLinkDto,
   TokenParams,
   UpdateLinkBody,
@@ -40,7 +44,7 @@ function linkDto({ link, token, located, isExpired, isAccessible }: ShareLinkVie
   };
 }
 
-function userShareDto({ share, located, ownerUsername, sharedWithUsername }: UserShareView) {
+function userShareDto({ share, located, ownerUsername, sharedWithUsername, isExpired, isAccessible }: UserShareView) {
   return {
     id: share.id,
     file_id: share.fileId,
@@ -58,6 +62,9 @@ function userShareDto({ share, located, ownerUsername, sharedWithUsername }: Use
     file_path: formatStoragePath(located.segments),
     file_size: located.node.sizeBytes,
     is_directory: located.node.isDirectory,
+    last_accessed_at: null,
+    is_expired: isExpired,
+    is_accessible: isAccessible,
   };
 }
 
@@ -139,7 +146,10 @@ export async function sharesRoutes(app: FastifyInstance) {
     async (request) => {
       const { link, located } = await shares.accessLink(requestContext(request), request.params.token, request.body?.password ?? undefined);
       return {
+        file_id: located.node.id,
         file_name: located.node.name,
+        file_path: located.node.name,
+        is_directory: located.node.isDirectory,
         file_size: located.node.sizeBytes,
         mime_type: located.node.mimeType,
         type: located.node.isDirectory ? ('directory' as const) : ('file' as const),
@@ -226,7 +236,49 @@ export async function sharesRoutes(app: FastifyInstance) {
 
   app.get(
     '/api/shares/shared-with-me',
-    { preValidation: app.authenticate, schema: { tags, security, response: { 200: { type: 'array', items: UserShareDto }, ...errors } } },
-    async (request) => (await shares.sharedWithMe(principalOf(request))).map(userShareDto),
+    {
+      preValidation: app.authenticate,
+      schema: { tags, security, response: { 200: { type: 'array', items: SharedWithMeDto }, ...errors } },
+    },
+    async (request) =>
+      (await shares.sharedWithMe(principalOf(request))).map((v) => ({
+        ...userShareDto(v),
+        share_id: v.share.id,
+        shared_at: v.share.createdAt,
+      })),
+  );
+
+  app.get<{ Params: FileIdParams }>(
+    '/api/shares/user-shares/file/:file_id',
+    {
+      preValidation: app.authenticate,
+      schema: { tags, security, params: FileIdParams, response: { 200: { type: 'array', items: UserShareDto }, ...errors } },
+    },
+    async (request) => (await shares.userSharesForFile(principalOf(request), request.params.file_id)).map(userShareDto),
+  );
+
+  app.get(
+    '/api/shares/statistics',
+    { preValidation: app.authenticate, schema: { tags, security, response: { 200: ShareStatistics, ...errors } } },
+    async (request) => shares.statistics(principalOf(request)),
+  );
+
+  app.get<{ Params: TokenParams }>(
+    '/api/shares/public/:token/info',
+    { schema: { tags, params: TokenParams, response: { 200: PublicLinkInfo, 404: ErrorResponse, 410: ErrorResponse } } },
+    async (request) => {
+      const { link, located, isExpired, isAccessible } = await shares.linkInfo(request.params.token);
+      return {
+        has_password: link.passwordHash !== null,
+        is_accessible: isAccessible,
+        is_expired: isExpired,
+        file_name: located.node.name,
+        file_size: located.node.sizeBytes,
+        is_directory: located.node.isDirectory,
+        description: link.description,
+        expires_at: link.expiresAt,
+        allow_preview: link.allowPreview,
+      };
+    },
   );
 }

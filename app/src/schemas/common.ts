@@ -1,8 +1,12 @@
 import { Type, type Static, type TString, type TInteger, type TNumber } from '@sinclair/typebox';
 
 export const ErrorResponse = Type.Object({
-  detail: Type.Unknown({ description: 'Human-readable message; for 422 a list of {loc, msg, type}.' }),
+  detail: Type.Unknown({
+    description:
+      'Human-readable message; for a 422 from the input schema a list of {loc, msg, type}, for a rule (the password policy) a sentence.',
+  }),
   code: Type.String({ description: 'Stable machine-readable error code.' }),
+  errors: Type.Optional(Type.Array(Type.Unknown(), { description: "With a rule's 422: the fields, as {loc, msg, type}." })),
 });
 
 export const MessageResponse = Type.Object({ message: Type.String() });

@@ -45,7 +45,32 @@ export type RenameBody = Static<typeof RenameBody>;
 export const MoveBody = Type.Object({ source_path: PathString, target_path: PathString }, { additionalProperties: false });
 export type MoveBody = Static<typeof MoveBody>;
 
-export const UploadResponse = Type.Object({ message: Type.String(), uploaded: Type.Integer(), upload_ids: Type.Array(Type.Integer()) });
+export const UploadResponse = Type.Object({
+  message: Type.String(),
+  uploaded: Type.Integer(),
+  upload_ids: Type.Array(Type.String(), { description: 'Per file, its progress session: GET /api/files/progress/{id}.' }),
+  file_ids: Type.Array(Type.Integer(), { description: 'Per file, its id (file_id in listings, shares).' }),
+});
+
+const UploadProgressDto = Type.Object({
+  upload_id: Type.String(),
+  filename: Type.String(),
+  total_bytes: Type.Integer(),
+  uploaded_bytes: Type.Integer(),
+  status: Type.Union([Type.Literal('uploading'), Type.Literal('completed'), Type.Literal('failed')]),
+  error: Type.Optional(Type.String()),
+  started_at: Type.String(),
+  completed_at: Type.Optional(Type.String()),
+  progress_percentage: Type.Integer(),
+});
+
+export const ActiveUploads = Type.Object({ uploads: Type.Array(UploadProgressDto) });
+
+export const UploadIdParams = Type.Object(
+  { upload_id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }) },
+  { additionalProperties: false },
+);
+export type UploadIdParams = Static<typeof UploadIdParams>;
 
 export const AvailableResponse = Type.Object({ available_bytes: Type.Integer(), used_bytes: Type.Integer(), quota_bytes: Type.Integer() });
 

@@ -68,7 +68,10 @@ export const AccessBody = Type.Union([
 export type AccessBody = Static<typeof AccessBody>;
 
 export const PublicFileInfo = Type.Object({
+  file_id: Type.Integer(),
   file_name: Type.String(),
+  file_path: Type.String({ description: "The shared item's own name: a visitor learns nothing of the folders above it." }),
+  is_directory: Type.Boolean(),
   file_size: Type.Integer(),
   mime_type: Type.Union([Type.String(), Type.Null()]),
   type: Type.Union([Type.Literal('file'), Type.Literal('directory')]),
@@ -96,7 +99,37 @@ export const UserShareDto = Type.Object({
   file_path: Type.String(),
   file_size: Type.Integer(),
   is_directory: Type.Boolean(),
+  last_accessed_at: Type.Null({ description: 'Not tracked for user shares (the audit log holds every access).' }),
+  is_expired: Type.Boolean(),
+  is_accessible: Type.Boolean({ description: 'Not expired, and whoever granted it could still grant it.' }),
 });
+
+export const SharedWithMeDto = Type.Composite([UserShareDto, Type.Object({ share_id: Type.Integer(), shared_at: Timestamp })]);
+
+export const ShareStatistics = Type.Object({
+  total_share_links: Type.Integer(),
+  active_share_links: Type.Integer(),
+  expired_share_links: Type.Integer(),
+  total_downloads: Type.Integer(),
+  total_file_shares: Type.Integer(),
+  active_file_shares: Type.Integer(),
+  files_shared_with_me: Type.Integer(),
+});
+
+export const PublicLinkInfo = Type.Object({
+  has_password: Type.Boolean(),
+  is_accessible: Type.Boolean(),
+  is_expired: Type.Boolean(),
+  file_name: Type.String(),
+  file_size: Type.Integer(),
+  is_directory: Type.Boolean(),
+  description: Type.Union([Type.String(), Type.Null()]),
+  expires_at: NullableTimestamp,
+  allow_preview: Type.Boolean(),
+});
+
+export const FileIdParams = Type.Object({ file_id: Id }, { additionalProperties: false });
+export type FileIdParams = Static<typeof FileIdParams>;
 
 export const CreateUserShareBody = Type.Object(
   {

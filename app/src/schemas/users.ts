@@ -14,8 +14,14 @@ export const UserDto = Type.Object({
   is_active: Type.Boolean(),
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),
+  avatar_url: Type.Union([Type.String(), Type.Null()], {
+    description: 'Where the profile picture is served (no token needed: the name is unguessable), null without one.',
+  }),
 });
 export type UserDto = Static<typeof UserDto>;
+
+export const ProfileBody = Type.Object({ email: Type.Optional(EmailSchema) }, { additionalProperties: false });
+export type ProfileBody = Static<typeof ProfileBody>;
 
 export function toUserDto(user: User): UserDto {
   return {
@@ -26,6 +32,7 @@ export function toUserDto(user: User): UserDto {
     is_active: user.isActive,
     created_at: user.createdAt,
     updated_at: user.updatedAt,
+    avatar_url: user.avatarKey === null ? null : `/api/avatars/${user.avatarKey}`,
   };
 }
 

@@ -22,6 +22,9 @@ import { createTelemetryService } from './telemetry.service.js';
 import { createUploadsService } from './uploads.service.js';
 import { createUsersService } from './users.service.js';
 import { createSharesService } from './shares.service.js';
+import { createUploadProgress } from './upload-progress.js';
+import { createDatabaseBrowserService } from './database-browser.service.js';
+import { createDatabaseBrowserRepository } from '../repositories/database-browser.repository.js';
 import { createAuditLogService } from './audit-log.service.js';
 import { createBackupsService } from './backups.service.js';
 import { createReconcileService } from './reconcile.service.js';
@@ -93,6 +96,7 @@ export function createServices(deps: ServiceDeps) {
     reserveBytes: config.files.reserveBytes,
   };
   const access = createFileAccess(filesDeps);
+  const uploadProgress = createUploadProgress({ clock });
   const box = createSecretBox(config.auth.encryptionKey ?? config.auth.secretKey, config.auth.previousEncryptionKeys);
   const proc = createProcReader(config.system.procRoot);
   const startedAt = clock.now().getTime();
@@ -153,9 +157,12 @@ export function createServices(deps: ServiceDeps) {
     storage,
     access,
     files: createFilesService({ ...filesDeps, access, denyTypes: config.files.denyTypes }),
+    uploadProgress,
+    databaseBrowser: createDatabaseBrowserService({ browser: createDatabaseBrowserRepository(database.db) }),
     uploads: createUploadsService({
       ...filesDeps,
       access,
+      progress: uploadProgress,
       uploadMaxBytes: config.files.uploadMaxBytes,
       inspector: createUploadInspector({
         denyTypes: config.files.denyTypes,

@@ -18,15 +18,15 @@ function isPredictable(password: string): boolean {
 export function assertPasswordAllowed(password: string, username: string, field: (string | number)[]): void {
   const length = [...password].length;
   if (length < PASSWORD_MIN_LENGTH)
-    throw ValidationError.field(field, `must be at least ${PASSWORD_MIN_LENGTH} characters`, 'password_policy');
+    throw ValidationError.rule(field, `must be at least ${PASSWORD_MIN_LENGTH} characters`, 'password_policy');
   if (length > PASSWORD_MAX_LENGTH)
-    throw ValidationError.field(field, `must be at most ${PASSWORD_MAX_LENGTH} characters`, 'password_policy');
+    throw ValidationError.rule(field, `must be at most ${PASSWORD_MAX_LENGTH} characters`, 'password_policy');
   const lower = password.toLowerCase();
-  if (lower === username.toLowerCase()) throw ValidationError.field(field, 'must not be the username', 'password_policy');
+  if (lower === username.toLowerCase()) throw ValidationError.rule(field, 'must not be the username', 'password_policy');
   if (lower.includes(username.toLowerCase()) && username.length >= 4)
-    throw ValidationError.field(field, 'must not contain the username', 'password_policy');
+    throw ValidationError.rule(field, 'must not contain the username', 'password_policy');
   if (COMMON_PASSWORDS.has(lower))
-    throw ValidationError.field(field, 'is one of the most common passwords; choose another', 'password_policy');
+    throw ValidationError.rule(field, 'is one of the most common passwords; choose another', 'password_policy');
   if (isPredictable(password))
-    throw ValidationError.field(field, 'is too predictable (a repeated character or a straight run)', 'password_policy');
+    throw ValidationError.rule(field, 'is too predictable (a repeated character or a straight run)', 'password_policy');
 }

@@ -32,6 +32,9 @@ export interface UserShareView {
   located: Located;
   ownerUsername: string;
   sharedWithUsername: string;
+  isExpired: boolean;
+  /** Not expired, and its granter could still grant it (share-grants.ts): the share gives access now. */
+  isAccessible: boolean;
 }
 
 export interface LinkInput {
@@ -133,12 +136,16 @@ export function createSharesService(deps: SharesDeps) {
 
   async function viewUserShare(share: UserShare): Promise<UserShareView> {
     const names = await repos.users.usernames([share.ownerId, share.sharedWithUserId]);
+    const located = await access.locateForShareLink(share.fileId);
+    const isExpired = share.expiresAt !== null && new Date(share.expiresAt) <= clock.now();
     // Stryker disable next-line StringLiteral: equivalent: a share is deleted with either of its users, so both names exist
     return {
       share,
-      located: await access.locateForShareLink(share.fileId),
+      located,
       ownerUsername: names.get(share.ownerId) ?? '',
       sharedWithUsername: names.get(share.sharedWithUserId) ?? '',
+      isExpired,
+      isAccessible: !isExpired && (await grants.mayGive(share.ownerId, targetOf(located), 'can_read')),
     };
   }
 
@@ -360,8 +367,42 @@ export function createSharesService(deps: SharesDeps) {
     async sharedWithMe(principal: Principal): Promise<UserShareView[]> {
       const views = await Promise.all((await repos.shares.listSharedWith(principal.user.id, clock.now())).map(viewUserShare));
       // A share whose granter may no longer grant it gives nothing: listing it would promise a file that cannot be opened.
-      const counting = await Promise.all(views.map((v) => grants.mayGive(v.share.ownerId, targetOf(v.located), 'can_read')));
-      return views.filter((_, i) => counting[i]);
+      return views.filter((v) => v.isAccessible);
+    },
+
+    /** The shares on one file the caller may manage: all of them for its owner or an admin, the ones they granted otherwise. */
+    async userSharesForFile(principal: Principal, fileId: number): Promise<UserShareView[]> {
+      const located = await access.locateById(principal, fileId, 'can_read');
+      const manager = located.owner.id === principal.user.id || principal.user.role === 'admin';
+      const shares = (await repos.shares.listUserSharesForFile(located.node.id)).filter((s) => manager || s.ownerId === principal.user.id);
+      return Promise.all(shares.map(viewUserShare));
+    },
+
+    /** What the Shares page sums up for the caller: the links and shares they made, and what is shared with them. */
+    async statistics(principal: Principal) {
+      const me = principal.user.id;
+      const now = clock.now();
+      const links = (await repos.shares.listLinks(me)).filter((l) => l.ownerId === me);
+      const granted = (await repos.shares.listUserSharesByOwner(me)).filter((g) => g.ownerId === me);
+      const states = links.map((l) => linkState(l, now));
+      return {
+        total_share_links: links.length,
+        active_share_links: states.filter((st) => st.isAccessible).length,
+        expired_share_links: states.filter((st) => st.isExpired).length,
+        total_downloads: links.reduce((n, l) => n + l.downloadCount, 0),
+        total_file_shares: granted.length,
+        active_file_shares: granted.filter((g) => g.expiresAt === null || new Date(g.expiresAt) > now).length,
+        files_shared_with_me: (await this.sharedWithMe(principal)).length,
+      };
+    },
+
+    /** What a visitor sees before entering a password: no password asked, no download counted, no lockout touched. */
+    async linkInfo(token: string): Promise<ShareLinkView> {
+      const link = await repos.shares.findLinkByTokenHash(tokens.hashToken(token));
+      if (!link) throw new NotFoundError('Share link not found', 'share_not_found');
+      const view = await viewLink(link);
+      await assertCreatorMayStillShare(link, view.located);
+      return view;
     },
   };
 }

@@ -5,6 +5,7 @@ import type { FileRecord } from '../repositories/index.js';
 import type { Principal } from './auth.service.js';
 import { mimeTypeOf, type FileAccess, type FilesDeps, type Located } from './files.service.js';
 import type { UploadInspector } from './upload-inspection.js';
+import type { UploadProgressRegistry } from './upload-progress.js';
 
 /** One multipart part, independent of the HTTP library. */
 export type UploadPart =
@@ -26,7 +27,9 @@ async function drain(stream: Readable): Promise<void> {
   });
 }
 
-export function createUploadsService(deps: FilesDeps & { access: FileAccess; uploadMaxBytes: number; inspector?: UploadInspector }) {
+export function createUploadsService(
+  deps: FilesDeps & { access: FileAccess; uploadMaxBytes: number; inspector?: UploadInspector; progress: UploadProgressRegistry },
+) {
   const { storage, clock, access } = deps;
 
   async function roomOnDisk(): Promise<number> {
@@ -144,8 +147,10 @@ export function createUploadsService(deps: FilesDeps & { access: FileAccess; upl
       principal: Principal,
       parts: AsyncIterable<UploadPart>,
       options: { ownerId?: number; declaredLength?: number; beforeStoring?: () => Promise<void> },
-    ): Promise<FileRecord[]> {
+    ): Promise<{ files: FileRecord[]; uploadIds: string[] }> {
       const received: Received[] = [];
+      // One progress session per file part, readable at GET /api/files/progress/{id} while it streams and after.
+      const sessions: { id: string; size: number }[] = [];
       let targetPath: string | undefined;
       // Located as soon as the `path` field arrives (clients send it first), so a refusal comes before the bytes.
       let early: Located | undefined;
@@ -157,7 +162,8 @@ export function createUploadsService(deps: FilesDeps & { access: FileAccess; upl
         let streamed = 0;
         for await (const part of parts) {
           if (part.kind === 'field') {
-            if (part.name !== 'path') throw ValidationError.field(['body', part.name], 'unknown field');
+            // Other text fields are ignored, as the original does; a file under an unknown field is refused below (it would be lost).
+            if (part.name !== 'path') continue;
             targetPath = part.value;
             if (received.length === 0) early = await writableFolder(principal, options.ownerId, targetPath);
             continue;
@@ -170,11 +176,18 @@ export function createUploadsService(deps: FilesDeps & { access: FileAccess; upl
           if (received.some((f) => f.name === name))
             throw ValidationError.field(['body', part.field, received.length], `duplicate file name "${name}"`);
           if (early) budget.credit((await deps.repos.files.findChild(early.node.id, name))?.sizeBytes ?? 0);
+          const session = {
+            id: deps.progress.begin(principal.user.id, name, Math.max(0, (options.declaredLength ?? 0) - streamed)),
+            size: 0,
+          };
+          sessions.push(session);
           const temp = await storage.writeTemp(part.stream, (size) => {
             if (size > deps.uploadMaxBytes)
               throw new PayloadTooLargeError(`File "${name}" is larger than the ${deps.uploadMaxBytes}-byte limit`, 'file_too_large');
             budget.check(streamed + size, early !== undefined);
+            deps.progress.advance(session.id, size);
           });
+          session.size = temp.size;
           streamed += temp.size;
           received.push({ name, tempPath: temp.path, size: temp.size });
           // Refused or infected: the `finally` below discards it with the rest; nothing is stored.
@@ -195,7 +208,11 @@ export function createUploadsService(deps: FilesDeps & { access: FileAccess; upl
           }
         }
         received.length = 0;
-        return rows;
+        for (const session of sessions) deps.progress.finish(session.id, { ok: true, size: session.size });
+        return { files: rows, uploadIds: sessions.map((session) => session.id) };
+      } catch (err) {
+        for (const session of sessions) deps.progress.finish(session.id, { ok: false, error: (err as Error).message });
+        throw err;
       } finally {
         await Promise.all(received.map((f) => storage.discardTemp(f.tempPath)));
       }

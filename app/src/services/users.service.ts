@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { isUniqueViolation } from '../db/index.js';
-import { ConflictError, ForbiddenError, NotFoundError } from '../errors/index.js';
+import { ConflictError, ForbiddenError, NotFoundError, PayloadTooLargeError, ValidationError } from '../errors/index.js';
+import { sniffPictureType } from '../lib/image-types.js';
 import type { Clock, PasswordHasher, Repositories, Role, Storage, TransactionRunner, User } from '../repositories/index.js';
 import type { AuditService } from './audit.service.js';
 import type { Principal } from './auth.service.js';
@@ -34,9 +36,17 @@ interface UsersDeps {
   assertFreshAuthentication: (principal: Principal) => void;
 }
 
+/** A profile picture is shown small; a megabyte is a photo straight from a phone, and plenty. */
+export const AVATAR_MAX_BYTES = 1024 * 1024;
+
 /** Account administration. Rules: the last active admin stays, nobody deletes themselves. */
 export function createUsersService(deps: UsersDeps) {
   const { repos, clock, hasher, audit } = deps;
+
+  function assertSelfOrAdmin(actor: Principal, id: number): void {
+    if (actor.user.id !== id && actor.user.role !== 'admin')
+      throw new ForbiddenError("Only the user themselves or an admin may change a user's profile", 'not_your_profile');
+  }
 
   async function requireUser(id: number): Promise<User> {
     const user = await repos.users.findById(id);
@@ -76,14 +86,29 @@ export function createUsersService(deps: UsersDeps) {
   }
 
   return {
-    async list(filter: UserListFilter) {
+    /**
+     * Every account for an admin. Anyone else gets the active accounts without their e-mail
+     * addresses: enough to pick whom to share with, as the web client's File Manager and Shares page do.
+     */
+    async list(actor: Principal, filter: UserListFilter) {
+      const admin = actor.user.role === 'admin';
       const users = await repos.users.list({
         search: filter.search,
         role: filter.role,
-        isActive: filter.isActive,
+        isActive: admin ? filter.isActive : true,
         sortBy: filter.sortBy ?? 'id',
         sortOrder: filter.sortOrder ?? 'asc',
       });
+      if (!admin) {
+        const visible = users.map((u) => ({ ...u, email: '' }));
+        return {
+          users: visible,
+          total: visible.length,
+          active: visible.length,
+          inactive: 0,
+          admins: visible.filter((u) => u.role === 'admin').length,
+        };
+      }
       const counts = await repos.users.counts();
       return { users, total: counts.total, active: counts.active, inactive: counts.total - counts.active, admins: counts.admins };
     },
@@ -167,6 +192,49 @@ export function createUsersService(deps: UsersDeps) {
         details: { changed },
       });
       return updated;
+    },
+
+    /** What users change about themselves on the Settings page (an admin may for anyone): the e-mail address. */
+    async updateProfile(ctx: RequestContext, actor: Principal, id: number, changes: { email?: string }): Promise<User> {
+      assertSelfOrAdmin(actor, id);
+      await requireUser(id);
+      const updated = await repos.users.update(id, { email: changes.email }, clock.now());
+      if (!updated) throw new NotFoundError(`User not found: id=${id}`, 'user_not_found');
+      await audit.recordBy(ctx, actor, {
+        eventType: 'user',
+        action: 'update_profile',
+        resource: `user:${id}`,
+        success: true,
+        details: { changed: Object.keys(changes) },
+      });
+      return updated;
+    },
+
+    /** Sets a user's profile picture from the uploaded bytes: a PNG, JPEG, GIF or WebP by its content, at most a megabyte. */
+    async setAvatar(ctx: RequestContext, actor: Principal, id: number, bytes: Buffer): Promise<User> {
+      assertSelfOrAdmin(actor, id);
+      await requireUser(id);
+      if (bytes.length > AVATAR_MAX_BYTES)
+        throw new PayloadTooLargeError(`A profile picture may be at most ${AVATAR_MAX_BYTES} bytes`, 'avatar_too_large');
+      const contentType = sniffPictureType(bytes);
+      if (!contentType) throw ValidationError.field(['body', 'avatar'], 'must be a PNG, JPEG, GIF or WebP image');
+      // A new name with every picture: browsers may cache one for long, and the old name stops working.
+      const key = randomBytes(24).toString('base64url');
+      await deps.transaction((r) => r.users.setAvatar(id, { key, contentType, bytes }, clock.now()));
+      await audit.recordBy(ctx, actor, {
+        eventType: 'user',
+        action: 'set_avatar',
+        resource: `user:${id}`,
+        success: true,
+        details: { content_type: contentType, size_bytes: bytes.length },
+      });
+      return requireUser(id);
+    },
+
+    async avatar(key: string) {
+      const found = await repos.users.findAvatar(key);
+      if (!found) throw new NotFoundError('Profile picture not found', 'avatar_not_found');
+      return found;
     },
 
     async toggleActive(ctx: RequestContext, actor: Principal, id: number): Promise<User> {

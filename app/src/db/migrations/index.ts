@@ -5,6 +5,7 @@ import { settingsTable } from './0002-settings.js';
 import { passwordResetTokens } from './0003-password-reset-tokens.js';
 import { apiKeysAndReauth } from './0004-api-keys-and-reauth.js';
 import { shareLinkTokenHash } from './0005-share-link-token-hash.js';
+import { userAvatars } from './0006-user-avatars.js';
 
 export type MigrationDefinition = (dialect: Dialect) => Migration;
 
@@ -18,4 +19,5 @@ export const migrationDefinitions: Readonly<Record<string, MigrationDefinition>>
   '0003-password-reset-tokens': passwordResetTokens,
   '0004-api-keys-and-reauth': apiKeysAndReauth,
   '0005-share-link-token-hash': shareLinkTokenHash,
+  '0006-user-avatars': userAvatars,
 });
