@@ -40,6 +40,12 @@ describeEachDialect('backups API', (env) => {
     const list = (await inject({ method: 'GET', url: '/api/backups', headers: admin.headers })).json();
     expect(list.backups.map((b: { id: number }) => b.id)).toContain(backup.id);
     expect(list.total_size_bytes).toBeGreaterThanOrEqual(backup.size_bytes);
+    // The web client downloads with a plain link: the token in the query, on this route only.
+    const token = admin.headers['authorization']!.slice('Bearer '.length);
+    const linked = await inject({ method: 'GET', url: `/api/backups/${backup.id}/download?token=${token}` });
+    expect(linked.statusCode).toBe(200);
+    expect((await inject({ method: 'GET', url: `/api/auth/me?token=${token}` })).statusCode).toBe(401);
+    expect((await inject({ method: 'GET', url: `/api/backups/${backup.id}/download?token=not-a-token` })).statusCode).toBe(401);
     const dl = await inject({ method: 'GET', url: `/api/backups/${backup.id}/download`, headers: admin.headers });
     expect(dl.statusCode).toBe(200);
     expect(createHash('sha256').update(dl.rawPayload).digest('hex')).toBe(backup.sha256);

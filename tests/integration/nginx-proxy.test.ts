@@ -3,7 +3,7 @@
  * for the blue and green slots.
  */
 import { createServer, type Server } from 'node:http';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -118,6 +118,20 @@ describe('nginx with the rendered config, for real', () => {
     expect(reply.headers['x-request-id']).toBe(seen['requestId']);
     const kept = await fetchVia('https', httpsPort, '/api/system/info', { headers: { 'x-request-id': 'client-chosen-id-1' } });
     expect((JSON.parse(kept.body) as Record<string, string>)['requestId']).toBe('client-chosen-id-1');
+  });
+
+  it('logs every request as one JSON line, an access token in the query hidden', async () => {
+    await fetchVia('https', httpsPort, '/api/backups/7/download?token=eyJhbGciOiJIUzI1NiJ9.secret-part.sig');
+    await fetchVia('https', httpsPort, '/api/files/list?path=Photos');
+    await new Promise((r) => setTimeout(r, 200));
+    const lines = (await readFile(host.layout.nginxAccessLog, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { uri: string });
+    const uris = lines.map((l) => l.uri);
+    expect(uris).toContain('/api/backups/7/download?token=[hidden]');
+    expect(uris).toContain('/api/files/list?path=Photos');
+    expect(uris.join('\n')).not.toContain('secret-part');
   });
 
   it("sends the security headers once on every location, on errors too, and hides the app's own", async () => {

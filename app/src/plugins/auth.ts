@@ -9,6 +9,13 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
   }
+  interface FastifyContextConfig {
+    /**
+     * The access token may come as `?token=` (only on routes a browser opens as a plain link, which
+     * can carry no header: the web client's backup download). Neither our logs nor nginx's keep it.
+     */
+    tokenInQuery?: boolean;
+  }
   interface FastifyInstance {
     /** preValidation hook: any active user with a live session. Authentication runs before input validation, so an unauthenticated client learns nothing about a route from its 422s. */
     authenticate: (request: FastifyRequest) => Promise<void>;
@@ -30,6 +37,12 @@ export function bearerToken(request: FastifyRequest): string | null {
   if (!header) return null;
   const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header.trim());
   return match?.[1] ?? null;
+}
+
+function queryToken(request: FastifyRequest): string | null {
+  if (!request.routeOptions.config.tokenInQuery) return null;
+  const token = (request.query as Record<string, unknown> | undefined)?.['token'];
+  return typeof token === 'string' && /^[A-Za-z0-9._~+/-]+=*$/.test(token) ? token : null;
 }
 
 /** The authenticated principal; only call after the authenticate hook ran. */
@@ -123,7 +136,7 @@ export const authPlugin = fp(async function auth(app: FastifyInstance) {
       request.log = request.log.child({ userId: request.principal.user.id, apiKey: header(request, 'x-baluhost-key') });
       return;
     }
-    const token = bearerToken(request);
+    const token = bearerToken(request) ?? queryToken(request);
     if (!token) throw new UnauthorizedError('Not authenticated', 'not_authenticated');
     request.principal = await app.services.auth.authenticate(token);
     request.log = request.log.child({ userId: request.principal.user.id });

@@ -179,7 +179,18 @@ export async function backupsRoutes(app: FastifyInstance) {
 
   app.get<{ Params: IdParams }>(
     '/api/backups/:id/download',
-    { preValidation: app.requireAdmin, schema: { tags, security, params: IdParams, response: errors } },
+    {
+      preValidation: app.requireAdmin,
+      config: { tokenInQuery: true },
+      schema: {
+        tags,
+        security,
+        summary: 'The archive. The access token may also come as `?token=`: the web client downloads with a plain link.',
+        params: IdParams,
+        querystring: Type.Object({ token: Type.Optional(Type.String({ maxLength: 4096 })) }, { additionalProperties: false }),
+        response: errors,
+      },
+    },
     async (request, reply) => {
       const { backup, size, stream } = await backups.openDownload(request.params.id);
       return reply
