@@ -3,10 +3,22 @@
  * (every bad key named, no resource registered on error); then the NAS, PostgreSQL, the app's two
  * slots, the host files and nginx, in that order.
  */
-import { dirname, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as pulumi from '@pulumi/pulumi';
-import { AppRelease, DATABASE_CONTAINER, Database, FirstAdmin, HostFiles, Monitoring, NasHost, ReverseProxy } from './components/index.js';
+import {
+  AppRelease,
+  DATABASE_CONTAINER,
+  Database,
+  FirstAdmin,
+  HostFiles,
+  Monitoring,
+  NasHost,
+  ReverseProxy,
+  WebClient,
+} from './components/index.js';
+import { prepareWebClient } from './release/web-client-bundle.js';
 import { readPulumiStackConfig } from './config/pulumi-config.js';
 import { knownHostsLine, writeKnownHostsFile } from './remote/index.js';
 import { envFileLines } from '../templates/app/app.view.js';
@@ -15,6 +27,14 @@ import { hostLayout, manifestHash as hashOfManifest, manifestOf, renderHostFiles
 const REPOSITORY = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 const { config, secrets } = readPulumiStackConfig();
+// Prepared before any resource is registered: a client that is no build, or an archive whose hash
+// differs, stops the program with the reason and nothing is sent to the NAS.
+const webClientBundle = config.webClient
+  ? await prepareWebClient(config.webClient, {
+      projectDir: REPOSITORY,
+      workDir: join(tmpdir(), `baluhost-web-client-${pulumi.getStack()}`),
+    })
+  : undefined;
 const layout = hostLayout(config);
 const files = renderHostFiles(config);
 const knownHostsFile = writeKnownHostsFile(
@@ -73,13 +93,23 @@ const hostFiles = new HostFiles('host-files', {
   secretEnv,
   dependsOn: [host.ready],
 });
+// The web client's files are in place before nginx is told to serve them.
+const webClient = webClientBundle
+  ? new WebClient('web-client', {
+      bundle: webClientBundle,
+      layout,
+      connection: host.connection,
+      remote: host.remote,
+      dependsOn: [host.ready],
+    })
+  : undefined;
 const proxy = new ReverseProxy('proxy', {
   config,
   layout,
   files,
   connection: host.connection,
   remote: host.remote,
-  dependsOn: [...hostFiles.installs, ...(app ? [app.slots.blue, app.slots.green] : [])],
+  dependsOn: [...hostFiles.installs, ...(app ? [app.slots.blue, app.slots.green] : []), ...(webClient ? [webClient.install] : [])],
 });
 
 const httpsPort = config.nginx.httpsPort === 443 ? '' : `:${config.nginx.httpsPort}`;
@@ -93,3 +123,4 @@ export const databaseContainer = database ? DATABASE_CONTAINER : undefined;
 export const backupPath = config.backups.destination;
 export const manifestHash = hashOfManifest(manifestOf(files));
 export const proxyReady = proxy.https.id;
+export const webClientBuild = webClient?.id;

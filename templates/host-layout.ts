@@ -42,6 +42,9 @@ export interface HostLayout {
   nodeBinary: string;
   releaseHistory: string;
   hostLock: string;
+  /** BaluHost's web client: one folder per build (named by its content hash) and `current`, a symlink to the one served. */
+  webClientDir: string;
+  webClientCurrent: string;
 }
 
 export function hostLayout(config: StackConfig, root = '/'): HostLayout {
@@ -92,5 +95,7 @@ export function hostLayout(config: StackConfig, root = '/'): HostLayout {
     nodeBinary: at(config.app.nodePath),
     releaseHistory: at('/var/lib/baluhost/releases.jsonl'),
     hostLock: at('/var/lib/baluhost/deploy.lock'),
+    webClientDir: at('/var/lib/baluhost/web'),
+    webClientCurrent: at('/var/lib/baluhost/web/current'),
   };
 }

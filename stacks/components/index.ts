@@ -5,3 +5,4 @@ export { NasHost, sha256, type Connection, type NasHostArgs } from './nas-host.j
 export { ReverseProxy, type ReverseProxyArgs } from './reverse-proxy.js';
 export { Monitoring, type MonitoringArgs } from './monitoring.js';
 export { FirstAdmin } from './first-admin.js';
+export { WebClient, type WebClientArgs } from './web-client.js';

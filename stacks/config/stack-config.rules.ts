@@ -39,6 +39,15 @@ export function checkStackRules(config: StackConfig): RuleViolation[] {
   const add = (path: string, message: string) => out.push({ path, message });
   const { app, tls, database, firewall, host, backups, nginx } = config;
 
+  if (config.webClient) {
+    const { dist, archive, sha256 } = config.webClient;
+    if ((dist === undefined) === (archive === undefined)) add('webClient', 'needs exactly one of dist (a folder) or archive (a URL)');
+    if (archive !== undefined && sha256 === undefined)
+      add('webClient.sha256', 'is required with webClient.archive (it is checked before anything is pushed)');
+    if (dist !== undefined && sha256 !== undefined)
+      add('webClient.sha256', 'goes with webClient.archive; a dist folder is hashed file by file');
+  }
+
   if (app.slots.blue === app.slots.green) add('app.slots.green', `must differ from app.slots.blue (both ${app.slots.blue})`);
   for (const slot of ['blue', 'green'] as const) {
     if ([nginx.httpPort, nginx.httpsPort, host.sshPort].includes(app.slots[slot]))

@@ -247,6 +247,35 @@ const Nginx = Type.Object(
   { additionalProperties: false, default: {}, description: 'The nginx reverse proxy on the NAS.' },
 );
 
+const WebClient = Type.Object(
+  {
+    dist: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 1024,
+        pattern: '^[^\\r\\n\\x00]*$',
+        description:
+          "A folder of BaluHost's built web client on the operator's machine (`index.html` at its top), absolute or relative to the project.",
+      }),
+    ),
+    archive: Type.Optional(
+      Type.String({
+        format: 'uri',
+        pattern: '^https?://',
+        maxLength: 2048,
+        description: "A release archive (.tar.gz or .tgz) of the built client, fetched on the operator's machine; needs `sha256`.",
+      }),
+    ),
+    sha256: Type.Optional(
+      Type.String({ pattern: '^[a-f0-9]{64}$', description: "The archive's SHA-256; checked before anything is pushed." }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description: 'Where the built web client comes from: `dist`, or `archive` with `sha256`. Without it nginx serves the API only.',
+  },
+);
+
 export const StackConfigSchema = Type.Object(
   {
     host: Host,
@@ -264,6 +293,7 @@ export const StackConfigSchema = Type.Object(
     firewall: Firewall,
     monitoring: Monitoring,
     nginx: Nginx,
+    webClient: Type.Optional(WebClient),
   },
   { additionalProperties: false },
 );

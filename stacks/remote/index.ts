@@ -23,3 +23,11 @@ export { installFilesScript, type InstallGroup, type StagedFile } from './instal
 export { q, script } from './shell.js';
 export { HostKeyMismatchError, SshSession, runRemote, type RemoteResult, type SshCredentials, type SshTarget } from './ssh-runner.js';
 export { dockerSshOptions, knownHostsLine, writeKnownHostsFile } from './known-hosts.js';
+export {
+  WEB_CLIENT_KEEP,
+  WEB_CLIENT_MANIFEST,
+  installWebClientScript,
+  switchWebClientScript,
+  webClientStateScript,
+  type WebClientPaths,
+} from './web-client.js';

@@ -1,6 +1,7 @@
 /** Everything the nginx templates print, computed here so the templates stay logic-less. */
 import type { StackConfig } from '../../stacks/config/index.js';
 import type { HostLayout } from '../host-layout.js';
+import { WEB_CLIENT_MANIFEST } from '../../stacks/remote/web-client.js';
 
 /** Mozilla "intermediate" (TLS 1.2 + 1.3), https://ssl-config.mozilla.org/ guideline 5.7. */
 export const MOZILLA_INTERMEDIATE_CIPHERS = [
@@ -51,7 +52,27 @@ export interface NginxView {
   securityHeaders: { name: string; value: string }[];
   upstreamPort: number;
   activeSlot: string;
+  /** Set when the stack serves BaluHost's web client (`webClient`): nginx's root and the pages' CSP. */
+  webClient: { root: string; manifest: string; csp: string } | null;
 }
+
+/**
+ * For the web client's pages: its own scripts and styles (react-hot-toast injects a <style>), its
+ * pictures (avatars come from /api/avatars), the API on the same origin (fetch, EventSource), never
+ * framed. The API's answers keep the app's own, stricter policy.
+ */
+export const WEB_CLIENT_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
 
 export function nginxView(config: StackConfig, layout: HostLayout): NginxView {
   const retryAfter = Math.ceil(60 / config.nginx.authPerMinute);
@@ -82,5 +103,6 @@ export function nginxView(config: StackConfig, layout: HostLayout): NginxView {
     securityHeaders: SECURITY_HEADERS.map(([name, value]) => ({ name, value })),
     upstreamPort: config.app.slots[config.app.activeSlot],
     activeSlot: config.app.activeSlot,
+    webClient: config.webClient ? { root: layout.webClientCurrent, manifest: WEB_CLIENT_MANIFEST, csp: WEB_CLIENT_CSP } : null,
   };
 }

@@ -1,5 +1,7 @@
 /** The Pulumi program under setMocks: the resource graph, inputs, secrets, ordering and diff behaviour. */
-import { resolve } from 'node:path';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MIGRATION_NOT_NEEDED } from '../../stacks/components/index.js';
 import { readStackFile } from '../../stacks/config/index.js';
@@ -141,6 +143,44 @@ describe('release ordering', () => {
     // The migration runs the image being released, and the backup is re-run only when that image changes.
     expect(String(run.byName('app-migrate').inputs['create'])).toContain(IMAGE_B);
     expect(run.byName('app-predeploy-backup').inputs['triggers']).toEqual([IMAGE_A, IMAGE_B]);
+  });
+});
+
+describe('the web client', () => {
+  it('copies the build prepared from webClient.dist, installs it by its id, and only then points nginx at it', async () => {
+    const dist = await mkdtemp(join(tmpdir(), 'baluhost-program-client-'));
+    try {
+      await writeFile(join(dist, 'index.html'), '<!doctype html><title>BaluHost</title>');
+      const run = await runProgram(sectionsWith({ webClient: { dist } }));
+      const component = run.byName('web-client');
+      expect(component.type).toBe('baluhost:nas:WebClient');
+      const build = (run.outputs['webClientBuild'] as { value: string }).value;
+      expect(build).toMatch(/^[a-f0-9]{32}$/);
+      const stage = run.byName('web-client-stage');
+      expect([stage.parent, stage.inputs['remotePath'], stage.inputs['triggers']]).toEqual([
+        'web-client',
+        `/var/lib/baluhost/incoming/web-client-${build}.tar`,
+        [build],
+      ]);
+      const install = run.byName('web-client-install');
+      expect(install.dependencies).toContain('web-client-stage');
+      expect(String(install.inputs['create'])).toContain(`/var/lib/baluhost/web/${build}`);
+      expect(run.byName('proxy-install-http').dependencies).toContain('web-client-install');
+      // Without webClient there is nothing of the kind.
+      const without = await runProgram(sectionsWith({}));
+      expect(without.resources.filter((r) => r.name.startsWith('web-client'))).toEqual([]);
+    } finally {
+      await rm(dist, { recursive: true, force: true });
+    }
+  });
+
+  it('stops with the reason when the configured client is no build, before any resource is registered', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'baluhost-program-empty-'));
+    try {
+      await expect(runProgram(sectionsWith({ webClient: { dist: empty } }))).rejects.toThrow(/has no index.html at its top/);
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
   });
 });
 

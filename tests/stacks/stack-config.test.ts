@@ -80,6 +80,16 @@ describe('reading Pulumi.<stack>.yaml', () => {
 
 // Each case: what is wrong, the config, and the key the error must name.
 const INVALID: [string, Record<string, unknown>, string][] = [
+  [
+    'a web client archive that is no URL',
+    sectionsWith({ webClient: { archive: 'ftp://x/c.tgz', sha256: 'c'.repeat(64) } }),
+    'baluhost:webClient.archive:',
+  ],
+  [
+    'a web client hash that is no SHA-256',
+    sectionsWith({ webClient: { archive: 'https://x.org/c.tgz', sha256: 'abc' } }),
+    'baluhost:webClient.sha256:',
+  ],
   ['missing host', sectionsWith({ host: undefined }), 'baluhost:host: is required'],
   ['missing host key', sectionsWith({ host: { hostKey: undefined } }), 'baluhost:host.hostKey: is required'],
   [
@@ -214,6 +224,24 @@ const INVALID: [string, Record<string, unknown>, string][] = [
 
 /** Cross-key rules, message for message: what `pulumi up` prints before it touches the NAS. */
 const RULES: [string, Record<string, unknown>, string[]][] = [
+  [
+    'a web client with no source',
+    sectionsWith({ webClient: {} }),
+    ['baluhost:webClient: needs exactly one of dist (a folder) or archive (a URL)'],
+  ],
+  [
+    'a web client from both a folder and an archive',
+    sectionsWith({ webClient: { dist: 'dist', archive: 'https://example.com/c.tgz', sha256: 'a'.repeat(64) } }),
+    [
+      'baluhost:webClient: needs exactly one of dist (a folder) or archive (a URL)',
+      'baluhost:webClient.sha256: goes with webClient.archive; a dist folder is hashed file by file',
+    ],
+  ],
+  [
+    'a web client archive without its hash',
+    sectionsWith({ webClient: { archive: 'https://example.com/client.tgz' } }),
+    ['baluhost:webClient.sha256: is required with webClient.archive (it is checked before anything is pushed)'],
+  ],
   [
     'a slot on the SSH port',
     sectionsWith({ app: { slots: { green: 22 } } }),
@@ -392,6 +420,11 @@ const MANAGED_NAMES = [
 
 /** Near misses the rules must let through. */
 const ACCEPTED: [string, Record<string, unknown>][] = [
+  ['a web client from a folder', sectionsWith({ webClient: { dist: '../BaluHost/client/dist' } })],
+  [
+    'a web client from an archive with its hash',
+    sectionsWith({ webClient: { archive: 'https://example.com/c.tgz', sha256: 'b'.repeat(64) } }),
+  ],
   [
     'letsencrypt open to the IPv6 internet',
     sectionsWith({ tls: { mode: 'letsencrypt', email: 'a@example.com' }, firewall: { webAllowedRanges: ['::/0'] } }),
