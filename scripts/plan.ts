@@ -5,7 +5,9 @@
  */
 import { DATABASE_NETWORK } from '../stacks/components/database.js';
 import { inactiveSlot } from '../stacks/components/app-release.js';
-import { currentRelease, planMarkdown, readHistory } from '../stacks/release/index.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { currentRelease, planMarkdown, prepareWebClient, readHistory } from '../stacks/release/index.js';
 import { pendingMigrationsScript } from '../stacks/release/release-host-commands.js';
 import type { StackConfig } from '../stacks/config/index.js';
 import { slotContainerName } from '../templates/index.js';
@@ -28,12 +30,17 @@ runCli(async () => {
       );
       if (status.code === 0) pendingMigrations = (JSON.parse(status.stdout) as { pending: string[] }).pending;
     }
+    // The client as `pulumi up` would bundle it; a client that is no build stops the plan with the reason.
+    const webClient = cli.config.webClient
+      ? await prepareWebClient(cli.config.webClient, { projectDir: cli.project, workDir: join(tmpdir(), `baluhost-plan-${cli.stack}`) })
+      : undefined;
     process.stdout.write(
       await planMarkdown(cli.deps.host, {
         stack: cli.stack,
         desired: cli.config,
         current,
         pendingMigrations,
+        ...(webClient ? { webClient } : {}),
         ...(cli.deps.root ? { root: cli.deps.root } : {}),
       }),
     );

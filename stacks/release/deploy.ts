@@ -9,6 +9,7 @@ import type { Slot, StackConfig } from '../config/index.js';
 import { inactiveSlot } from '../components/app-release.js';
 import { nginxCommands, switchUpstreamScript } from '../remote/index.js';
 import { hostLayout, manifestHash, manifestOf, renderHostFiles } from '../../templates/index.js';
+import { servedWebClient } from './web-client-release.js';
 import { rootOf, stagingDirOf, type ReleaseDeps } from './release-context.js';
 import { acquireLockScript, appendHistoryScript, freeSpaceScript, releaseLockScript } from './release-host-commands.js';
 import type { ReleaseRecord, ReleaseStep } from './release-history.js';
@@ -166,9 +167,11 @@ export async function deployRelease(request: DeployRequest, deps: ReleaseDeps): 
       log(`rolled back to ${active} in ${rollbackMs} ms: ${problem}`);
       return { release: request.release, outcome: 'rolled-back', slot: active, reason: problem, switchMs, rollbackMs };
     }
+    const webClient = switched.webClient ? (await servedWebClient(deps.host, hostLayout(switched, rootOf(deps)))).build : null;
     await note('finished', {
       outcome: 'succeeded',
       durationMs: Date.now() - started,
+      ...(webClient ? { webClientBuild: webClient } : {}),
       config: switched,
       manifestHash: manifestHash(manifestOf(renderHostFiles(switched, rootOf(deps)))),
       configHash: configHash(switched),

@@ -15,3 +15,12 @@ export {
 export { currentRelease, findRelease, parseHistory, type ReleaseRecord } from './release-history.js';
 export { readHistory, rollbackRelease, type RollbackRequest, type RollbackResult } from './rollback.js';
 export { parseWatchSample, serverErrorRatio } from './slot-traffic.js';
+export { prepareWebClient, WebClientError, type WebClientBundle } from './web-client-bundle.js';
+export {
+  restoreWebClient,
+  servedWebClient,
+  webClientChange,
+  webClientPlanLines,
+  type ServedWebClient,
+  type WebClientChange,
+} from './web-client-release.js';

@@ -1,7 +1,9 @@
 /** A host-effects preview as Markdown for a pull-request comment: file diffs, image and slot changes, pending migrations. */
 import type { StackConfig } from '../config/index.js';
 import { diffFiles } from '../../templates/rendered-output.js';
-import { SLOTS, renderHostFiles, type HostFile } from '../../templates/index.js';
+import { SLOTS, hostLayout, renderHostFiles, type HostFile } from '../../templates/index.js';
+import type { WebClientBundle } from './web-client-bundle.js';
+import { webClientChange, webClientPlanLines } from './web-client-release.js';
 import type { ReleaseHost } from './release-context.js';
 import { fetchFilesScript } from './release-host-commands.js';
 
@@ -30,6 +32,8 @@ export interface PlanInput {
   pendingMigrations: string[] | null;
   /** File-system root of the managed paths (`/` on a real NAS). */
   root?: string;
+  /** The web client build `pulumi up` would serve (prepared from `webClient`), when it is set. */
+  webClient?: WebClientBundle;
 }
 
 export async function planMarkdown(host: ReleaseHost, input: PlanInput): Promise<string> {
@@ -69,6 +73,8 @@ export async function planMarkdown(host: ReleaseHost, input: PlanInput): Promise
         : 'None pending.',
     '',
   );
+  if (input.webClient)
+    lines.push(...webClientPlanLines(await webClientChange(host, hostLayout(input.desired, input.root ?? '/'), input.webClient)));
   lines.push(`### Host files (${changes.length} of ${rendered.length} change)`, '');
   if (changes.length === 0) lines.push('No file changes.');
   for (const change of changes)

@@ -7,6 +7,7 @@ import { driftFromManifest, type FileDrift } from './host-files-push.js';
 import { containerStatesScript, newestBackupAgeScript, servedCertificateScript } from './release-host-commands.js';
 import { currentRelease } from './release-history.js';
 import { readHistory } from './rollback.js';
+import { servedWebClient } from './web-client-release.js';
 
 export interface ProbeReport {
   ok: boolean;
@@ -15,6 +16,8 @@ export interface ProbeReport {
   certificate: { notAfter: string | null; daysLeft: number | null; fingerprint: string | null };
   backupAgeHours: number | null;
   containers: { name: string; state: string; health: string }[];
+  /** With `webClient` set: the build served, the one the release recorded, and served files that differ from their manifest. */
+  webClient: { serving: string | null; expected: string | null; drift: string[] } | null;
   problems: string[];
 }
 
@@ -67,9 +70,19 @@ export async function probeHost(
           problems.push(`${name} is ${state}${health !== 'none' ? ` (${health})` : ''}`);
       }
   }
+  let webClient: ProbeReport['webClient'] = null;
+  if (expected.webClient) {
+    const served = await servedWebClient(deps.host, hostLayout(expected, rootOf(deps)));
+    webClient = { serving: served.build, expected: last?.webClientBuild ?? null, drift: served.drift };
+    if (!served.build) problems.push('no web client is served (webClient is set)');
+    else if (webClient.expected && served.build !== webClient.expected)
+      problems.push(`the web client served is build ${served.build}, not ${webClient.expected} of release ${last?.release}`);
+    for (const file of served.drift) problems.push(`web client file ${file} differs from build ${served.build}`);
+  }
   return {
     ok: problems.length === 0,
     release: last?.release ?? null,
+    webClient,
     files,
     certificate: { notAfter, daysLeft, fingerprint },
     backupAgeHours,

@@ -27,6 +27,8 @@ export interface ReleaseRecord {
   previousSlot?: Slot;
   configHash?: string;
   manifestHash?: string;
+  /** The web client build the release served (its content hash): what a rollback serves again. */
+  webClientBuild?: string;
   /** The stack's non-secret config as deployed: what rollback --to re-renders from. */
   config?: unknown;
   backup?: { file: string; verified: boolean };

@@ -5,6 +5,7 @@
  * `withData` its pre-deploy database backup restored first.
  */
 import { ReleaseError } from '../../app/src/errors/index.js';
+import { restoreWebClient } from './web-client-release.js';
 import type { Slot, StackConfig } from '../config/index.js';
 import { inactiveSlot } from '../components/app-release.js';
 import { hostLayout, manifestHash, manifestOf, renderHostFiles } from '../../templates/index.js';
@@ -58,7 +59,15 @@ export async function rollbackRelease(request: RollbackRequest, deps: ReleaseDep
     const other = inactiveSlot(config.app.activeSlot);
     const base = { release: target.release, operation: 'rollback' as const, image: target.image, previousSlot: config.app.activeSlot };
 
+    // The client the release served comes back with it (when the release recorded one).
+    const client = target.webClientBuild ? { webClientBuild: target.webClientBuild } : {};
+    const restoreClient = async () => {
+      if (target.webClientBuild)
+        await restoreWebClient(deps.host, hostLayout(targetConfig, rootOf(deps)), target.webClientBuild, target.release);
+    };
+
     if (!request.withData && config.app.slotImages[other] === target.image && target.slot === other) {
+      await restoreClient();
       await switchSlot(deps, config, other);
       await deps.stack.record({ activeSlot: other });
       const durationMs = Date.now() - started;
@@ -77,6 +86,7 @@ export async function rollbackRelease(request: RollbackRequest, deps: ReleaseDep
         slot: other,
         outcome: 'succeeded',
         durationMs,
+        ...client,
         config: now,
         manifestHash: manifestHash(manifestOf(renderHostFiles(now, rootOf(deps)))),
       });
@@ -100,6 +110,7 @@ export async function rollbackRelease(request: RollbackRequest, deps: ReleaseDep
     const drift = await driftFromManifest(deps.host, manifestOf(files));
     if (drift.length)
       throw new ReleaseError('rollback', `host files do not match release ${target.release}: ${drift.map((d) => d.path).join(', ')}`);
+    await restoreClient();
     const durationMs = Date.now() - started;
     await appendRecord(deps, config, {
       ...base,
@@ -114,6 +125,7 @@ export async function rollbackRelease(request: RollbackRequest, deps: ReleaseDep
       slot: targetConfig.app.activeSlot,
       outcome: 'succeeded',
       durationMs,
+      ...client,
       config: targetConfig,
       manifestHash: target.manifestHash,
     });

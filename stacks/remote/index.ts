@@ -27,6 +27,7 @@ export {
   WEB_CLIENT_KEEP,
   WEB_CLIENT_MANIFEST,
   installWebClientScript,
+  servedWebClientManifestScript,
   switchWebClientScript,
   webClientStateScript,
   type WebClientPaths,

@@ -92,3 +92,15 @@ export function webClientStateScript(paths: WebClientPaths, remote: RemoteOption
     remote,
   );
 }
+
+/** `serving <id>` (or `serving none`), then the served build's manifest: what `plan` compares a new build with. */
+export function servedWebClientManifestScript(paths: WebClientPaths, remote: RemoteOptions): string {
+  return script(
+    [
+      `if [ ! -L ${q(paths.current)} ]; then echo 'serving none'; exit 0; fi`,
+      `echo "serving $(readlink ${q(paths.current)})"`,
+      `cat ${q(`${paths.current}/${WEB_CLIENT_MANIFEST}`)}`,
+    ],
+    remote,
+  );
+}

@@ -19,6 +19,7 @@ import {
   webClientStateScript,
   type WebClientPaths,
 } from '../../stacks/remote/index.js';
+import { restoreWebClient, servedWebClient, webClientChange, webClientPlanLines } from '../../stacks/release/index.js';
 import { WEB_CLIENT_CSP } from '../../templates/nginx/nginx.view.js';
 import { renderIntoRoot, run, selfSignedCertificate, type HostRoot } from '../helpers/host-root.js';
 import { fetchVia, freePorts, startNginx, type RunningNginx } from '../helpers/nginx.js';
@@ -129,6 +130,7 @@ describe('the web client on the NAS, served by nginx', () => {
     return runRemote(sshd.target, installWebClientScript(paths, { id: bundle.id, tarball: staged }, remote));
   };
   const get = (path: string, headers: Record<string, string> = {}) => fetchVia('https', httpsPort, path, { headers });
+  const hostLayoutOf = () => host.layout;
 
   beforeAll(async () => {
     const [http, https, blue, green] = await freePorts(4);
@@ -243,6 +245,30 @@ describe('the web client on the NAS, served by nginx', () => {
     await writeFile(join(paths.dir, first.id, 'favicon.svg'), '<svg>changed by hand</svg>');
     const drift = await runRemote(sshd.target, webClientStateScript(paths, remote));
     expect(drift.stdout).toContain('drift ./favicon.svg: FAILED');
+  });
+
+  it('tells a release which build is served, puts a recorded build back, and says plainly when it was pruned', async () => {
+    const nas = {
+      run: (command: string, stdin?: string) => runRemote(sshd.target, command, stdin === undefined ? {} : { stdin }),
+      options: remote,
+    };
+    expect((await install(second)).code).toBe(0);
+    expect(await servedWebClient(nas, hostLayoutOf())).toEqual({ build: second.id, drift: [] });
+    await restoreWebClient(nas, hostLayoutOf(), first.id, 'r1');
+    expect((await servedWebClient(nas, hostLayoutOf())).build).toBe(first.id);
+    const gone = 'f'.repeat(32);
+    await expect(restoreWebClient(nas, hostLayoutOf(), gone, 'r0')).rejects.toThrow(
+      `the web client of release r0 (build ${gone}) cannot be served again: web client: build ${gone} is not on the NAS (pruned or never installed)`,
+    );
+
+    // What plan shows for the next build: ids, and the files by path.
+    const change = await webClientChange(nas, hostLayoutOf(), second);
+    const assetOf = (b: WebClientBundle) => b.files.find((f) => f.path.startsWith('assets/'))!.path;
+    expect(change).toEqual({ from: first.id, to: second.id, added: [assetOf(second)], removed: [assetOf(first)], changed: ['index.html'] });
+    const plan = webClientPlanLines(change).join('\n');
+    expect(plan).toContain(`Build \`${first.id}\` → \`${second.id}\`.`);
+    expect(plan).toContain(`Added (1):\n\n- \`${assetOf(second)}\``);
+    expect(webClientPlanLines({ ...change, from: second.id }).join('\n')).toContain(`Unchanged (build \`${second.id}\`).`);
   });
 
   it(`keeps the served build and the ${WEB_CLIENT_KEEP} newest others, pruning older ones`, async () => {
