@@ -235,7 +235,8 @@ const Nginx = Type.Object(
       minimum: 1,
       maximum: 6000,
       default: 10,
-      description: 'Requests per minute per client address to `/api/auth/` (nginx `limit_req`).',
+      description:
+        'Requests per minute per client address to the routes that take a password or token (`/api/auth/login` and the like; nginx `limit_req`).',
     }),
     authBurst: Type.Integer({
       minimum: 0,

@@ -2,6 +2,7 @@
 import type { StackConfig } from '../../stacks/config/index.js';
 import type { HostLayout } from '../host-layout.js';
 import { WEB_CLIENT_MANIFEST } from '../../stacks/remote/web-client.js';
+import { CREDENTIAL_ROUTES } from '../../app/src/lib/credential-routes.js';
 
 /** Mozilla "intermediate" (TLS 1.2 + 1.3), https://ssl-config.mozilla.org/ guideline 5.7. */
 export const MOZILLA_INTERMEDIATE_CIPHERS = [
@@ -44,6 +45,8 @@ export interface NginxView {
   clientMaxBodySize: string;
   authRate: string;
   authBurst: number;
+  /** The routes that take a password or token (the tight limit's location), as an nginx regex. */
+  credentialRoutes: string;
   /** One request slot frees up this often under the auth rate limit. */
   retryAfterSeconds: number;
   /** The API's 429 body (API.md), so clients parse nginx's limit the same way as the app's. */
@@ -93,6 +96,7 @@ export function nginxView(config: StackConfig, layout: HostLayout): NginxView {
     clientMaxBodySize: `${config.app.maxUploadMb}m`,
     authRate: `${config.nginx.authPerMinute}r/m`,
     authBurst: config.nginx.authBurst,
+    credentialRoutes: `^/api/auth/(?:${CREDENTIAL_ROUTES.map((r) => r.slice('/api/auth/'.length)).join('|')})$`,
     retryAfterSeconds: retryAfter,
     rateLimitedBody: JSON.stringify({
       error: 'Too Many Requests',

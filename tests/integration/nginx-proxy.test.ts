@@ -208,6 +208,11 @@ describe('nginx with the rendered config, for real', () => {
     });
     for (const header of SECURITY_HEADERS) expect(limited?.headers[header]).toBeDefined();
     expect((await fetchVia('https', httpsPort, '/api/files/list')).status).toBe(200);
+    // Only where passwords are tried: the web client's /api/auth/me on every page is never refused,
+    // and a URL spelled differently is still the login.
+    const reads = await Promise.all(Array.from({ length: 12 }, () => fetchVia('https', httpsPort, '/api/auth/me')));
+    expect(reads.map((r) => r.status)).toEqual(Array(12).fill(200));
+    expect((await fetchVia('https', httpsPort, '/api/%61uth/login', { method: 'POST', body: '{}' })).status).toBe(429);
   });
 
   it('switches slots by rewriting only the upstream include and reloading', async () => {

@@ -152,6 +152,9 @@ describe.each(DIALECTS)('brute-force protection [%s]', (dialect) => {
     });
     expect((await login(env, 'someone', 'wrong-password-1', '198.51.100.21')).statusCode).toBe(401);
     expect((await env.app.inject({ method: 'GET', url: '/api/health', remoteAddress: '198.51.100.20' })).statusCode).toBe(200);
+    // Reads under /api/auth/ are ordinary API use: the web client asks /api/auth/me on every page.
+    const me = await env.app.inject({ method: 'GET', url: '/api/auth/me', remoteAddress: '198.51.100.20' });
+    expect(me.statusCode).toBe(401);
     const audited = await env.database.db.selectFrom('audit_log').select('action').where('action', '=', 'rate_limited').execute();
     expect(audited).toHaveLength(1); // the first refusal of the window, not every one
   });

@@ -153,7 +153,8 @@ export const envSpec = {
     type: 'integer',
     default: 20,
     minimum: 0,
-    description: 'Requests per minute per client address to `/api/auth/*` (0: off). Admins can change it at `PUT /api/admin/rate-limits`.',
+    description:
+      'Requests per minute per client address to the routes that take a password or token (`/api/auth/login`, `register`, `refresh`, `change-password`, `reset-password`, `reauthenticate`; 0: off). Admins can change it at `PUT /api/admin/rate-limits`.',
   },
   BALUHOST_API_RATE_LIMIT_PER_MINUTE: {
     type: 'integer',

@@ -7,6 +7,7 @@ import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
+import { CREDENTIAL_ROUTES } from '../lib/credential-routes.js';
 import { requestContext } from './auth.js';
 
 /** Paths never rate-limited: probes and scrapes from the NAS itself. */
@@ -63,7 +64,7 @@ async function security(app: FastifyInstance) {
     // counts as one. A URL no route matches is judged by its decoded form (and counts as API use).
     const path = request.routeOptions.url ?? decodedPath(request.url);
     if (UNLIMITED.includes(path) || request.method === 'OPTIONS') return;
-    if (path.startsWith('/api/auth/')) await app.services.throttle.limitAuth(requestContext(request));
+    if ((CREDENTIAL_ROUTES as readonly string[]).includes(path)) await app.services.throttle.limitAuth(requestContext(request));
     else if (path.startsWith('/api/')) await app.services.throttle.limitApi(requestContext(request));
   });
 }
