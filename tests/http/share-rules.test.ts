@@ -38,6 +38,22 @@ describeEachDialect(
         url: `/api/shares/public/${token}/download`,
         headers: password === undefined ? {} : { 'x-share-password': password },
       });
+    /** POST /api/shares/user-shares: read only unless `rights` says more. */
+    const grant = (fileId: number, headers: Record<string, string>, to: number, rights: Record<string, boolean>) =>
+      inject({
+        method: 'POST',
+        url: '/api/shares/user-shares',
+        headers,
+        payload: {
+          file_id: fileId,
+          shared_with_user_id: to,
+          can_read: true,
+          can_write: false,
+          can_delete: false,
+          can_share: false,
+          ...rights,
+        },
+      });
     const auditOf = async (action: string) => auditEntries(env(), (await createLoggedInUser(env(), { role: 'admin' })).headers, { action });
 
     it('stops a link at the second it expires, telling the visitor so', async () => {
@@ -234,21 +250,7 @@ describeEachDialect(
     it("lets a grantee pass on at most what it holds, never to itself, and never the right to delete the owner's file", async () => {
       const { owner, fileId } = await ownerWithFile(env());
       const [reader, third] = [await createLoggedInUser(env()), await createLoggedInUser(env())];
-      const share = (headers: Record<string, string>, to: number, rights: Record<string, boolean>) =>
-        inject({
-          method: 'POST',
-          url: '/api/shares/user-shares',
-          headers,
-          payload: {
-            file_id: fileId,
-            shared_with_user_id: to,
-            can_read: true,
-            can_write: false,
-            can_delete: false,
-            can_share: false,
-            ...rights,
-          },
-        });
+      const share = (headers: Record<string, string>, to: number, rights: Record<string, boolean>) => grant(fileId, headers, to, rights);
       expect((await share(owner.headers, reader.user.id, { can_share: true })).statusCode).toBe(201);
       const escalations: Record<string, boolean>[] = [
         { can_write: true },
@@ -311,21 +313,7 @@ describeEachDialect(
     it('records who granted a share, and a re-share counts only while its granter could still grant it; the owner sees and ends it', async () => {
       const { owner, fileId } = await ownerWithFile(env());
       const [middle, last] = [await createLoggedInUser(env()), await createLoggedInUser(env())];
-      const share = (headers: Record<string, string>, to: number, rights: Record<string, boolean>) =>
-        inject({
-          method: 'POST',
-          url: '/api/shares/user-shares',
-          headers,
-          payload: {
-            file_id: fileId,
-            shared_with_user_id: to,
-            can_read: true,
-            can_write: false,
-            can_delete: false,
-            can_share: false,
-            ...rights,
-          },
-        });
+      const share = (headers: Record<string, string>, to: number, rights: Record<string, boolean>) => grant(fileId, headers, to, rights);
       const lastReads = async () =>
         (await inject({ method: 'GET', url: `/api/files/download/Trips/map.txt?owner_id=${owner.user.id}`, headers: last.headers }))
           .statusCode;

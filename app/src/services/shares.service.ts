@@ -110,27 +110,24 @@ export function createSharesService(deps: SharesDeps) {
     if (expiresAt && new Date(expiresAt) <= clock.now()) throw ValidationError.field(['body', field], 'must be in the future');
   }
 
-  /** A link its creator, the file's owner or an admin may see, change and delete. */
+  /** Whoever made a link or share, the file's owner, or an admin may see, change and delete it. */
+  async function mayManage(principal: Principal, made: { ownerId: number; fileId: number }): Promise<boolean> {
+    return (
+      made.ownerId === principal.user.id ||
+      principal.user.role === 'admin' ||
+      (await access.locateForShareLink(made.fileId)).owner.id === principal.user.id
+    );
+  }
+
   async function ownLink(principal: Principal, id: number): Promise<ShareLink> {
     const link = await repos.shares.findLink(id);
-    const mine =
-      link !== undefined &&
-      (link.ownerId === principal.user.id ||
-        principal.user.role === 'admin' ||
-        (await access.locateForShareLink(link.fileId)).owner.id === principal.user.id);
-    if (!link || !mine) throw new NotFoundError(`Share link not found: id=${id}`, 'share_not_found');
+    if (!link || !(await mayManage(principal, link))) throw new NotFoundError(`Share link not found: id=${id}`, 'share_not_found');
     return link;
   }
 
-  /** A share its granter, the file's owner or an admin may see, change and delete. */
   async function ownUserShare(principal: Principal, id: number): Promise<UserShare> {
     const share = await repos.shares.findUserShare(id);
-    const mine =
-      share !== undefined &&
-      (share.ownerId === principal.user.id ||
-        principal.user.role === 'admin' ||
-        (await access.locateForShareLink(share.fileId)).owner.id === principal.user.id);
-    if (!share || !mine) throw new NotFoundError(`User share not found: id=${id}`, 'share_not_found');
+    if (!share || !(await mayManage(principal, share))) throw new NotFoundError(`User share not found: id=${id}`, 'share_not_found');
     return share;
   }
 
