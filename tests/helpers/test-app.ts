@@ -95,6 +95,12 @@ export async function createTestEnv(dialect: Dialect, options: TestEnvOptions = 
   };
 }
 
+/** The app's address on loopback, listening once per test environment (for what inject cannot do: real connections). */
+export async function baseUrl(e: TestEnv): Promise<string> {
+  const bound = e.app.server.address();
+  return bound && typeof bound === 'object' ? `http://127.0.0.1:${bound.port}` : e.app.listen({ port: 0, host: '127.0.0.1' });
+}
+
 /**
  * Runs the same suite once per dialect. Each run gets its own database; the title names the dialect
  * so the output shows both were executed.

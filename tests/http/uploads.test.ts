@@ -7,15 +7,9 @@ import { createLogger } from '../../app/src/logger.js';
 import { createLoggedInUser } from '../helpers/factories.js';
 import { listNames, tempFiles, upload, usedBytes } from '../helpers/files.js';
 import { multipart } from '../helpers/multipart.js';
-import { describeEachDialect, type TestEnv } from '../helpers/test-app.js';
+import { baseUrl, describeEachDialect } from '../helpers/test-app.js';
 
 const MAX = 4096;
-
-/** The app's address on loopback, listening once per test environment. */
-async function baseUrl(e: TestEnv): Promise<string> {
-  const bound = e.app.server.address();
-  return bound && typeof bound === 'object' ? `http://127.0.0.1:${bound.port}` : e.app.listen({ port: 0, host: '127.0.0.1' });
-}
 
 describeEachDialect(
   'upload guarantees',

@@ -8,14 +8,9 @@ import { expect, it } from 'vitest';
 import { createLoggedInUser, createUser } from '../helpers/factories.js';
 import { upload } from '../helpers/files.js';
 import { multipart } from '../helpers/multipart.js';
-import { describeEachDialect, type TestEnv } from '../helpers/test-app.js';
+import { baseUrl, describeEachDialect } from '../helpers/test-app.js';
 
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('IHDR-a-tiny-picture')]);
-
-async function baseUrl(e: TestEnv): Promise<string> {
-  const bound = e.app.server.address();
-  return bound && typeof bound === 'object' ? `http://127.0.0.1:${bound.port}` : e.app.listen({ port: 0, host: '127.0.0.1' });
-}
 
 /** Reads a server-sent event stream to its end and returns the `progress` events' data. */
 async function progressEvents(url: string): Promise<Record<string, unknown>[]> {
