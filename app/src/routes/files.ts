@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseStoragePath } from '../lib/path-safety.js';
 import { principalOf, requestContext, signedBodyMatches } from '../plugins/auth.js';
@@ -141,32 +142,27 @@ export async function filesRoutes(app: FastifyInstance) {
       const registry = app.services.uploadProgress;
       const first = registry.get(request.params.upload_id);
       if (!first) throw new NotFoundError('Upload session not found (unknown, or finished more than ten minutes ago)', 'upload_not_found');
-      reply.hijack();
-      const out = reply.raw;
-      out.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        'x-accel-buffering': 'no',
-        'x-content-type-options': 'nosniff',
-      });
-      const send = (p: UploadProgress) => out.write(`event: progress\ndata: ${JSON.stringify(p)}\n\n`);
+      // A stream through Fastify's own reply: the security headers and the request's log line as for any answer.
+      const events = new PassThrough();
+      const send = (p: UploadProgress) => events.write(`event: progress\ndata: ${JSON.stringify(p)}\n\n`);
       send(first);
-      if (first.status !== 'uploading') return void out.end();
-      const unsubscribe = registry.subscribe(first.upload_id, (p) => {
-        send(p);
-        if (p.status !== 'uploading') {
-          unsubscribe();
-          out.end();
-        }
-      });
-      // Finished between the first read and the subscription: the registry has the final state.
-      const now = registry.get(first.upload_id);
-      if (now && now.status !== 'uploading') {
-        unsubscribe();
-        send(now);
-        out.end();
+      if (first.status !== 'uploading') events.end();
+      else {
+        // No await since `get`: the registry cannot have finished the upload in between.
+        const unsubscribe = registry.subscribe(first.upload_id, (p) => {
+          send(p);
+          if (p.status !== 'uploading') {
+            unsubscribe();
+            events.end();
+          }
+        });
+        request.raw.on('close', unsubscribe);
       }
-      request.raw.on('close', unsubscribe);
+      return reply
+        .header('content-type', 'text/event-stream; charset=utf-8')
+        .header('cache-control', 'no-cache, no-transform')
+        .header('x-accel-buffering', 'no')
+        .send(events);
     },
   );
 

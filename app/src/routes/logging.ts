@@ -1,7 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { principalOf } from '../plugins/auth.js';
+import type { AuditRecord } from '../repositories/index.js';
 import { authErrorResponses, ErrorResponse } from '../schemas/common.js';
+import { FILE_EVENTS } from '../services/audit-log.service.js';
 
 const AuditQuery = Type.Object(
   {
@@ -34,6 +36,28 @@ const AuditEntry = Type.Object({
   ip_address: Type.Union([Type.String(), Type.Null()]),
   user_agent: Type.Union([Type.String(), Type.Null()]),
 });
+
+/** The web client's file-access row: the audit entry's fields it reads, the error under its own name. */
+const FileAccessEntry = Type.Composite([
+  Type.Pick(AuditEntry, ['timestamp', 'event_type', 'user', 'action', 'resource', 'success', 'details']),
+  Type.Object({ error: Type.Union([Type.String(), Type.Null()]) }),
+]);
+
+function auditEntryDto(l: AuditRecord) {
+  return {
+    id: l.id,
+    timestamp: l.timestamp,
+    event_type: l.eventType,
+    user: l.username,
+    action: l.action,
+    resource: l.resource,
+    success: l.success,
+    error_message: l.errorMessage,
+    details: l.details,
+    ip_address: l.ipAddress,
+    user_agent: l.userAgent,
+  };
+}
 
 const StatsQuery = Type.Object({ days: Type.Integer({ minimum: 1, maximum: 3650, default: 7 }) }, { additionalProperties: false });
 type StatsQuery = Static<typeof StatsQuery>;
@@ -99,19 +123,7 @@ export async function loggingRoutes(app: FastifyInstance) {
         days: q.days,
       });
       return {
-        logs: result.logs.map((l) => ({
-          id: l.id,
-          timestamp: l.timestamp,
-          event_type: l.eventType,
-          user: l.username,
-          action: l.action,
-          resource: l.resource,
-          success: l.success,
-          error_message: l.errorMessage,
-          details: l.details,
-          ip_address: l.ipAddress,
-          user_agent: l.userAgent,
-        })),
+        logs: result.logs.map(auditEntryDto),
         total: result.total,
         page: result.page,
         page_size: result.pageSize,
@@ -166,38 +178,27 @@ export async function loggingRoutes(app: FastifyInstance) {
           200: Type.Object({
             dev_mode: Type.Boolean(),
             total: Type.Integer({ description: 'Matching events in the period; `logs` holds the newest `limit` of them.' }),
-            logs: Type.Array(
-              Type.Object({
-                timestamp: Type.String(),
-                event_type: Type.String(),
-                user: Type.Union([Type.String(), Type.Null()]),
-                action: Type.String(),
-                resource: Type.Union([Type.String(), Type.Null()]),
-                success: Type.Boolean(),
-                details: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
-                error: Type.Union([Type.String(), Type.Null()]),
-              }),
-            ),
+            logs: Type.Array(FileAccessEntry),
           }),
           ...authErrorResponses,
         },
       },
     },
     async (request) => {
-      const { rows, total } = await auditLog.fileAccess(principalOf(request), request.query);
+      const q = request.query;
+      // The audit log's file events, newest first: a user's own, everyone's (or one user's) for an admin.
+      const { logs, total } = await auditLog.list(principalOf(request), {
+        page: 1,
+        pageSize: q.limit,
+        eventType: FILE_EVENTS,
+        action: q.action,
+        user: q.user,
+        days: q.days,
+      });
       return {
         dev_mode: app.config.mode !== 'production',
         total,
-        logs: rows.map((l) => ({
-          timestamp: l.timestamp,
-          event_type: l.eventType,
-          user: l.username,
-          action: l.action,
-          resource: l.resource,
-          success: l.success,
-          details: l.details,
-          error: l.errorMessage,
-        })),
+        logs: logs.map((l) => ({ ...auditEntryDto(l), error: l.errorMessage })),
       };
     },
   );

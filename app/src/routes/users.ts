@@ -165,8 +165,6 @@ export async function usersRoutes(app: FastifyInstance) {
         reply
           .header('content-type', avatar.contentType)
           .header('content-length', avatar.bytes.length)
-          .header('x-content-type-options', 'nosniff')
-          .header('content-security-policy', "default-src 'none'; sandbox")
           // The name changes with every new picture, so a browser may keep this one.
           .header('cache-control', 'private, max-age=604800, immutable')
           .send(avatar.bytes)

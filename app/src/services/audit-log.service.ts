@@ -13,7 +13,7 @@ export interface AuditQuery {
 
 /** Reading the audit log: users see their own entries, admins everyone's. */
 /** The audit log's event type for everything done to files and folders. */
-const FILE_EVENTS = 'file';
+export const FILE_EVENTS = 'file';
 
 export function createAuditLogService(deps: { repos: Repositories; clock: Clock; devMode: boolean }) {
   const since = (days: number | undefined) => (days === undefined ? undefined : new Date(deps.clock.now().getTime() - days * 86_400_000));
@@ -66,15 +66,6 @@ export function createAuditLogService(deps: { repos: Repositories; clock: Clock;
           success_rate: fileTotal ? Math.round((fileSucceeded / fileTotal) * 1000) / 1000 : 1,
         },
       };
-    },
-
-    /** The newest file events (uploads, downloads, renames, moves, deletes…): a user's own, or everyone's for an admin. */
-    async fileAccess(principal: Principal, q: { limit: number; days: number; action?: string; user?: string }) {
-      const filter: AuditFilter = { eventType: FILE_EVENTS, action: q.action, since: since(q.days) };
-      if (principal.user.role === 'admin') filter.username = q.user;
-      else filter.userId = principal.user.id;
-      const { rows, total } = await deps.repos.audit.page(filter, 1, q.limit);
-      return { rows, total };
     },
   };
 }

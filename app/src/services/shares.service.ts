@@ -155,10 +155,16 @@ export function createSharesService(deps: SharesDeps) {
     return { link: view.link, view };
   }
 
-  /** Token → the link that may be used now, or the error the public sees (404 unknown, 410 gone or revoked, 403 password, 429 locked). */
-  async function usableLink(ctx: RequestContext, token: string, password: string | undefined): Promise<ShareLinkView> {
+  /** The link a visitor's token names (matched by its hash: tokens are stored sealed), or 404. */
+  async function linkOfToken(token: string): Promise<ShareLink> {
     const link = await repos.shares.findLinkByTokenHash(tokens.hashToken(token));
     if (!link) throw new NotFoundError('Share link not found', 'share_not_found');
+    return link;
+  }
+
+  /** Token → the link that may be used now, or the error the public sees (404 unknown, 410 gone or revoked, 403 password, 429 locked). */
+  async function usableLink(ctx: RequestContext, token: string, password: string | undefined): Promise<ShareLinkView> {
+    const link = await linkOfToken(token);
     const state = linkState(link, clock.now());
     if (state.isExpired) throw new GoneError('This share link has expired', 'share_expired');
     if (!state.isAccessible) throw new GoneError('This share link has reached its download limit', 'share_used_up');
@@ -395,8 +401,7 @@ export function createSharesService(deps: SharesDeps) {
 
     /** What a visitor sees before entering a password: no password asked, no download counted, no lockout touched. */
     async linkInfo(token: string): Promise<ShareLinkView> {
-      const link = await repos.shares.findLinkByTokenHash(tokens.hashToken(token));
-      if (!link) throw new NotFoundError('Share link not found', 'share_not_found');
+      const link = await linkOfToken(token);
       const view = await viewLink(link);
       await assertCreatorMayStillShare(link, view.located);
       return view;

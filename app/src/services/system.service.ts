@@ -40,10 +40,12 @@ export function createSystemService(deps: {
     return cpuUsagePercent(before, parseProcStat(await proc.read('stat')));
   }
 
-  async function raid(): Promise<RaidArray[]> {
+  /** Arrays from /proc/mdstat; `available` false when the host has no md driver (no mdstat at all). */
+  async function mdstat(): Promise<{ available: boolean; arrays: RaidArray[] }> {
     const text = await proc.readOptional('mdstat');
-    return text ? parseMdstat(text) : [];
+    return { available: text !== null, arrays: text ? parseMdstat(text) : [] };
   }
+  const raid = async () => (await mdstat()).arrays;
 
   async function speedLimit(which: 'min' | 'max'): Promise<number | null> {
     const text = await proc.readOptional(`sys/dev/raid/speed_limit_${which}`);
@@ -100,9 +102,9 @@ export function createSystemService(deps: {
 
     /** Arrays from /proc/mdstat, with the fields the web client reads (`size_bytes`, `resync_progress`, `sync_action`) beside ours. */
     async raidStatus() {
-      const [arrays, minimum, maximum] = await Promise.all([raid(), speedLimit('min'), speedLimit('max')]);
+      const [{ available, arrays }, minimum, maximum] = await Promise.all([mdstat(), speedLimit('min'), speedLimit('max')]);
       return {
-        available: (await proc.readOptional('mdstat')) !== null,
+        available,
         arrays: arrays.map((a) => ({
           ...a,
           level: a.level ?? 'unknown',
@@ -161,39 +163,26 @@ export function createSystemService(deps: {
      */
     async aggregatedStorage() {
       const mountsText = await proc.readOptional('mounts');
-      const seen = new Set<string>();
-      const mounts = (mountsText ? parseMounts(mountsText) : []).filter((m) => {
-        if (!m.device.startsWith('/dev/') || seen.has(m.device)) return false;
-        seen.add(m.device);
-        return true;
-      });
-      let total = 0;
-      let free = 0;
-      let available = 0;
-      for (const m of mounts) {
-        try {
-          const s = await statfs(m.mountPoint);
-          total += s.blocks * s.bsize;
-          free += s.bfree * s.bsize;
-          available += s.bavail * s.bsize;
-        } catch {
-          // A mount the server may not look into (permissions, a stale network mount) is not counted.
-          seen.delete(m.device);
-        }
+      const devices = new Map<string, string>();
+      for (const m of mountsText ? parseMounts(mountsText) : [])
+        if (m.device.startsWith('/dev/') && !devices.has(m.device)) devices.set(m.device, m.mountPoint);
+      const counted: { device: string; mountPoint: string; total: number; free: number; available: number }[] = [];
+      for (const [device, mountPoint] of devices) {
+        // A mount the server may not look into (permissions, a stale network mount) is not counted.
+        const s = await statfs(mountPoint).catch(() => null);
+        if (s) counted.push({ device, mountPoint, total: s.blocks * s.bsize, free: s.bfree * s.bsize, available: s.bavail * s.bsize });
       }
-      if (seen.size === 0) return { ...(await this.storageInfo()), device_count: 1 };
-      const used = total - free;
+      if (counted.length === 0) return { ...(await this.storageInfo()), device_count: 1 };
+      const sum = (k: 'total' | 'free' | 'available') => counted.reduce((n, c) => n + c[k], 0);
+      const [total, used] = [sum('total'), sum('total') - sum('free')];
       return {
-        filesystem: [...seen].join(', '),
+        filesystem: counted.map((c) => c.device).join(', '),
         total,
         used,
-        available,
+        available: sum('available'),
         use_percent: total ? Math.round((used / total) * 1000) / 10 : 0,
-        mount_point: mounts
-          .filter((m) => seen.has(m.device))
-          .map((m) => m.mountPoint)
-          .join(', '),
-        device_count: seen.size,
+        mount_point: counted.map((c) => c.mountPoint).join(', '),
+        device_count: counted.length,
       };
     },
 

@@ -50,21 +50,21 @@ export function createThrottleService(deps: ThrottleDeps) {
   const { repos, clock, audit } = deps;
   let hitsSincePrune = 0;
   // Admin changes live in the settings table (every process sees them); re-read at most every few seconds.
-  let cached: { limits: ThrottleLimits; disabled: LimitScope[]; at: number } | null = null;
-  async function stored(): Promise<{ limits: ThrottleLimits; disabled: LimitScope[] }> {
+  let cached: { limits: ThrottleLimits; disabled: LimitScope[]; inForce: ThrottleLimits; at: number } | null = null;
+  async function stored(): Promise<{ limits: ThrottleLimits; disabled: LimitScope[]; inForce: ThrottleLimits }> {
     const now = clock.now().getTime();
     if (cached && now - cached.at < SETTINGS_TTL_MS) return cached;
     const raw = await repos.throttle.setting(SETTINGS_KEY);
     const parsed = raw ? (JSON.parse(raw) as Partial<ThrottleLimits> & { disabled?: LimitScope[] }) : {};
-    const { disabled = [], ...limits } = parsed;
-    cached = { limits: { ...deps.limits, ...limits }, disabled, at: now };
+    const { disabled = [], ...saved } = parsed;
+    const limits = { ...deps.limits, ...saved };
+    // A scope an admin switched off counts as 0 (off); its number is kept for when it is switched on again.
+    const inForce = { ...limits, ...Object.fromEntries(disabled.map((scope) => [PER_MINUTE[scope], 0])) };
+    cached = { limits, disabled, inForce, at: now };
     return cached;
   }
-  /** The limits in force: a scope an admin switched off counts as 0 (off), its number kept for when it is switched on again. */
-  async function current(): Promise<ThrottleLimits> {
-    const { limits, disabled } = await stored();
-    return { ...limits, ...Object.fromEntries(disabled.map((scope) => [PER_MINUTE[scope], 0])) };
-  }
+  /** The limits in force, computed once per read of the settings (every API request asks). */
+  const current = async (): Promise<ThrottleLimits> => (await stored()).inForce;
   async function save(ctx: RequestContext, limits: ThrottleLimits, disabled: LimitScope[], action: string): Promise<void> {
     await repos.throttle.putSetting(SETTINGS_KEY, JSON.stringify({ ...limits, disabled }), clock.now());
     cached = null;
@@ -157,7 +157,7 @@ export function createThrottleService(deps: ThrottleDeps) {
       await audit.record(ctx, { eventType: 'security', action: 'rate_limits_reset', userId: null, username: null, success: true });
     },
 
-    /** Per-address limit on /api/auth/* (login, refresh, change-password, register). */
+    /** Per-address limit on the routes that take a password or token (lib/credential-routes.ts). */
     limitAuth: async (ctx: RequestContext) => limit(ctx, 'auth', (await current()).authPerMinute),
     /** Per-address limit on the rest of the API. */
     limitApi: async (ctx: RequestContext) => limit(ctx, 'api', (await current()).apiPerMinute),
