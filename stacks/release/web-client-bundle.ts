@@ -38,10 +38,15 @@ export class WebClientError extends Error {
   override name = 'WebClientError';
 }
 
-async function sha256OfFile(path: string): Promise<string> {
+/** A file's SHA-256 and size, in one read. */
+async function hashed(path: string): Promise<{ sha256: string; size: number }> {
   const hash = createHash('sha256');
-  await pipeline(createReadStream(path), hash);
-  return hash.digest('hex');
+  let size = 0;
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    hash.update(chunk);
+  }
+  return { sha256: hash.digest('hex'), size };
 }
 
 async function walk(root: string, dir = root): Promise<string[]> {
@@ -117,7 +122,7 @@ export async function prepareWebClient(
   }
   const paths = (await walk(root)).filter((p) => p !== WEB_CLIENT_MANIFEST).sort();
   const files: WebClientFile[] = [];
-  for (const path of paths) files.push({ path, sha256: await sha256OfFile(join(root, path)), size: (await stat(join(root, path))).size });
+  for (const path of paths) files.push({ path, ...(await hashed(join(root, path))) });
   const manifest = files.map((f) => `${f.sha256}  ./${f.path}\n`).join('');
   const id = createHash('sha256').update(manifest).digest('hex').slice(0, 32);
   // The operator's folder is only read: the manifest is written beside the tarball.

@@ -10,6 +10,15 @@ import type { WebClientBundle } from './web-client-bundle.js';
 
 const pathsOf = (layout: HostLayout): WebClientPaths => ({ dir: layout.webClientDir, current: layout.webClientCurrent });
 
+/** Runs a web client state script; its first line is `serving <id>` or `serving none`. */
+async function readServed(host: ReleaseHost, script: string): Promise<{ build: string | null; rest: string[] }> {
+  const result = await host.run(script);
+  if (result.code !== 0) throw new Error(`reading the served web client failed: ${result.stderr.trim() || `exit ${result.code}`}`);
+  const [first = '', ...rest] = result.stdout.trim().split('\n');
+  const serving = /^serving (\S+)$/.exec(first)?.[1] ?? 'none';
+  return { build: serving === 'none' ? null : serving, rest };
+}
+
 export interface ServedWebClient {
   /** The served build's id; null when no client is served. */
   build: string | null;
@@ -18,14 +27,8 @@ export interface ServedWebClient {
 }
 
 export async function servedWebClient(host: ReleaseHost, layout: HostLayout): Promise<ServedWebClient> {
-  const result = await host.run(webClientStateScript(pathsOf(layout), host.options));
-  if (result.code !== 0) throw new Error(`reading the served web client failed: ${result.stderr.trim() || `exit ${result.code}`}`);
-  const lines = result.stdout.trim().split('\n');
-  const serving = /^serving (\S+)$/.exec(lines[0] ?? '')?.[1] ?? 'none';
-  return {
-    build: serving === 'none' ? null : serving,
-    drift: lines.filter((l) => l.startsWith('drift ')).map((l) => l.slice('drift '.length).replace(/^\.\//, '')),
-  };
+  const { build, rest } = await readServed(host, webClientStateScript(pathsOf(layout), host.options));
+  return { build, drift: rest.filter((l) => l.startsWith('drift ')).map((l) => l.slice('drift '.length).replace(/^\.\//, '')) };
 }
 
 /** Serves `build` again (the one a release recorded); refuses clearly when it was pruned from the NAS. */
@@ -48,10 +51,7 @@ export interface WebClientChange {
 
 /** What `pulumi up` would change in the served client: the build ids and the files, by path and hash. */
 export async function webClientChange(host: ReleaseHost, layout: HostLayout, desired: WebClientBundle): Promise<WebClientChange> {
-  const result = await host.run(servedWebClientManifestScript(pathsOf(layout), host.options));
-  if (result.code !== 0) throw new Error(`reading the served web client failed: ${result.stderr.trim() || `exit ${result.code}`}`);
-  const [first = '', ...manifest] = result.stdout.trim().split('\n');
-  const serving = /^serving (\S+)$/.exec(first)?.[1] ?? 'none';
+  const { build, rest: manifest } = await readServed(host, servedWebClientManifestScript(pathsOf(layout), host.options));
   const live = new Map(
     manifest
       .map((line) => /^([a-f0-9]{64}) {2}\.\/(.+)$/.exec(line))
@@ -60,7 +60,7 @@ export async function webClientChange(host: ReleaseHost, layout: HostLayout, des
   );
   const next = new Map(desired.files.map((f) => [f.path, f.sha256]));
   return {
-    from: serving === 'none' ? null : serving,
+    from: build,
     to: desired.id,
     added: [...next.keys()].filter((p) => !live.has(p)),
     removed: [...live.keys()].filter((p) => !next.has(p)),
